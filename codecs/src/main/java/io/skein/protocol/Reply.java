@@ -1,0 +1,242 @@
+package io.skein.protocol;
+
+import io.skein.codecs.CommandReplyDecoder;
+import io.skein.codecs.MessageHeaderDecoder;
+import io.skein.codecs.Outcome;
+import io.skein.codecs.RejectReason;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A read-only view of one encoded command reply, valid only until the buffer it wraps is reused. Allocation-free,
+ * except {@link #message()} and {@link #toString()} which build strings for display.
+ */
+public final class Reply
+{
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final CommandReplyDecoder decoder = new CommandReplyDecoder();
+    private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
+    private int messageOffset;
+    private int messageLength;
+
+    /**
+     * Wrap an encoded reply, message header included.
+     *
+     * @param buffer holding the reply.
+     * @param offset of its message header.
+     * @param length of the reply in bytes.
+     * @return this for a fluent API.
+     * @throws IllegalArgumentException if the bytes are not a Skein reply this code understands.
+     */
+    public Reply wrap(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < SkeinProtocol.HEADER_LENGTH)
+        {
+            throw new IllegalArgumentException("reply too short: " + length);
+        }
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID ||
+            headerDecoder.templateId() != CommandReplyDecoder.TEMPLATE_ID)
+        {
+            throw new IllegalArgumentException("not a reply: schema " + headerDecoder.schemaId() +
+                " template " + headerDecoder.templateId());
+        }
+        decoder.wrap(
+            buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(), headerDecoder.version());
+        final int payloadLength = decoder.payloadLength();
+        final int payloadOffset = decoder.limit() + CommandReplyDecoder.payloadHeaderLength();
+        if (payloadLength > 0)
+        {
+            payload.wrap(buffer, payloadOffset, payloadLength);
+        }
+        else
+        {
+            payload.wrap(0, 0);
+        }
+        decoder.skipPayload();
+        messageLength = decoder.messageLength();
+        messageOffset = decoder.limit() + CommandReplyDecoder.messageHeaderLength();
+        decoder.limit(offset + SkeinProtocol.HEADER_LENGTH + headerDecoder.blockLength());
+        return this;
+    }
+
+    /**
+     * The caller's correlation id from the command.
+     *
+     * @return the correlation id.
+     */
+    public long correlationId()
+    {
+        return decoder.correlationId();
+    }
+
+    /**
+     * What became of the command.
+     *
+     * @return the outcome.
+     */
+    public Outcome outcome()
+    {
+        return decoder.outcome();
+    }
+
+    /**
+     * Why the command was rejected, {@link RejectReason#NONE} otherwise.
+     *
+     * @return the reason.
+     */
+    public RejectReason reason()
+    {
+        return decoder.reason();
+    }
+
+    /**
+     * The aggregate type the command addressed (for a duplicate, the original's).
+     *
+     * @return the type id.
+     */
+    public int aggregateTypeId()
+    {
+        return decoder.aggregateTypeId();
+    }
+
+    /**
+     * The aggregate the command addressed (for a duplicate, the original's).
+     *
+     * @return the aggregate id.
+     */
+    public long aggregateId()
+    {
+        return decoder.aggregateId();
+    }
+
+    /**
+     * The aggregate version after an accepted or duplicate command; the actual version on a conflict; the current
+     * version otherwise.
+     *
+     * @return the version.
+     */
+    public long version()
+    {
+        return decoder.version();
+    }
+
+    /**
+     * The global sequence of the command's last event, 0 if it emitted none.
+     *
+     * @return the sequence.
+     */
+    public long sequence()
+    {
+        return decoder.sequence();
+    }
+
+    /**
+     * The expected version the command carried.
+     *
+     * @return the expected version.
+     */
+    public long expectedVersion()
+    {
+        return decoder.expectedVersion();
+    }
+
+    /**
+     * The domain rejection code when {@link #reason()} is {@link RejectReason#DOMAIN}.
+     *
+     * @return the code, 0 otherwise.
+     */
+    public int rejectCode()
+    {
+        return decoder.rejectCode();
+    }
+
+    /**
+     * The end position of the command's journal entry, {@link SkeinProtocol#NULL_POSITION} if none.
+     *
+     * @return the position.
+     */
+    public long journalPosition()
+    {
+        return decoder.journalPosition();
+    }
+
+    /**
+     * The domain reply payload (message header included), empty if the handler wrote none.
+     *
+     * @return a view of the payload, valid as long as the reply.
+     */
+    public DirectBuffer payload()
+    {
+        return payload;
+    }
+
+    /**
+     * Length of the domain reply payload.
+     *
+     * @return length in bytes, 0 if none.
+     */
+    public int payloadLength()
+    {
+        return payload.capacity();
+    }
+
+    /**
+     * Length of the readable message.
+     *
+     * @return length in bytes, 0 if none.
+     */
+    public int messageLength()
+    {
+        return messageLength;
+    }
+
+    /**
+     * Append the readable message to a builder without allocating a string.
+     *
+     * @param builder to append to.
+     * @return the builder.
+     */
+    public StringBuilder appendMessage(final StringBuilder builder)
+    {
+        final DirectBuffer buffer = decoder.buffer();
+        for (int i = 0; i < messageLength; i++)
+        {
+            builder.append((char)buffer.getByte(messageOffset + i));
+        }
+        return builder;
+    }
+
+    /**
+     * The readable message explaining a non-accepted outcome.
+     *
+     * @return the message, empty if none.
+     */
+    public String message()
+    {
+        return 0 == messageLength ? "" : decoder.buffer().getStringWithoutLengthAscii(messageOffset, messageLength);
+    }
+
+    /**
+     * Copy this reply into an immutable result.
+     *
+     * @return a new result.
+     */
+    public CommandResult toResult()
+    {
+        final byte[] payloadBytes = new byte[payloadLength()];
+        payload.getBytes(0, payloadBytes);
+        return new CommandResult(
+            correlationId(), outcome(), reason(), aggregateTypeId(), aggregateId(), version(), sequence(),
+            expectedVersion(), rejectCode(), journalPosition(), message(), payloadBytes);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String toString()
+    {
+        return toResult().toString();
+    }
+}

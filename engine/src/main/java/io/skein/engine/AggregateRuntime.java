@@ -1,0 +1,101 @@
+package io.skein.engine;
+
+import io.skein.aggregate.Aggregate;
+import io.skein.aggregate.AggregateDefinition;
+import org.agrona.collections.Long2ObjectHashMap;
+
+/**
+ * One aggregate type inside an engine: its definition and the state of every aggregate of the type, owned by the
+ * single writer.
+ *
+ * @param <S> the state type.
+ */
+final class AggregateRuntime<S>
+{
+    private final AggregateDefinition<S> definition;
+    private final Long2ObjectHashMap<AggregateRecord<S>> records = new Long2ObjectHashMap<>();
+    private AggregateRecord<S> spare;
+
+    AggregateRuntime(final Aggregate<S> aggregate)
+    {
+        final AggregateDefinition<S> definition = new AggregateDefinition<>();
+        aggregate.define(definition);
+        this.definition = definition.validate();
+        spare = new AggregateRecord<>(definition.newState());
+    }
+
+    AggregateDefinition<S> definition()
+    {
+        return definition;
+    }
+
+    int typeId()
+    {
+        return definition.typeId();
+    }
+
+    /**
+     * The record of an existing aggregate, or a fresh one at version 0 that is kept only if {@link #commit} is called.
+     */
+    AggregateRecord<S> recordFor(final long aggregateId)
+    {
+        final AggregateRecord<S> record = records.get(aggregateId);
+        return null != record ? record : spare;
+    }
+
+    AggregateRecord<S> existing(final long aggregateId)
+    {
+        return records.get(aggregateId);
+    }
+
+    /**
+     * Make the spare record the aggregate's record once its first events have been applied.
+     */
+    void commit(final long aggregateId, final AggregateRecord<S> record)
+    {
+        if (record == spare)
+        {
+            records.put(aggregateId, record);
+            spare = new AggregateRecord<>(definition.newState());
+        }
+    }
+
+    /**
+     * Replace the spare with a fresh state, after a failed command may have left marks on it.
+     */
+    void discardSpare()
+    {
+        spare = new AggregateRecord<>(definition.newState());
+    }
+
+    boolean isSpare(final AggregateRecord<S> record)
+    {
+        return record == spare;
+    }
+
+    Long2ObjectHashMap<AggregateRecord<S>> records()
+    {
+        return records;
+    }
+
+    int size()
+    {
+        return records.size();
+    }
+
+    /**
+     * State and version of one aggregate.
+     *
+     * @param <S> the state type.
+     */
+    static final class AggregateRecord<S>
+    {
+        final S state;
+        long version;
+
+        AggregateRecord(final S state)
+        {
+            this.state = state;
+        }
+    }
+}

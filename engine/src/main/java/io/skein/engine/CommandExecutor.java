@@ -1,0 +1,809 @@
+package io.skein.engine;
+
+import java.nio.ByteOrder;
+
+import io.skein.aggregate.AggregateDefinition;
+import io.skein.aggregate.AggregateDefinition.Binding;
+import io.skein.aggregate.AggregateDefinition.Kind;
+import io.skein.aggregate.CommandContext;
+import io.skein.codecs.CommandEnvelopeDecoder;
+import io.skein.codecs.CommandReplyEncoder;
+import io.skein.codecs.JournalEntryDecoder;
+import io.skein.codecs.JournalEntryEncoder;
+import io.skein.codecs.MessageHeaderDecoder;
+import io.skein.codecs.MessageHeaderEncoder;
+import io.skein.codecs.Outcome;
+import io.skein.codecs.RejectReason;
+import io.skein.engine.AggregateRuntime.AggregateRecord;
+import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.sbe.MessageEncoderFlyweight;
+
+/**
+ * Decides one command at a time, in the order the design fixes: input checks, idempotency, expected version,
+ * handler, entry size, apply, append. Owned by the single writer (or by a test fixture); it is the
+ * {@link CommandContext} its handlers see, so a command costs no allocation.
+ * <p>
+ * Events are encoded by the handlers straight into the journal entry being built; the reply payload straight into
+ * the reply being built. Both buffers grow if a handler overruns them, and the result is then refused by size.
+ */
+final class CommandExecutor implements CommandContext
+{
+    static final int GROUP_HEADER_LENGTH = 4;
+    static final int VAR_LENGTH_FIELD = 4;
+    static final int ENTRY_GROUP_OFFSET = SkeinProtocol.HEADER_LENGTH + JournalEntryEncoder.BLOCK_LENGTH;
+    static final int ENTRY_FIRST_EVENT_OFFSET = ENTRY_GROUP_OFFSET + GROUP_HEADER_LENGTH;
+    static final int REPLY_PAYLOAD_LENGTH_OFFSET = SkeinProtocol.HEADER_LENGTH + CommandReplyEncoder.BLOCK_LENGTH;
+    static final int REPLY_PAYLOAD_OFFSET = REPLY_PAYLOAD_LENGTH_OFFSET + VAR_LENGTH_FIELD;
+    static final int MAX_EVENTS_PER_ENTRY = 0xFFFF;
+
+    private final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes;
+    private final IdempotencyWindow window;
+    private final EpochNanoClock clock;
+    private final EngineCounters counters;
+    private final ErrorHandler errorHandler;
+    private final int maxEntryLength;
+    private final int maxReplyLength;
+    private final EntryAppender appender;
+
+    private final ExpandableArrayBuffer entryBuffer;
+    private final ExpandableArrayBuffer replyBuffer;
+    private final UnsafeBuffer commandView = new UnsafeBuffer(0, 0);
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final CommandEnvelopeDecoder envelopeDecoder = new CommandEnvelopeDecoder();
+    private final CommandReplyEncoder replyEncoder = new CommandReplyEncoder();
+    private final JournalEntryEncoder entryEncoder = new JournalEntryEncoder();
+    private final JournalEntryDecoder entryDecoder = new JournalEntryDecoder();
+
+    private long nextSequence = 1;
+    private long lastEntrySequence;
+    private long epoch;
+    private String failure;
+
+    private AggregateRuntime<Object> runtime;
+    private AggregateRecord<Object> record;
+    private int typeId;
+    private long aggregateId;
+    private long correlationId;
+    private long causationId;
+    private long expectedVersion;
+    private long timestampNs;
+    private boolean inCommand;
+    private int eventCount;
+    private int writeOffset;
+    private int eventLengthOffset;
+    private MessageEncoderFlyweight eventEncoder;
+    private MessageEncoderFlyweight payloadEncoder;
+    private boolean rejected;
+    private int rejectCode;
+    private CharSequence rejectMessage;
+    private int replyLength;
+    private int entryLength;
+    private long entryPosition;
+
+    CommandExecutor(
+        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes,
+        final int idempotencyWindowCapacity,
+        final EpochNanoClock clock,
+        final EngineCounters counters,
+        final ErrorHandler errorHandler,
+        final int maxEntryLength,
+        final int maxReplyLength,
+        final EntryAppender appender)
+    {
+        this.runtimes = runtimes;
+        this.window = new IdempotencyWindow(idempotencyWindowCapacity);
+        this.clock = clock;
+        this.counters = counters;
+        this.errorHandler = errorHandler;
+        this.maxEntryLength = maxEntryLength;
+        this.maxReplyLength = maxReplyLength;
+        this.appender = appender;
+        this.entryBuffer = new ExpandableArrayBuffer(maxEntryLength + 1024);
+        this.replyBuffer = new ExpandableArrayBuffer(maxReplyLength + 1024);
+    }
+
+    /**
+     * Decide one command and write its reply (and, if accepted with events, its journal entry).
+     *
+     * @param buffer holding the command: envelope followed by the domain command.
+     * @param offset of the command.
+     * @param length of the command.
+     * @return the length of the reply now in {@link #replyBuffer()}.
+     */
+    int execute(final DirectBuffer buffer, final int offset, final int length)
+    {
+        resetCommand();
+        counters.commands().incrementRelease();
+        if (length < SkeinProtocol.ENVELOPE_LENGTH)
+        {
+            return rejectInput(RejectReason.TRUNCATED, "command is shorter than the envelope");
+        }
+        commandView.wrap(buffer, offset, length);
+        if (!decodeEnvelope(commandView, length))
+        {
+            return replyLength;
+        }
+        if (null != failure)
+        {
+            return rejectInput(RejectReason.UNAVAILABLE, failure);
+        }
+
+        runtime = runtimes.get(typeId);
+        if (null == runtime)
+        {
+            return rejectInput(RejectReason.UNKNOWN_AGGREGATE_TYPE, "no aggregate type is registered with this id");
+        }
+        final AggregateDefinition<Object> definition = runtime.definition();
+        final int domainOffset = SkeinProtocol.HEADER_LENGTH + headerDecoder.blockLength();
+        if (length - domainOffset < SkeinProtocol.HEADER_LENGTH)
+        {
+            return rejectInput(RejectReason.TRUNCATED, "no domain command follows the envelope");
+        }
+        headerDecoder.wrap(commandView, domainOffset);
+        if (headerDecoder.schemaId() != definition.schemaId())
+        {
+            return rejectInput(RejectReason.WRONG_SCHEMA_ID, "command schema id does not match the aggregate type");
+        }
+        final int version = headerDecoder.version();
+        if (version > definition.schemaVersion() || version < 0)
+        {
+            return rejectInput(RejectReason.WRONG_SCHEMA_VERSION, "command schema version is newer than the engine's");
+        }
+        final Binding<Object> binding = definition.binding(headerDecoder.templateId());
+        if (null == binding || binding.kind() == Kind.EVENT)
+        {
+            return rejectInput(RejectReason.UNKNOWN_TEMPLATE, "the aggregate type has no handler for this template");
+        }
+        final int blockLength = headerDecoder.blockLength();
+        final int bodyOffset = domainOffset + SkeinProtocol.HEADER_LENGTH;
+        if (bodyOffset + blockLength > length)
+        {
+            return rejectInput(RejectReason.TRUNCATED, "command is shorter than its block length");
+        }
+        if (expectedVersion < SkeinProtocol.ANY_VERSION)
+        {
+            return rejectInput(RejectReason.MALFORMED, "expected version must be -1 (any), 0 (new) or positive");
+        }
+
+        if (binding.kind() == Kind.QUERY)
+        {
+            return runQuery(binding, bodyOffset, blockLength, version);
+        }
+        return runCommand(binding, bodyOffset, blockLength, version);
+    }
+
+    /**
+     * Refuse a command without running it (too large for a ring slot, or the engine is shutting down), echoing what
+     * can be read of its envelope.
+     *
+     * @param buffer     holding the start of the command.
+     * @param offset     of the command.
+     * @param keptLength bytes of the command available.
+     * @param reason     for the refusal.
+     * @param message    readable reason.
+     * @return the length of the reply now in {@link #replyBuffer()}.
+     */
+    int refuse(
+        final DirectBuffer buffer,
+        final int offset,
+        final int keptLength,
+        final RejectReason reason,
+        final CharSequence message)
+    {
+        resetCommand();
+        counters.commands().incrementRelease();
+        if (keptLength >= SkeinProtocol.ENVELOPE_LENGTH)
+        {
+            commandView.wrap(buffer, offset, keptLength);
+            headerDecoder.wrap(commandView, 0);
+            if (headerDecoder.schemaId() == SkeinProtocol.SCHEMA_ID &&
+                headerDecoder.templateId() == CommandEnvelopeDecoder.TEMPLATE_ID)
+            {
+                envelopeDecoder.wrap(commandView, SkeinProtocol.HEADER_LENGTH, CommandEnvelopeDecoder.BLOCK_LENGTH,
+                    CommandEnvelopeDecoder.SCHEMA_VERSION);
+                readEnvelopeFields();
+            }
+        }
+        return rejectInput(reason, message);
+    }
+
+    /**
+     * Apply an entry from the journal (or a test's history) to state, as recovery does: no handler runs.
+     *
+     * @param buffer holding the entry.
+     * @param offset of the entry's message header.
+     * @param length of the entry.
+     * @throws SkeinException if the entry does not decode or does not follow the state it is applied to.
+     */
+    void replay(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < ENTRY_FIRST_EVENT_OFFSET)
+        {
+            throw diverged("journal entry of " + length + " bytes is too short");
+        }
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID ||
+            headerDecoder.templateId() != JournalEntryDecoder.TEMPLATE_ID ||
+            headerDecoder.version() > SkeinProtocol.SCHEMA_VERSION)
+        {
+            throw diverged("not a journal entry: schema " + headerDecoder.schemaId() + " template " +
+                headerDecoder.templateId() + " version " + headerDecoder.version());
+        }
+        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version());
+        final AggregateRuntime<Object> runtime = runtimes.get(entryDecoder.aggregateTypeId());
+        if (null == runtime)
+        {
+            throw diverged("journal entry " + entryDecoder.entrySequence() + " is for unknown aggregate type " +
+                entryDecoder.aggregateTypeId());
+        }
+        final long aggregateId = entryDecoder.aggregateId();
+        final AggregateRecord<Object> record = runtime.recordFor(aggregateId);
+        final JournalEntryDecoder.EventsDecoder events = entryDecoder.events();
+        final int count = events.count();
+        if (entryDecoder.version() != record.version + count)
+        {
+            throw diverged("journal entry " + entryDecoder.entrySequence() + " takes aggregate " +
+                runtime.definition().name() + "/" + aggregateId + " to version " + entryDecoder.version() +
+                " with " + count + " events, but it is at version " + record.version);
+        }
+        if (entryDecoder.firstSequence() != nextSequence)
+        {
+            throw diverged("journal entry " + entryDecoder.entrySequence() + " starts at sequence " +
+                entryDecoder.firstSequence() + " but the next expected sequence is " + nextSequence);
+        }
+        final AggregateDefinition<Object> definition = runtime.definition();
+        for (int i = 0; i < count; i++)
+        {
+            events.next();
+            final int eventLength = events.bodyLength();
+            final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
+            applyEvent(definition, buffer, eventOffset, eventLength, record.state);
+            events.skipBody();
+        }
+        record.version = entryDecoder.version();
+        if (runtime.isSpare(record))
+        {
+            runtime.commit(aggregateId, record);
+            counters.aggregates().incrementRelease();
+        }
+        nextSequence += count;
+        lastEntrySequence = entryDecoder.entrySequence();
+        final long keyHi = entryDecoder.idempotencyKeyHi();
+        final long keyLo = entryDecoder.idempotencyKeyLo();
+        if ((keyHi | keyLo) != 0 && IdempotencyWindow.NOT_FOUND == window.find(keyHi, keyLo))
+        {
+            window.record(keyHi, keyLo, runtime.typeId(), aggregateId, record.version, nextSequence - 1,
+                SkeinProtocol.NULL_POSITION);
+        }
+    }
+
+    MutableDirectBuffer replyBuffer()
+    {
+        return replyBuffer;
+    }
+
+    int replyLength()
+    {
+        return replyLength;
+    }
+
+    MutableDirectBuffer entryBuffer()
+    {
+        return entryBuffer;
+    }
+
+    /**
+     * Length of the journal entry the last command produced, 0 if it produced none.
+     */
+    int entryLength()
+    {
+        return entryLength;
+    }
+
+    /**
+     * Journal position after the last command's entry, {@link SkeinProtocol#NULL_POSITION} if none.
+     */
+    long entryPosition()
+    {
+        return entryPosition;
+    }
+
+    long nextSequence()
+    {
+        return nextSequence;
+    }
+
+    long lastEntrySequence()
+    {
+        return lastEntrySequence;
+    }
+
+    void epoch(final long epoch)
+    {
+        this.epoch = epoch;
+    }
+
+    String failure()
+    {
+        return failure;
+    }
+
+    IdempotencyWindow window()
+    {
+        return window;
+    }
+
+    @Override
+    public long aggregateId()
+    {
+        return aggregateId;
+    }
+
+    @Override
+    public long version()
+    {
+        return record.version;
+    }
+
+    @Override
+    public boolean exists()
+    {
+        return record.version > 0;
+    }
+
+    @Override
+    public long correlationId()
+    {
+        return correlationId;
+    }
+
+    @Override
+    public long causationId()
+    {
+        return causationId;
+    }
+
+    @Override
+    public long timestampNs()
+    {
+        return timestampNs;
+    }
+
+    @Override
+    public int eventCount()
+    {
+        return eventCount;
+    }
+
+    @Override
+    public <R extends MessageEncoderFlyweight> R reply(final R encoder)
+    {
+        headerEncoder.wrap(replyBuffer, REPLY_PAYLOAD_OFFSET)
+            .blockLength(encoder.sbeBlockLength())
+            .templateId(encoder.sbeTemplateId())
+            .schemaId(encoder.sbeSchemaId())
+            .version(encoder.sbeSchemaVersion());
+        encoder.wrap(replyBuffer, REPLY_PAYLOAD_OFFSET + SkeinProtocol.HEADER_LENGTH);
+        payloadEncoder = encoder;
+        return encoder;
+    }
+
+    @Override
+    public void reject(final int code, final CharSequence message)
+    {
+        rejected = true;
+        rejectCode = code;
+        rejectMessage = message;
+    }
+
+    @Override
+    public boolean isRejected()
+    {
+        return rejected;
+    }
+
+    @Override
+    public <E extends MessageEncoderFlyweight> E emit(final E encoder)
+    {
+        if (!inCommand)
+        {
+            throw new IllegalStateException("events can be emitted only by a command handler, not a query");
+        }
+        final AggregateDefinition<Object> definition = runtime.definition();
+        final Binding<Object> binding = definition.binding(encoder.sbeTemplateId());
+        if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != definition.schemaId())
+        {
+            throw new IllegalStateException("aggregate type " + definition.name() + " has no applier for event " +
+                "template " + encoder.sbeTemplateId() + " of schema " + encoder.sbeSchemaId());
+        }
+        if (eventCount == MAX_EVENTS_PER_ENTRY)
+        {
+            throw new IllegalStateException("a command may emit at most " + MAX_EVENTS_PER_ENTRY + " events");
+        }
+        closeEvent();
+        eventLengthOffset = writeOffset;
+        headerEncoder.wrap(entryBuffer, writeOffset + VAR_LENGTH_FIELD)
+            .blockLength(encoder.sbeBlockLength())
+            .templateId(encoder.sbeTemplateId())
+            .schemaId(encoder.sbeSchemaId())
+            .version(encoder.sbeSchemaVersion());
+        encoder.wrap(entryBuffer, writeOffset + VAR_LENGTH_FIELD + SkeinProtocol.HEADER_LENGTH);
+        eventEncoder = encoder;
+        eventCount++;
+        return encoder;
+    }
+
+    private int runQuery(final Binding<Object> binding, final int bodyOffset, final int blockLength, final int version)
+    {
+        record = runtime.recordFor(aggregateId);
+        try
+        {
+            binding.onQuery(commandView, bodyOffset, blockLength, version, record.state, this);
+        }
+        catch (final IndexOutOfBoundsException ex)
+        {
+            return rejectInput(RejectReason.MALFORMED, "query read beyond its bytes");
+        }
+        catch (final Throwable ex)
+        {
+            return handlerError(ex);
+        }
+        if (rejected)
+        {
+            return rejectDomain();
+        }
+        if (payloadLength() + REPLY_PAYLOAD_OFFSET + VAR_LENGTH_FIELD > maxReplyLength)
+        {
+            return rejectInput(RejectReason.REPLY_TOO_LARGE, "reply payload exceeds the maximum reply length");
+        }
+        counters.accepted().incrementRelease();
+        return writeReply(Outcome.ACCEPTED, RejectReason.NONE, typeId, aggregateId, record.version, 0, 0,
+            SkeinProtocol.NULL_POSITION, true, "");
+    }
+
+    private int runCommand(
+        final Binding<Object> binding, final int bodyOffset, final int blockLength, final int version)
+    {
+        final long keyHi = envelopeDecoder.idempotencyKeyHi();
+        final long keyLo = envelopeDecoder.idempotencyKeyLo();
+        final boolean hasKey = (keyHi | keyLo) != 0;
+        if (hasKey)
+        {
+            final int entry = window.find(keyHi, keyLo);
+            if (IdempotencyWindow.NOT_FOUND != entry)
+            {
+                counters.duplicates().incrementRelease();
+                return writeReply(Outcome.DUPLICATE, RejectReason.NONE, window.typeId(entry),
+                    window.aggregateId(entry), window.version(entry), window.sequence(entry), 0,
+                    window.position(entry), false, "idempotency key already used: original outcome");
+            }
+        }
+
+        record = runtime.recordFor(aggregateId);
+        final long actualVersion = record.version;
+        if (expectedVersion != SkeinProtocol.ANY_VERSION && expectedVersion != actualVersion)
+        {
+            counters.conflicts().incrementRelease();
+            return writeReply(Outcome.CONFLICT, RejectReason.NONE, typeId, aggregateId, actualVersion, 0, 0,
+                SkeinProtocol.NULL_POSITION, false, "expected version does not match the aggregate's version");
+        }
+
+        timestampNs = clock.nanoTime();
+        writeOffset = ENTRY_FIRST_EVENT_OFFSET;
+        inCommand = true;
+        try
+        {
+            binding.onCommand(commandView, bodyOffset, blockLength, version, record.state, this);
+        }
+        catch (final IndexOutOfBoundsException ex)
+        {
+            discardIfSpare();
+            return rejectInput(RejectReason.MALFORMED, "command read beyond its bytes");
+        }
+        catch (final Throwable ex)
+        {
+            discardIfSpare();
+            return handlerError(ex);
+        }
+        finally
+        {
+            inCommand = false;
+        }
+
+        if (rejected)
+        {
+            discardIfSpare();
+            return rejectDomain();
+        }
+        if (payloadLength() + REPLY_PAYLOAD_OFFSET + VAR_LENGTH_FIELD > maxReplyLength)
+        {
+            discardIfSpare();
+            return rejectInput(RejectReason.REPLY_TOO_LARGE, "reply payload exceeds the maximum reply length");
+        }
+        if (0 == eventCount)
+        {
+            discardIfSpare();
+            counters.accepted().incrementRelease();
+            return writeReply(Outcome.ACCEPTED, RejectReason.NONE, typeId, aggregateId, actualVersion, 0, 0,
+                SkeinProtocol.NULL_POSITION, true, "");
+        }
+
+        final long newVersion = actualVersion + eventCount;
+        final long firstSequence = nextSequence;
+        final long lastSequence = firstSequence + eventCount - 1;
+        closeEvent();
+        entryLength = writeOffset;
+        if (entryLength > maxEntryLength)
+        {
+            entryLength = 0;
+            discardIfSpare();
+            return rejectInput(RejectReason.ENTRY_TOO_LARGE, "the command's events exceed the maximum entry length");
+        }
+        writeEntryHeader(newVersion, firstSequence, keyHi, keyLo);
+
+        try
+        {
+            applyEntry();
+        }
+        catch (final Throwable ex)
+        {
+            entryLength = 0;
+            return fail("an event applier threw, so state no longer matches the journal", ex);
+        }
+        record.version = newVersion;
+        if (runtime.isSpare(record))
+        {
+            runtime.commit(aggregateId, record);
+            counters.aggregates().incrementRelease();
+        }
+        nextSequence = lastSequence + 1;
+        lastEntrySequence++;
+
+        long position = SkeinProtocol.NULL_POSITION;
+        if (null != appender)
+        {
+            try
+            {
+                position = appender.append(entryBuffer, 0, entryLength);
+            }
+            catch (final Throwable ex)
+            {
+                return fail("the journal did not take an entry, so state is ahead of the journal", ex);
+            }
+        }
+        entryPosition = position;
+        if (hasKey)
+        {
+            window.record(keyHi, keyLo, typeId, aggregateId, newVersion, lastSequence, position);
+        }
+        counters.accepted().incrementRelease();
+        return writeReply(Outcome.ACCEPTED, RejectReason.NONE, typeId, aggregateId, newVersion, lastSequence, 0,
+            position, true, "");
+    }
+
+    private boolean decodeEnvelope(final DirectBuffer command, final int length)
+    {
+        headerDecoder.wrap(command, 0);
+        if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID)
+        {
+            rejectInput(RejectReason.WRONG_SCHEMA_ID, "command envelope schema id is not Skein's");
+            return false;
+        }
+        if (headerDecoder.templateId() != CommandEnvelopeDecoder.TEMPLATE_ID)
+        {
+            rejectInput(RejectReason.UNKNOWN_TEMPLATE, "command does not start with a command envelope");
+            return false;
+        }
+        final int version = headerDecoder.version();
+        if (version > SkeinProtocol.SCHEMA_VERSION || version < 1)
+        {
+            rejectInput(RejectReason.WRONG_SCHEMA_VERSION, "command envelope version is not one this engine reads");
+            return false;
+        }
+        final int blockLength = headerDecoder.blockLength();
+        if (blockLength < CommandEnvelopeDecoder.BLOCK_LENGTH)
+        {
+            rejectInput(RejectReason.MALFORMED, "command envelope block length is too short");
+            return false;
+        }
+        if (SkeinProtocol.HEADER_LENGTH + blockLength > length)
+        {
+            rejectInput(RejectReason.TRUNCATED, "command is shorter than its envelope");
+            return false;
+        }
+        envelopeDecoder.wrap(command, SkeinProtocol.HEADER_LENGTH, blockLength, version);
+        readEnvelopeFields();
+        return true;
+    }
+
+    private void readEnvelopeFields()
+    {
+        correlationId = envelopeDecoder.correlationId();
+        causationId = envelopeDecoder.causationId();
+        typeId = envelopeDecoder.aggregateTypeId();
+        aggregateId = envelopeDecoder.aggregateId();
+        expectedVersion = envelopeDecoder.expectedVersion();
+    }
+
+    private void applyEntry()
+    {
+        final AggregateDefinition<Object> definition = runtime.definition();
+        int offset = ENTRY_FIRST_EVENT_OFFSET;
+        for (int i = 0; i < eventCount; i++)
+        {
+            final int eventLength = entryBuffer.getInt(offset, ByteOrder.LITTLE_ENDIAN);
+            applyEvent(definition, entryBuffer, offset + VAR_LENGTH_FIELD, eventLength, record.state);
+            offset += VAR_LENGTH_FIELD + eventLength;
+        }
+    }
+
+    private void applyEvent(
+        final AggregateDefinition<Object> definition,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Object state)
+    {
+        if (length < SkeinProtocol.HEADER_LENGTH)
+        {
+            throw diverged("event of " + length + " bytes has no message header");
+        }
+        headerDecoder.wrap(buffer, offset);
+        final Binding<Object> binding = definition.binding(headerDecoder.templateId());
+        if (null == binding || binding.kind() != Kind.EVENT || headerDecoder.schemaId() != definition.schemaId())
+        {
+            throw diverged("aggregate type " + definition.name() + " has no applier for event template " +
+                headerDecoder.templateId() + " of schema " + headerDecoder.schemaId());
+        }
+        binding.apply(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version(), state);
+    }
+
+    private void writeEntryHeader(final long newVersion, final long firstSequence, final long keyHi, final long keyLo)
+    {
+        entryEncoder.wrapAndApplyHeader(entryBuffer, 0, headerEncoder)
+            .entrySequence(lastEntrySequence + 1)
+            .epoch(epoch)
+            .timestampNs(timestampNs)
+            .aggregateTypeId(typeId)
+            .aggregateId(aggregateId)
+            .version(newVersion)
+            .firstSequence(firstSequence)
+            .correlationId(correlationId)
+            .causationId(causationId)
+            .idempotencyKeyHi(keyHi)
+            .idempotencyKeyLo(keyLo);
+        entryBuffer.putShort(ENTRY_GROUP_OFFSET, (short)0, ByteOrder.LITTLE_ENDIAN);
+        entryBuffer.putShort(ENTRY_GROUP_OFFSET + 2, (short)eventCount, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private void closeEvent()
+    {
+        if (null != eventEncoder)
+        {
+            final int length = SkeinProtocol.HEADER_LENGTH + eventEncoder.encodedLength();
+            entryBuffer.putInt(eventLengthOffset, length, ByteOrder.LITTLE_ENDIAN);
+            writeOffset = eventLengthOffset + VAR_LENGTH_FIELD + length;
+            eventEncoder = null;
+        }
+    }
+
+    private int payloadLength()
+    {
+        return null == payloadEncoder ? 0 : SkeinProtocol.HEADER_LENGTH + payloadEncoder.encodedLength();
+    }
+
+    private void discardIfSpare()
+    {
+        if (runtime.isSpare(record))
+        {
+            runtime.discardSpare();
+        }
+    }
+
+    private int rejectDomain()
+    {
+        counters.rejected().incrementRelease();
+        return writeReply(Outcome.REJECTED, RejectReason.DOMAIN, typeId, aggregateId, record.version, 0,
+            rejectCode, SkeinProtocol.NULL_POSITION, false, rejectMessage);
+    }
+
+    private int rejectInput(final RejectReason reason, final CharSequence message)
+    {
+        counters.rejected().incrementRelease();
+        final long version = null == record ? 0 : record.version;
+        return writeReply(Outcome.REJECTED, reason, typeId, aggregateId, version, 0, 0, SkeinProtocol.NULL_POSITION,
+            false, message);
+    }
+
+    private int handlerError(final Throwable ex)
+    {
+        counters.errors().incrementRelease();
+        errorHandler.onError(ex);
+        final long version = null == record ? 0 : record.version;
+        return writeReply(Outcome.ERROR, RejectReason.NONE, typeId, aggregateId, version, 0, 0,
+            SkeinProtocol.NULL_POSITION, false, "handler threw " + ex);
+    }
+
+    private int fail(final String reason, final Throwable ex)
+    {
+        failure = reason + ": " + ex;
+        counters.errors().incrementRelease();
+        errorHandler.onError(new SkeinException(SkeinException.Code.STATE_DIVERGED, SkeinException.Category.FATAL,
+            reason + "; the engine accepts no more commands", ex));
+        return writeReply(Outcome.ERROR, RejectReason.UNAVAILABLE, typeId, aggregateId, record.version, 0, 0,
+            SkeinProtocol.NULL_POSITION, false, failure);
+    }
+
+    private int writeReply(
+        final Outcome outcome,
+        final RejectReason reason,
+        final int typeId,
+        final long aggregateId,
+        final long version,
+        final long sequence,
+        final int rejectCode,
+        final long position,
+        final boolean withPayload,
+        final CharSequence message)
+    {
+        replyEncoder.wrapAndApplyHeader(replyBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .outcome(outcome)
+            .reason(reason)
+            .aggregateTypeId(typeId)
+            .aggregateId(aggregateId)
+            .version(version)
+            .sequence(sequence)
+            .expectedVersion(expectedVersion)
+            .rejectCode(rejectCode)
+            .journalPosition(position);
+        final int payloadLength = withPayload ? payloadLength() : 0;
+        replyBuffer.putInt(REPLY_PAYLOAD_LENGTH_OFFSET, payloadLength, ByteOrder.LITTLE_ENDIAN);
+        replyEncoder.limit(REPLY_PAYLOAD_OFFSET + payloadLength);
+
+        final CharSequence text = null == message ? "" : message;
+        final int room = maxReplyLength - REPLY_PAYLOAD_OFFSET - payloadLength - VAR_LENGTH_FIELD;
+        replyEncoder.message(text.length() <= room ? text : text.subSequence(0, Math.max(0, room)));
+        replyLength = replyEncoder.limit();
+        return replyLength;
+    }
+
+    private void resetCommand()
+    {
+        runtime = null;
+        record = null;
+        typeId = 0;
+        aggregateId = 0;
+        correlationId = 0;
+        causationId = 0;
+        expectedVersion = SkeinProtocol.ANY_VERSION;
+        timestampNs = 0;
+        inCommand = false;
+        eventCount = 0;
+        writeOffset = ENTRY_FIRST_EVENT_OFFSET;
+        eventEncoder = null;
+        payloadEncoder = null;
+        rejected = false;
+        rejectCode = 0;
+        rejectMessage = null;
+        replyLength = 0;
+        entryLength = 0;
+        entryPosition = SkeinProtocol.NULL_POSITION;
+    }
+
+    private static SkeinException diverged(final String message)
+    {
+        return new SkeinException(SkeinException.Code.STATE_DIVERGED, SkeinException.Category.FATAL, message, null);
+    }
+}

@@ -1,0 +1,58 @@
+package io.skein.engine;
+
+import com.lmax.disruptor.EventHandler;
+import io.skein.codecs.RejectReason;
+
+/**
+ * The single writer: the one Disruptor event handler that owns every aggregate. For each slot it runs the command
+ * through the {@link CommandExecutor} and copies the reply into the slot for the reply stage.
+ */
+final class CommandProcessor implements EventHandler<CommandSlot>
+{
+    private final CommandExecutor executor;
+    private final EngineCounters counters;
+    private volatile boolean failRemaining;
+
+    CommandProcessor(final CommandExecutor executor, final EngineCounters counters)
+    {
+        this.executor = executor;
+        this.counters = counters;
+    }
+
+    /**
+     * Answer every command still in the ring {@code SHUTTING_DOWN} instead of running it.
+     */
+    void failRemaining()
+    {
+        failRemaining = true;
+    }
+
+    @Override
+    public void onBatchStart(final long batchSize, final long queueDepth)
+    {
+        counters.ringDepth().setRelease(queueDepth);
+    }
+
+    @Override
+    public void onEvent(final CommandSlot slot, final long sequence, final boolean endOfBatch)
+    {
+        final int replyLength;
+        if (failRemaining)
+        {
+            replyLength = executor.refuse(slot.command, 0, slot.keptLength, RejectReason.SHUTTING_DOWN,
+                "the engine closed before running this command");
+        }
+        else if (slot.commandLength > slot.keptLength)
+        {
+            replyLength = executor.refuse(slot.command, 0, slot.keptLength, RejectReason.OVERSIZED,
+                "command is longer than the engine's maximum command length");
+        }
+        else
+        {
+            replyLength = executor.execute(slot.command, 0, slot.commandLength);
+        }
+        slot.journalPosition = executor.entryPosition();
+        slot.reply.putBytes(0, executor.replyBuffer(), 0, replyLength);
+        slot.replyLength = replyLength;
+    }
+}

@@ -1,0 +1,834 @@
+package io.skein.engine;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.skein.aggregate.Aggregate;
+import io.skein.protocol.CommandResult;
+import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.BitUtil;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+
+/**
+ * The single-writer aggregate engine. Commands are copied into a multi-producer Disruptor ring; one thread, the
+ * single writer, decides each against its aggregate and applies the resulting events; a reply stage on a second
+ * thread hands each reply to the listener given with the command.
+ * <pre>{@code
+ * try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context().aggregate(BankAccount::new)))
+ * {
+ *     engine.tryOffer(buffer, 0, length, reply -> System.out.println(reply));
+ * }
+ * }</pre>
+ */
+public final class SkeinEngine implements AutoCloseable
+{
+    private final Context ctx;
+    private final EngineCounters counters;
+    private final Disruptor<CommandSlot> disruptor;
+    private final RingBuffer<CommandSlot> ringBuffer;
+    private final CommandProcessor commandProcessor;
+    private final AtomicInteger activeProducers = new AtomicInteger();
+    private final int maxCommandLength;
+    private volatile boolean closed;
+
+    private SkeinEngine(final Context ctx)
+    {
+        this.ctx = ctx;
+        this.maxCommandLength = ctx.maxCommandLength();
+        this.counters = new EngineCounters(ctx.countersManager(), ctx.name());
+
+        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
+        for (final Supplier<? extends Aggregate<?>> factory : ctx.aggregates())
+        {
+            @SuppressWarnings("unchecked")
+            final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
+            final AggregateRuntime<Object> existing = runtimes.put(runtime.typeId(), runtime);
+            if (null != existing)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "aggregate types " +
+                    existing.definition().name() + " and " + runtime.definition().name() + " share type id " +
+                    runtime.typeId());
+            }
+        }
+
+        final CommandExecutor executor = new CommandExecutor(
+            runtimes,
+            ctx.idempotencyWindowCapacity(),
+            ctx.epochNanoClock(),
+            counters,
+            ctx.errorHandler(),
+            ctx.maxEntryLength(),
+            ctx.maxReplyLength(),
+            ctx.entryAppender());
+        commandProcessor = new CommandProcessor(executor, counters);
+
+        final int maxReplyLength = ctx.maxReplyLength();
+        disruptor = new Disruptor<>(
+            () -> new CommandSlot(maxCommandLength, maxReplyLength),
+            ctx.ringSize(),
+            ctx.threadFactory(),
+            ProducerType.MULTI,
+            ctx.waitStrategy());
+        disruptor.setDefaultExceptionHandler(new FatalExceptionHandler(ctx.errorHandler()));
+        disruptor.handleEventsWith(commandProcessor).then(new ReplyProcessor(counters, ctx.errorHandler()));
+        ringBuffer = disruptor.start();
+    }
+
+    /**
+     * Start an engine.
+     *
+     * @param ctx for the configuration; concluded here if it was not already.
+     * @return the running engine.
+     */
+    public static SkeinEngine launch(final Context ctx)
+    {
+        ctx.conclude();
+        return new SkeinEngine(ctx);
+    }
+
+    /**
+     * Offer a command without blocking.
+     *
+     * @param buffer   holding the command: envelope followed by the domain command.
+     * @param offset   of the command.
+     * @param length   of the command.
+     * @param listener to receive exactly one reply if the command is offered.
+     * @return {@link OfferResult#OFFERED}, or why not.
+     */
+    public OfferResult tryOffer(
+        final DirectBuffer buffer, final int offset, final int length, final ReplyListener listener)
+    {
+        activeProducers.getAndIncrement();
+        try
+        {
+            if (closed)
+            {
+                return OfferResult.CLOSED;
+            }
+            final long sequence;
+            try
+            {
+                sequence = ringBuffer.tryNext();
+            }
+            catch (final InsufficientCapacityException ex)
+            {
+                return OfferResult.BACK_PRESSURED;
+            }
+            publish(sequence, buffer, offset, length, listener);
+            return OfferResult.OFFERED;
+        }
+        finally
+        {
+            activeProducers.getAndDecrement();
+        }
+    }
+
+    /**
+     * Offer a command, waiting up to a timeout for room in the ring.
+     *
+     * @param buffer    holding the command.
+     * @param offset    of the command.
+     * @param length    of the command.
+     * @param listener  to receive exactly one reply if the command is offered.
+     * @param timeoutNs the longest to wait for room.
+     * @return {@link OfferResult#OFFERED}, {@link OfferResult#BACK_PRESSURED} if the wait ran out, or
+     * {@link OfferResult#CLOSED}.
+     */
+    public OfferResult offer(
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final ReplyListener listener,
+        final long timeoutNs)
+    {
+        OfferResult result = tryOffer(buffer, offset, length, listener);
+        if (result != OfferResult.BACK_PRESSURED)
+        {
+            return result;
+        }
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        int attempts = 0;
+        while (true)
+        {
+            if (++attempts < 100)
+            {
+                Thread.onSpinWait();
+            }
+            else if (attempts < 200)
+            {
+                Thread.yield();
+            }
+            else
+            {
+                LockSupport.parkNanos(20_000);
+            }
+            result = tryOffer(buffer, offset, length, listener);
+            if (result != OfferResult.BACK_PRESSURED || System.nanoTime() - deadlineNs >= 0)
+            {
+                return result;
+            }
+        }
+    }
+
+    /**
+     * Submit a command and get its outcome as a future: a convenience that allocates per call. Waits up to
+     * {@link Context#offerTimeoutNs()} for room in the ring.
+     *
+     * @param buffer holding the command.
+     * @param offset of the command.
+     * @param length of the command.
+     * @return a future completed with the result, or exceptionally with a {@link SkeinException} if the command could
+     * not be offered.
+     */
+    public CompletableFuture<CommandResult> submit(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final CompletableFuture<CommandResult> future = new CompletableFuture<>();
+        final OfferResult result = offer(
+            buffer, offset, length, (reply) -> future.complete(reply.toResult()), ctx.offerTimeoutNs());
+        if (result == OfferResult.BACK_PRESSURED)
+        {
+            future.completeExceptionally(new SkeinException(SkeinException.Code.TIMEOUT,
+                "the ring stayed full for " + ctx.offerTimeoutNs() + "ns"));
+        }
+        else if (result == OfferResult.CLOSED)
+        {
+            future.completeExceptionally(new SkeinException(SkeinException.Code.CLOSED, "the engine is closed"));
+        }
+        return future;
+    }
+
+    /**
+     * The engine's counters.
+     *
+     * @return the counters.
+     */
+    public EngineCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * The configuration the engine runs with.
+     *
+     * @return the concluded context.
+     */
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * Whether the engine has been closed.
+     *
+     * @return true once {@link #close()} has begun.
+     */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * Stop taking commands, run every command already in the ring (answering what is left
+     * {@code SHUTTING_DOWN} if that takes longer than {@link Context#shutdownTimeoutNs()}), deliver every reply, then
+     * stop the threads.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        while (activeProducers.get() > 0)
+        {
+            Thread.onSpinWait();
+        }
+        try
+        {
+            disruptor.shutdown(ctx.shutdownTimeoutNs(), TimeUnit.NANOSECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            commandProcessor.failRemaining();
+            try
+            {
+                disruptor.shutdown(ctx.shutdownTimeoutNs(), TimeUnit.NANOSECONDS);
+            }
+            catch (final TimeoutException ex2)
+            {
+                ctx.errorHandler().onError(new SkeinException(
+                    SkeinException.Code.TIMEOUT,
+                    SkeinException.Category.ERROR,
+                    "engine threads did not stop within " + ctx.shutdownTimeoutNs() + "ns; halting",
+                    ex2));
+                disruptor.halt();
+            }
+        }
+        CloseHelper.quietClose(counters);
+    }
+
+    private void publish(
+        final long sequence,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final ReplyListener listener)
+    {
+        try
+        {
+            final CommandSlot slot = ringBuffer.get(sequence);
+            final int kept = Math.max(0, Math.min(length, maxCommandLength));
+            slot.commandLength = length;
+            slot.keptLength = kept;
+            slot.listener = listener;
+            slot.replyLength = 0;
+            slot.command.putBytes(0, buffer, offset, kept);
+        }
+        finally
+        {
+            ringBuffer.publish(sequence);
+        }
+    }
+
+    /**
+     * Configuration of an engine: every setting, with fluent accessors, and a one-time {@link #conclude()} that
+     * validates them and fills in defaults.
+     */
+    public static final class Context
+    {
+        /**
+         * Default number of slots in the input ring.
+         */
+        public static final int RING_SIZE_DEFAULT = 1024;
+
+        /**
+         * Default longest command, envelope included.
+         */
+        public static final int MAX_COMMAND_LENGTH_DEFAULT = 4096;
+
+        /**
+         * Default longest reply, payload and message included.
+         */
+        public static final int MAX_REPLY_LENGTH_DEFAULT = 2048;
+
+        /**
+         * Default longest journal entry: all the events of one command.
+         */
+        public static final int MAX_ENTRY_LENGTH_DEFAULT = 64 * 1024;
+
+        /**
+         * Default number of idempotency keys remembered.
+         */
+        public static final int IDEMPOTENCY_WINDOW_CAPACITY_DEFAULT = 64 * 1024;
+
+        /**
+         * Default wait for room in the ring by {@link SkeinEngine#submit(DirectBuffer, int, int)}.
+         */
+        public static final long OFFER_TIMEOUT_NS_DEFAULT = TimeUnit.SECONDS.toNanos(5);
+
+        /**
+         * Default wait for the ring to drain on close.
+         */
+        public static final long SHUTDOWN_TIMEOUT_NS_DEFAULT = TimeUnit.SECONDS.toNanos(10);
+
+        private static final int COUNTERS_METADATA_LENGTH = 64 * 1024;
+        private static final int COUNTERS_VALUES_LENGTH = 16 * 1024;
+
+        private boolean isConcluded;
+        private String name = "engine";
+        private final List<Supplier<? extends Aggregate<?>>> aggregates = new ArrayList<>();
+        private int ringSize = RING_SIZE_DEFAULT;
+        private int maxCommandLength = MAX_COMMAND_LENGTH_DEFAULT;
+        private int maxReplyLength = MAX_REPLY_LENGTH_DEFAULT;
+        private int maxEntryLength = MAX_ENTRY_LENGTH_DEFAULT;
+        private int idempotencyWindowCapacity = IDEMPOTENCY_WINDOW_CAPACITY_DEFAULT;
+        private long offerTimeoutNs = OFFER_TIMEOUT_NS_DEFAULT;
+        private long shutdownTimeoutNs = SHUTDOWN_TIMEOUT_NS_DEFAULT;
+        private WaitStrategy waitStrategy;
+        private ThreadFactory threadFactory;
+        private EpochNanoClock epochNanoClock;
+        private ErrorHandler errorHandler;
+        private CountersManager countersManager;
+        private EntryAppender entryAppender;
+
+        /**
+         * Validate the settings and fill in defaults. Called once, by {@link SkeinEngine#launch(Context)}.
+         *
+         * @return this, concluded.
+         * @throws SkeinException if a setting is invalid.
+         */
+        public Context conclude()
+        {
+            if (isConcluded)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "context already concluded");
+            }
+            isConcluded = true;
+
+            if (aggregates.isEmpty())
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "no aggregate types registered");
+            }
+            if (ringSize < 2 || !BitUtil.isPowerOfTwo(ringSize))
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "ringSize must be a power of two of at least 2: " + ringSize);
+            }
+            if (maxCommandLength < SkeinProtocol.ENVELOPE_LENGTH + SkeinProtocol.HEADER_LENGTH)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "maxCommandLength too small for an envelope and a command header: " + maxCommandLength);
+            }
+            if (maxReplyLength < CommandExecutor.REPLY_PAYLOAD_OFFSET + 2 * CommandExecutor.VAR_LENGTH_FIELD + 64)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "maxReplyLength too small: " + maxReplyLength);
+            }
+            if (maxEntryLength < CommandExecutor.ENTRY_FIRST_EVENT_OFFSET + 64)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "maxEntryLength too small: " + maxEntryLength);
+            }
+            if (idempotencyWindowCapacity < 1 || idempotencyWindowCapacity > (1 << 28))
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "idempotencyWindowCapacity must be in [1, 2^28]: " + idempotencyWindowCapacity);
+            }
+            if (offerTimeoutNs < 0 || shutdownTimeoutNs < 0)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "timeouts must not be negative");
+            }
+            if (null == waitStrategy)
+            {
+                waitStrategy = new SleepingWaitStrategy();
+            }
+            if (null == threadFactory)
+            {
+                threadFactory = new NamedThreadFactory("skein-" + name);
+            }
+            if (null == epochNanoClock)
+            {
+                epochNanoClock = new SystemEpochNanoClock();
+            }
+            if (null == errorHandler)
+            {
+                errorHandler = (throwable) -> throwable.printStackTrace(System.err);
+            }
+            if (null == countersManager)
+            {
+                final AtomicBuffer metadata = new UnsafeBuffer(ByteBuffer.allocateDirect(COUNTERS_METADATA_LENGTH));
+                final AtomicBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(COUNTERS_VALUES_LENGTH));
+                countersManager = new CountersManager(metadata, values);
+            }
+            return this;
+        }
+
+        /**
+         * Set the engine's name, used for its threads and counters.
+         *
+         * @param name of the engine.
+         * @return this for a fluent API.
+         */
+        public Context name(final String name)
+        {
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * The engine's name.
+         *
+         * @return the name.
+         */
+        public String name()
+        {
+            return name;
+        }
+
+        /**
+         * Register an aggregate type. The factory is called once per engine.
+         *
+         * @param factory of the aggregate, e.g. {@code BankAccount::new}.
+         * @return this for a fluent API.
+         */
+        public Context aggregate(final Supplier<? extends Aggregate<?>> factory)
+        {
+            aggregates.add(factory);
+            return this;
+        }
+
+        /**
+         * The registered aggregate factories.
+         *
+         * @return the factories.
+         */
+        public List<Supplier<? extends Aggregate<?>>> aggregates()
+        {
+            return aggregates;
+        }
+
+        /**
+         * Set the number of slots in the input ring.
+         *
+         * @param ringSize a power of two.
+         * @return this for a fluent API.
+         */
+        public Context ringSize(final int ringSize)
+        {
+            this.ringSize = ringSize;
+            return this;
+        }
+
+        /**
+         * The number of slots in the input ring.
+         *
+         * @return the ring size.
+         */
+        public int ringSize()
+        {
+            return ringSize;
+        }
+
+        /**
+         * Set the longest command accepted, envelope included; longer ones are rejected {@code OVERSIZED}.
+         *
+         * @param maxCommandLength in bytes.
+         * @return this for a fluent API.
+         */
+        public Context maxCommandLength(final int maxCommandLength)
+        {
+            this.maxCommandLength = maxCommandLength;
+            return this;
+        }
+
+        /**
+         * The longest command accepted.
+         *
+         * @return length in bytes.
+         */
+        public int maxCommandLength()
+        {
+            return maxCommandLength;
+        }
+
+        /**
+         * Set the longest reply, payload and message included; longer payloads are rejected
+         * {@code REPLY_TOO_LARGE} and longer messages are cut.
+         *
+         * @param maxReplyLength in bytes.
+         * @return this for a fluent API.
+         */
+        public Context maxReplyLength(final int maxReplyLength)
+        {
+            this.maxReplyLength = maxReplyLength;
+            return this;
+        }
+
+        /**
+         * The longest reply.
+         *
+         * @return length in bytes.
+         */
+        public int maxReplyLength()
+        {
+            return maxReplyLength;
+        }
+
+        /**
+         * Set the longest journal entry (all events of one command); a command whose events exceed it is rejected
+         * {@code ENTRY_TOO_LARGE} before anything is applied. With a journal it must stay below the publication's
+         * maximum message length (term length / 8).
+         *
+         * @param maxEntryLength in bytes.
+         * @return this for a fluent API.
+         */
+        public Context maxEntryLength(final int maxEntryLength)
+        {
+            this.maxEntryLength = maxEntryLength;
+            return this;
+        }
+
+        /**
+         * The longest journal entry.
+         *
+         * @return length in bytes.
+         */
+        public int maxEntryLength()
+        {
+            return maxEntryLength;
+        }
+
+        /**
+         * Set how many idempotency keys of accepted commands are remembered, oldest evicted first.
+         *
+         * @param capacity number of keys.
+         * @return this for a fluent API.
+         */
+        public Context idempotencyWindowCapacity(final int capacity)
+        {
+            this.idempotencyWindowCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * How many idempotency keys are remembered.
+         *
+         * @return the capacity.
+         */
+        public int idempotencyWindowCapacity()
+        {
+            return idempotencyWindowCapacity;
+        }
+
+        /**
+         * Set how long {@link SkeinEngine#submit(DirectBuffer, int, int)} waits for room in the ring.
+         *
+         * @param timeoutNs the wait.
+         * @return this for a fluent API.
+         */
+        public Context offerTimeoutNs(final long timeoutNs)
+        {
+            this.offerTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long submit waits for room in the ring.
+         *
+         * @return the wait in nanoseconds.
+         */
+        public long offerTimeoutNs()
+        {
+            return offerTimeoutNs;
+        }
+
+        /**
+         * Set how long close waits for the ring to drain before answering the rest {@code SHUTTING_DOWN}.
+         *
+         * @param timeoutNs the wait.
+         * @return this for a fluent API.
+         */
+        public Context shutdownTimeoutNs(final long timeoutNs)
+        {
+            this.shutdownTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long close waits for the ring to drain.
+         *
+         * @return the wait in nanoseconds.
+         */
+        public long shutdownTimeoutNs()
+        {
+            return shutdownTimeoutNs;
+        }
+
+        /**
+         * Set how the writer and reply stage wait for work. The default, {@link SleepingWaitStrategy}, spins briefly,
+         * yields, then parks: gentle on a 2-core machine. Busy-spinning strategies are for machines with cores to
+         * spare.
+         *
+         * @param waitStrategy for the ring's consumers.
+         * @return this for a fluent API.
+         */
+        public Context waitStrategy(final WaitStrategy waitStrategy)
+        {
+            this.waitStrategy = waitStrategy;
+            return this;
+        }
+
+        /**
+         * How the ring's consumers wait.
+         *
+         * @return the wait strategy.
+         */
+        public WaitStrategy waitStrategy()
+        {
+            return waitStrategy;
+        }
+
+        /**
+         * Set the factory for the writer and reply threads.
+         *
+         * @param threadFactory for the engine's threads.
+         * @return this for a fluent API.
+         */
+        public Context threadFactory(final ThreadFactory threadFactory)
+        {
+            this.threadFactory = threadFactory;
+            return this;
+        }
+
+        /**
+         * The factory for the engine's threads.
+         *
+         * @return the thread factory.
+         */
+        public ThreadFactory threadFactory()
+        {
+            return threadFactory;
+        }
+
+        /**
+         * Set the clock that timestamps events; tests inject their own.
+         *
+         * @param clock of nanoseconds since the epoch.
+         * @return this for a fluent API.
+         */
+        public Context epochNanoClock(final EpochNanoClock clock)
+        {
+            this.epochNanoClock = clock;
+            return this;
+        }
+
+        /**
+         * The clock that timestamps events.
+         *
+         * @return the clock.
+         */
+        public EpochNanoClock epochNanoClock()
+        {
+            return epochNanoClock;
+        }
+
+        /**
+         * Set where errors are reported: handler exceptions, listener exceptions, fatal failures. It must not throw.
+         *
+         * @param errorHandler for the engine.
+         * @return this for a fluent API.
+         */
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        /**
+         * Where errors are reported.
+         *
+         * @return the error handler.
+         */
+        public ErrorHandler errorHandler()
+        {
+            return errorHandler;
+        }
+
+        /**
+         * Set the counters manager the engine's counters are allocated in (an Aeron client's, to make them visible
+         * to {@code AeronStat}).
+         *
+         * @param countersManager for the engine's counters.
+         * @return this for a fluent API.
+         */
+        public Context countersManager(final CountersManager countersManager)
+        {
+            this.countersManager = countersManager;
+            return this;
+        }
+
+        /**
+         * The counters manager the engine's counters live in.
+         *
+         * @return the counters manager.
+         */
+        public CountersManager countersManager()
+        {
+            return countersManager;
+        }
+
+        /**
+         * Set where accepted commands' journal entries are appended; null (the default) keeps the engine in memory.
+         *
+         * @param entryAppender for journal entries.
+         * @return this for a fluent API.
+         */
+        public Context entryAppender(final EntryAppender entryAppender)
+        {
+            this.entryAppender = entryAppender;
+            return this;
+        }
+
+        /**
+         * Where journal entries are appended.
+         *
+         * @return the appender, or null.
+         */
+        public EntryAppender entryAppender()
+        {
+            return entryAppender;
+        }
+    }
+
+    private static final class NamedThreadFactory implements ThreadFactory
+    {
+        private final String prefix;
+        private final AtomicInteger count = new AtomicInteger();
+
+        NamedThreadFactory(final String prefix)
+        {
+            this.prefix = prefix;
+        }
+
+        @Override
+        public Thread newThread(final Runnable runnable)
+        {
+            final int n = count.getAndIncrement();
+            final Thread thread = new Thread(runnable, prefix + (0 == n ? "-writer" : "-replier-" + n));
+            thread.setDaemon(true);
+            return thread;
+        }
+    }
+
+    private static final class FatalExceptionHandler implements com.lmax.disruptor.ExceptionHandler<CommandSlot>
+    {
+        private final ErrorHandler errorHandler;
+
+        FatalExceptionHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+        }
+
+        @Override
+        public void handleEventException(final Throwable ex, final long sequence, final CommandSlot event)
+        {
+            errorHandler.onError(ex);
+        }
+
+        @Override
+        public void handleOnStartException(final Throwable ex)
+        {
+            errorHandler.onError(ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(final Throwable ex)
+        {
+            errorHandler.onError(ex);
+        }
+    }
+}
