@@ -1,0 +1,769 @@
+package io.skein.engine;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import io.skein.aggregate.Aggregate;
+import io.skein.aggregate.AggregateDefinition;
+import io.skein.aggregate.AggregateDefinition.Binding;
+import io.skein.aggregate.AggregateDefinition.Kind;
+import io.skein.codecs.JournalEntryDecoder;
+import io.skein.codecs.JournalEntryEncoder;
+import io.skein.codecs.MessageHeaderDecoder;
+import io.skein.codecs.MessageHeaderEncoder;
+import io.skein.codecs.Outcome;
+import io.skein.codecs.RejectReason;
+import io.skein.engine.AggregateRuntime.AggregateRecord;
+import io.skein.protocol.CommandResult;
+import io.skein.protocol.CommandWriter;
+import io.skein.protocol.Reply;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.sbe.MessageDecoderFlyweight;
+import org.agrona.sbe.MessageEncoderFlyweight;
+
+/**
+ * A given/when/then fixture for aggregate authors: give an aggregate a history of events, send it a command, then
+ * check the events, rejection, reply or state. It runs the same command executor as the engine, without threads or a
+ * journal, and fails (with an {@link AssertionError}) on things a unit test alone would miss:
+ * <ul>
+ *     <li>a command, event or reply that does not decode to exactly the bytes it was encoded in;</li>
+ *     <li>a given history that is not one aggregate's contiguous versions;</li>
+ *     <li>a handler that changed state directly: after every command the state rebuilt from all events must equal
+ *     the live state (so the state type must implement {@code equals}).</li>
+ * </ul>
+ * <pre>{@code
+ * AggregateFixture.of(BankAccount::new)
+ *     .given(new AccountOpenedEncoder(), e -> e.ownerId(7).initialBalance(100))
+ *     .when(new WithdrawEncoder(), c -> c.amount(500))
+ *     .expectRejected(AccountRejection.INSUFFICIENT_FUNDS.value())
+ *     .expectNoEvents();
+ * }</pre>
+ *
+ * @param <S> the aggregate's state type.
+ */
+public final class AggregateFixture<S>
+{
+    private static final long DEFAULT_AGGREGATE_ID = 1;
+
+    private final Supplier<? extends Aggregate<S>> factory;
+    private final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
+    private final AggregateRuntime<Object> runtime;
+    private final CommandExecutor executor;
+    private final List<byte[]> history = new ArrayList<>();
+    private final ExpandableArrayBuffer commandBuffer = new ExpandableArrayBuffer(1024);
+    private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(1024);
+    private final CommandWriter commandWriter = new CommandWriter();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final JournalEntryEncoder entryEncoder = new JournalEntryEncoder();
+    private final MutableClock clock = new MutableClock();
+    private final List<Throwable> errors = new ArrayList<>();
+    private long aggregateId = DEFAULT_AGGREGATE_ID;
+    private long nextExpectedVersion = SkeinProtocol.ANY_VERSION;
+    private long nextKeyHi;
+    private long nextKeyLo;
+    private long nextCorrelationId = 1;
+    private boolean commandSent;
+
+    private AggregateFixture(final Supplier<? extends Aggregate<S>> factory)
+    {
+        this.factory = factory;
+        @SuppressWarnings("unchecked")
+        final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
+        this.runtime = runtime;
+        runtimes.put(runtime.typeId(), runtime);
+        requireEquals(runtime.definition().newState());
+        final ErrorHandler errorHandler = errors::add;
+        executor = new CommandExecutor(runtimes, 1024, clock, newCounters(), errorHandler,
+            1024 * 1024, 64 * 1024, null);
+    }
+
+    /**
+     * A fixture for one aggregate of a type, with id 1 unless {@link #aggregateId(long)} says otherwise.
+     *
+     * @param factory of the aggregate, e.g. {@code BankAccount::new}.
+     * @param <S>     the aggregate's state type.
+     * @return a new fixture.
+     */
+    public static <S> AggregateFixture<S> of(final Supplier<? extends Aggregate<S>> factory)
+    {
+        return new AggregateFixture<>(factory);
+    }
+
+    /**
+     * Set the id of the aggregate under test; only before any event or command.
+     *
+     * @param aggregateId of the aggregate.
+     * @return this for a fluent API.
+     */
+    public AggregateFixture<S> aggregateId(final long aggregateId)
+    {
+        if (!history.isEmpty() || commandSent)
+        {
+            throw new IllegalStateException("set the aggregate id before any given event or command");
+        }
+        this.aggregateId = aggregateId;
+        return this;
+    }
+
+    /**
+     * Set the time the next command and events are stamped with.
+     *
+     * @param timestampNs nanoseconds since the epoch.
+     * @return this for a fluent API.
+     */
+    public AggregateFixture<S> time(final long timestampNs)
+    {
+        clock.timeNs = timestampNs;
+        return this;
+    }
+
+    /**
+     * Append an event to the aggregate's history at the next version, and apply it.
+     *
+     * @param encoder of the event.
+     * @param fill    writes the event's fields.
+     * @param <E>     the encoder type.
+     * @return this for a fluent API.
+     */
+    public <E extends MessageEncoderFlyweight> AggregateFixture<S> given(final E encoder, final Consumer<E> fill)
+    {
+        return given(aggregateId, version() + 1, encoder, fill);
+    }
+
+    /**
+     * Append an event with explicit metadata to the history, and apply it. The history must be one aggregate's, with
+     * contiguous versions from 1: anything else fails here, naming the event.
+     *
+     * @param aggregateId of the event; must be the fixture's aggregate.
+     * @param version     of the aggregate after the event; must be the current version + 1.
+     * @param encoder     of the event.
+     * @param fill        writes the event's fields.
+     * @param <E>         the encoder type.
+     * @return this for a fluent API.
+     */
+    public <E extends MessageEncoderFlyweight> AggregateFixture<S> given(
+        final long aggregateId, final long version, final E encoder, final Consumer<E> fill)
+    {
+        final int index = history.size();
+        if (aggregateId != this.aggregateId)
+        {
+            throw new AssertionError("given event " + index + " is for aggregate " + aggregateId +
+                " but the fixture's history is for aggregate " + this.aggregateId);
+        }
+        if (version != version() + 1)
+        {
+            throw new AssertionError("given event " + index + " has version " + version +
+                " but the next version of aggregate " + aggregateId + " is " + (version() + 1));
+        }
+        final Binding<Object> binding = definition().binding(encoder.sbeTemplateId());
+        if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != definition().schemaId())
+        {
+            throw new AssertionError("given event " + index + " (template " + encoder.sbeTemplateId() +
+                ") has no applier in aggregate type " + definition().name());
+        }
+
+        headerEncoder.wrap(scratch, 0)
+            .blockLength(encoder.sbeBlockLength())
+            .templateId(encoder.sbeTemplateId())
+            .schemaId(encoder.sbeSchemaId())
+            .version(encoder.sbeSchemaVersion());
+        encoder.wrap(scratch, SkeinProtocol.HEADER_LENGTH);
+        fill.accept(encoder);
+        final int eventLength = SkeinProtocol.HEADER_LENGTH + encoder.encodedLength();
+        checkRoundTrip("given event " + index, scratch, 0, eventLength);
+
+        final ExpandableArrayBuffer entry = new ExpandableArrayBuffer(eventLength + 256);
+        entryEncoder.wrapAndApplyHeader(entry, 0, headerEncoder)
+            .entrySequence(executor.lastEntrySequence() + 1)
+            .epoch(0)
+            .timestampNs(clock.timeNs)
+            .aggregateTypeId(runtime.typeId())
+            .aggregateId(aggregateId)
+            .version(version)
+            .firstSequence(executor.nextSequence())
+            .correlationId(0)
+            .causationId(0)
+            .idempotencyKeyHi(SkeinProtocol.NO_KEY)
+            .idempotencyKeyLo(SkeinProtocol.NO_KEY)
+            .eventsCount(1).next().putBody(scratch, 0, eventLength);
+        final int entryLength = entryEncoder.limit();
+        executor.replay(entry, 0, entryLength);
+        final byte[] bytes = new byte[entryLength];
+        entry.getBytes(0, bytes);
+        history.add(bytes);
+        return this;
+    }
+
+    /**
+     * Set the expected version of the next command only; the default is any version.
+     *
+     * @param expectedVersion for the next command.
+     * @return this for a fluent API.
+     */
+    public AggregateFixture<S> expectedVersion(final long expectedVersion)
+    {
+        this.nextExpectedVersion = expectedVersion;
+        return this;
+    }
+
+    /**
+     * Set the idempotency key of the next command only; the default is none.
+     *
+     * @param hi high 64 bits.
+     * @param lo low 64 bits.
+     * @return this for a fluent API.
+     */
+    public AggregateFixture<S> idempotencyKey(final long hi, final long lo)
+    {
+        this.nextKeyHi = hi;
+        this.nextKeyLo = lo;
+        return this;
+    }
+
+    /**
+     * Send a command (or query) to the aggregate and capture what happened. Fails if the command does not decode to
+     * its own bytes, if the handler changed state directly, or if an event does not decode to its own bytes.
+     *
+     * @param encoder of the command.
+     * @param fill    writes the command's fields.
+     * @param <C>     the encoder type.
+     * @return the result to check.
+     */
+    public <C extends MessageEncoderFlyweight> Result when(final C encoder, final Consumer<C> fill)
+    {
+        commandSent = true;
+        commandWriter.wrap(commandBuffer, 0)
+            .correlationId(nextCorrelationId++)
+            .aggregate(runtime.typeId(), aggregateId)
+            .expectedVersion(nextExpectedVersion)
+            .idempotencyKey(nextKeyHi, nextKeyLo);
+        fill.accept(commandWriter.body(encoder));
+        final int length = commandWriter.length();
+        nextExpectedVersion = SkeinProtocol.ANY_VERSION;
+        nextKeyHi = SkeinProtocol.NO_KEY;
+        nextKeyLo = SkeinProtocol.NO_KEY;
+        checkRoundTrip("command", commandBuffer, SkeinProtocol.ENVELOPE_LENGTH, length - SkeinProtocol.ENVELOPE_LENGTH);
+
+        errors.clear();
+        final int replyLength = executor.execute(commandBuffer, 0, length);
+        final CommandResult result = new Reply().wrap(executor.replyBuffer(), 0, replyLength).toResult();
+        final List<RecordedEvent> events = new ArrayList<>();
+        final int entryLength = executor.entryLength();
+        if (entryLength > 0)
+        {
+            final byte[] bytes = new byte[entryLength];
+            executor.entryBuffer().getBytes(0, bytes);
+            history.add(bytes);
+            decodeEvents(bytes, events);
+        }
+        checkStateMatchesHistory();
+        return new Result(result, Collections.unmodifiableList(events), new ArrayList<>(errors));
+    }
+
+    /**
+     * The live state of the aggregate under test, or a fresh state if it does not exist yet. Read, do not change.
+     *
+     * @return the state.
+     */
+    @SuppressWarnings("unchecked")
+    public S state()
+    {
+        final AggregateRecord<Object> record = runtime.existing(aggregateId);
+        return (S)(null == record ? definition().newState() : record.state);
+    }
+
+    /**
+     * The aggregate's current version: the number of events in its history.
+     *
+     * @return the version.
+     */
+    public long version()
+    {
+        final AggregateRecord<Object> record = runtime.existing(aggregateId);
+        return null == record ? 0 : record.version;
+    }
+
+    private AggregateDefinition<Object> definition()
+    {
+        return runtime.definition();
+    }
+
+    private void decodeEvents(final byte[] entryBytes, final List<RecordedEvent> events)
+    {
+        final UnsafeBuffer entry = new UnsafeBuffer(entryBytes);
+        headerDecoder.wrap(entry, 0);
+        final JournalEntryDecoder decoder = new JournalEntryDecoder()
+            .wrap(entry, SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(), headerDecoder.version());
+        final long firstSequence = decoder.firstSequence();
+        final long lastVersion = decoder.version();
+        final long timestampNs = decoder.timestampNs();
+        final JournalEntryDecoder.EventsDecoder group = decoder.events();
+        final int count = group.count();
+        for (int i = 0; i < count; i++)
+        {
+            group.next();
+            final byte[] body = new byte[group.bodyLength()];
+            group.getBody(body, 0, body.length);
+            checkRoundTrip("emitted event " + i, new UnsafeBuffer(body), 0, body.length);
+            final int templateId = new UnsafeBuffer(body).getShort(2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            final long version = lastVersion - count + 1 + i;
+            events.add(new RecordedEvent(templateId, version, firstSequence + i, timestampNs, body));
+        }
+    }
+
+    private void checkRoundTrip(final String what, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < SkeinProtocol.HEADER_LENGTH)
+        {
+            throw new AssertionError(what + " is shorter than a message header: " + length + " bytes");
+        }
+        headerDecoder.wrap(buffer, offset);
+        final Binding<Object> binding = definition().binding(headerDecoder.templateId());
+        if (null == binding)
+        {
+            throw new AssertionError(what + ": template " + headerDecoder.templateId() +
+                " is not bound in aggregate type " + definition().name());
+        }
+        final MessageDecoderFlyweight decoder = binding.decoder();
+        decoder.wrap(
+            buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(), headerDecoder.version());
+        final int decodedLength;
+        try
+        {
+            decodedLength = decoder.sbeDecodedLength();
+            decoder.appendTo(new StringBuilder());
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new AssertionError(what + " (template " + headerDecoder.templateId() + ") does not decode", ex);
+        }
+        if (decodedLength != length - SkeinProtocol.HEADER_LENGTH)
+        {
+            throw new AssertionError(what + " (template " + headerDecoder.templateId() + ") was encoded in " +
+                (length - SkeinProtocol.HEADER_LENGTH) + " bytes but decodes as " + decodedLength);
+        }
+    }
+
+    private void checkStateMatchesHistory()
+    {
+        final Int2ObjectHashMap<AggregateRuntime<Object>> rebuiltRuntimes = new Int2ObjectHashMap<>();
+        @SuppressWarnings("unchecked")
+        final AggregateRuntime<Object> rebuilt = new AggregateRuntime<>((Aggregate<Object>)factory.get());
+        rebuiltRuntimes.put(rebuilt.typeId(), rebuilt);
+        final CommandExecutor replayer = new CommandExecutor(rebuiltRuntimes, 1024, clock, newCounters(),
+            errors::add, 1024 * 1024, 64 * 1024, null);
+        for (final byte[] entry : history)
+        {
+            replayer.replay(new UnsafeBuffer(entry), 0, entry.length);
+        }
+        final AggregateRecord<Object> live = runtime.existing(aggregateId);
+        final AggregateRecord<Object> expected = rebuilt.existing(aggregateId);
+        final Object liveState = null == live ? definition().newState() : live.state;
+        final Object expectedState = null == expected ? definition().newState() : expected.state;
+        if (!expectedState.equals(liveState))
+        {
+            throw new AssertionError("aggregate " + definition().name() + "/" + aggregateId +
+                ": live state differs from the state rebuilt from its events, so a handler changed state directly " +
+                "or an applier is not deterministic\n  live:    " + liveState + "\n  rebuilt: " + expectedState);
+        }
+    }
+
+    private static void requireEquals(final Object state)
+    {
+        try
+        {
+            if (state.getClass().getMethod("equals", Object.class).getDeclaringClass() == Object.class)
+            {
+                throw new IllegalStateException("the fixture compares states: " + state.getClass().getName() +
+                    " must implement equals and hashCode");
+            }
+        }
+        catch (final NoSuchMethodException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static EngineCounters newCounters()
+    {
+        final AtomicBuffer metadata = new UnsafeBuffer(new byte[64 * 1024]);
+        final AtomicBuffer values = new UnsafeBuffer(new byte[16 * 1024]);
+        return new EngineCounters(new CountersManager(metadata, values), "fixture");
+    }
+
+    /**
+     * One event emitted by a command, with the metadata the engine gave it.
+     */
+    public static final class RecordedEvent
+    {
+        private final int templateId;
+        private final long version;
+        private final long sequence;
+        private final long timestampNs;
+        private final byte[] bytes;
+
+        RecordedEvent(
+            final int templateId, final long version, final long sequence, final long timestampNs, final byte[] bytes)
+        {
+            this.templateId = templateId;
+            this.version = version;
+            this.sequence = sequence;
+            this.timestampNs = timestampNs;
+            this.bytes = bytes;
+        }
+
+        /**
+         * The event's SBE template id.
+         *
+         * @return the template id.
+         */
+        public int templateId()
+        {
+            return templateId;
+        }
+
+        /**
+         * The aggregate's version after this event.
+         *
+         * @return the version.
+         */
+        public long version()
+        {
+            return version;
+        }
+
+        /**
+         * The event's global sequence.
+         *
+         * @return the sequence.
+         */
+        public long sequence()
+        {
+            return sequence;
+        }
+
+        /**
+         * The command's timestamp, shared by all its events.
+         *
+         * @return nanoseconds since the epoch.
+         */
+        public long timestampNs()
+        {
+            return timestampNs;
+        }
+
+        /**
+         * Wrap a decoder over this event.
+         *
+         * @param decoder of the event's template.
+         * @param <D>     the decoder type.
+         * @return the decoder, wrapped.
+         */
+        public <D extends MessageDecoderFlyweight> D decode(final D decoder)
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+            final int blockLength = buffer.getShort(0, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            final int version = buffer.getShort(6, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            decoder.wrap(buffer, SkeinProtocol.HEADER_LENGTH, blockLength, version);
+            return decoder;
+        }
+
+        /**
+         * {@inheritDoc}
+         */
+        @Override
+        public String toString()
+        {
+            return "RecordedEvent{templateId=" + templateId + ", version=" + version + ", sequence=" + sequence + "}";
+        }
+    }
+
+    /**
+     * What a command did, with checks that fail with an {@link AssertionError} describing the actual outcome.
+     */
+    public final class Result
+    {
+        private final CommandResult result;
+        private final List<RecordedEvent> events;
+        private final List<Throwable> errors;
+
+        Result(final CommandResult result, final List<RecordedEvent> events, final List<Throwable> errors)
+        {
+            this.result = result;
+            this.events = events;
+            this.errors = errors;
+        }
+
+        /**
+         * The reply the command got.
+         *
+         * @return the reply.
+         */
+        public CommandResult result()
+        {
+            return result;
+        }
+
+        /**
+         * The events the command emitted, in order.
+         *
+         * @return the events, empty unless accepted.
+         */
+        public List<RecordedEvent> events()
+        {
+            return events;
+        }
+
+        /**
+         * Errors reported while the command ran (a handler that threw).
+         *
+         * @return the errors.
+         */
+        public List<Throwable> errors()
+        {
+            return errors;
+        }
+
+        /**
+         * Expect a given outcome.
+         *
+         * @param outcome expected.
+         * @return this for a fluent API.
+         */
+        public Result expectOutcome(final Outcome outcome)
+        {
+            if (result.outcome() != outcome)
+            {
+                throw new AssertionError("expected " + outcome + " but got " + describe());
+            }
+            return this;
+        }
+
+        /**
+         * Expect the command to be accepted.
+         *
+         * @return this for a fluent API.
+         */
+        public Result expectAccepted()
+        {
+            return expectOutcome(Outcome.ACCEPTED);
+        }
+
+        /**
+         * Expect the handler to reject the command with a domain code.
+         *
+         * @param code expected.
+         * @return this for a fluent API.
+         */
+        public Result expectRejected(final int code)
+        {
+            if (result.outcome() != Outcome.REJECTED || result.reason() != RejectReason.DOMAIN ||
+                result.rejectCode() != code)
+            {
+                throw new AssertionError("expected REJECTED with domain code " + code + " but got " + describe());
+            }
+            return this;
+        }
+
+        /**
+         * Expect the command to be rejected for a reason of Skein's (bad input and the like).
+         *
+         * @param reason expected.
+         * @return this for a fluent API.
+         */
+        public Result expectRejected(final RejectReason reason)
+        {
+            if (result.outcome() != Outcome.REJECTED || result.reason() != reason)
+            {
+                throw new AssertionError("expected REJECTED " + reason + " but got " + describe());
+            }
+            return this;
+        }
+
+        /**
+         * Expect the aggregate's version in the reply.
+         *
+         * @param version expected.
+         * @return this for a fluent API.
+         */
+        public Result expectVersion(final long version)
+        {
+            if (result.version() != version)
+            {
+                throw new AssertionError("expected version " + version + " but got " + describe());
+            }
+            return this;
+        }
+
+        /**
+         * Expect no events.
+         *
+         * @return this for a fluent API.
+         */
+        public Result expectNoEvents()
+        {
+            return expectEventCount(0);
+        }
+
+        /**
+         * Expect a number of events.
+         *
+         * @param count expected.
+         * @return this for a fluent API.
+         */
+        public Result expectEventCount(final int count)
+        {
+            if (events.size() != count)
+            {
+                throw new AssertionError("expected " + count + " events but got " + events + " with " + describe());
+            }
+            return this;
+        }
+
+        /**
+         * Expect the events' templates, in order.
+         *
+         * @param templateIds expected, one per event.
+         * @return this for a fluent API.
+         */
+        public Result expectEventTemplates(final int... templateIds)
+        {
+            boolean matches = templateIds.length == events.size();
+            for (int i = 0; matches && i < templateIds.length; i++)
+            {
+                matches = events.get(i).templateId() == templateIds[i];
+            }
+            if (!matches)
+            {
+                throw new AssertionError("expected event templates " + java.util.Arrays.toString(templateIds) +
+                    " but got " + events);
+            }
+            return this;
+        }
+
+        /**
+         * Expect the event at an index to be of the decoder's template, and check it.
+         *
+         * @param index   of the event.
+         * @param decoder of the expected template.
+         * @param check   of the decoded event, throwing an AssertionError if wrong.
+         * @param <D>     the decoder type.
+         * @return this for a fluent API.
+         */
+        public <D extends MessageDecoderFlyweight> Result expectEvent(
+            final int index, final D decoder, final Consumer<D> check)
+        {
+            if (index >= events.size())
+            {
+                throw new AssertionError("expected an event at index " + index + " but got " + events);
+            }
+            final RecordedEvent event = events.get(index);
+            if (event.templateId() != decoder.sbeTemplateId())
+            {
+                throw new AssertionError("expected event " + index + " to be template " + decoder.sbeTemplateId() +
+                    " but it is " + event);
+            }
+            check.accept(event.decode(decoder));
+            return this;
+        }
+
+        /**
+         * Expect a reply payload of the decoder's template, and check it.
+         *
+         * @param decoder of the expected reply template.
+         * @param check   of the decoded reply, throwing an AssertionError if wrong.
+         * @param <D>     the decoder type.
+         * @return this for a fluent API.
+         */
+        public <D extends MessageDecoderFlyweight> Result expectReply(final D decoder, final Consumer<D> check)
+        {
+            if (result.payloadLength() < SkeinProtocol.HEADER_LENGTH)
+            {
+                throw new AssertionError("expected a reply payload but got " + describe());
+            }
+            final UnsafeBuffer payload = result.payload();
+            headerDecoder.wrap(payload, 0);
+            if (headerDecoder.templateId() != decoder.sbeTemplateId() ||
+                headerDecoder.schemaId() != decoder.sbeSchemaId())
+            {
+                throw new AssertionError("expected reply template " + decoder.sbeTemplateId() + " but got " +
+                    headerDecoder.templateId() + " of schema " + headerDecoder.schemaId());
+            }
+            decoder.wrap(payload, SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(), headerDecoder.version());
+            final int decodedLength = decoder.sbeDecodedLength();
+            if (decodedLength != payload.capacity() - SkeinProtocol.HEADER_LENGTH)
+            {
+                throw new AssertionError("reply was encoded in " + (payload.capacity() - SkeinProtocol.HEADER_LENGTH) +
+                    " bytes but decodes as " + decodedLength);
+            }
+            check.accept(decoder);
+            return this;
+        }
+
+        /**
+         * Check the live state after the command.
+         *
+         * @param check of the state, throwing an AssertionError if wrong.
+         * @return this for a fluent API.
+         */
+        public Result expectState(final Consumer<S> check)
+        {
+            check.accept(state());
+            return this;
+        }
+
+        /**
+         * Expect the live state to equal a given state.
+         *
+         * @param expected state.
+         * @return this for a fluent API.
+         */
+        public Result expectState(final S expected)
+        {
+            final S actual = state();
+            if (!expected.equals(actual))
+            {
+                throw new AssertionError("expected state " + expected + " but got " + actual);
+            }
+            return this;
+        }
+
+        /**
+         * Go back to the fixture to send another command on top of this one's events.
+         *
+         * @return the fixture.
+         */
+        public AggregateFixture<S> and()
+        {
+            return AggregateFixture.this;
+        }
+
+        private String describe()
+        {
+            return result.toString();
+        }
+    }
+
+    private static final class MutableClock implements EpochNanoClock
+    {
+        long timeNs = 1_000_000_000L;
+
+        @Override
+        public long nanoTime()
+        {
+            return timeNs;
+        }
+    }
+}
