@@ -287,6 +287,60 @@ final class CommandExecutor implements CommandContext
         }
     }
 
+    /**
+     * A hash of every aggregate's type, id, version and state ({@code hashCode()}), in type and id order: equal
+     * states give equal hashes across processes and restarts, provided state types implement {@code hashCode}.
+     *
+     * @return the hash.
+     */
+    long stateHash()
+    {
+        final int[] typeIds = new int[runtimes.size()];
+        int t = 0;
+        for (final int typeId : runtimes.keySet())
+        {
+            typeIds[t++] = typeId;
+        }
+        java.util.Arrays.sort(typeIds);
+        long hash = 17;
+        for (final int typeId : typeIds)
+        {
+            final AggregateRuntime<Object> runtime = runtimes.get(typeId);
+            final long[] ids = new long[runtime.size()];
+            int i = 0;
+            for (final long id : runtime.records().keySet())
+            {
+                ids[i++] = id;
+            }
+            java.util.Arrays.sort(ids);
+            for (final long id : ids)
+            {
+                final AggregateRecord<Object> record = runtime.existing(id);
+                requireHashCode(record.state);
+                hash = mix(hash, typeId);
+                hash = mix(hash, id);
+                hash = mix(hash, record.version);
+                hash = mix(hash, record.state.hashCode());
+            }
+        }
+        return hash;
+    }
+
+    /**
+     * Number of aggregates in memory, across all types.
+     *
+     * @return the count.
+     */
+    long aggregateCount()
+    {
+        long count = 0;
+        for (final AggregateRuntime<Object> runtime : runtimes.values())
+        {
+            count += runtime.size();
+        }
+        return count;
+    }
+
     MutableDirectBuffer replyBuffer()
     {
         return replyBuffer;
@@ -800,6 +854,29 @@ final class CommandExecutor implements CommandContext
         replyLength = 0;
         entryLength = 0;
         entryPosition = SkeinProtocol.NULL_POSITION;
+    }
+
+    private static long mix(final long hash, final long value)
+    {
+        long h = (hash ^ value) * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 31;
+        return h * 0xBF58476D1CE4E5B9L;
+    }
+
+    private static void requireHashCode(final Object state)
+    {
+        try
+        {
+            if (state.getClass().getMethod("hashCode").getDeclaringClass() == Object.class)
+            {
+                throw new IllegalStateException(
+                    "state hash needs " + state.getClass().getName() + " to implement hashCode and equals");
+            }
+        }
+        catch (final NoSuchMethodException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
     }
 
     private static SkeinException diverged(final String message)

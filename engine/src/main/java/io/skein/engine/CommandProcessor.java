@@ -36,6 +36,15 @@ final class CommandProcessor implements EventHandler<CommandSlot>
     @Override
     public void onEvent(final CommandSlot slot, final long sequence, final boolean endOfBatch)
     {
+        final EngineTask task = slot.task;
+        if (null != task)
+        {
+            slot.task = null;
+            slot.replyLength = 0;
+            task.run(executor);
+            return;
+        }
+
         final int replyLength;
         if (failRemaining)
         {

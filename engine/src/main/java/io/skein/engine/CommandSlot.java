@@ -16,6 +16,8 @@ final class CommandSlot
     int replyLength;
     long journalPosition;
     ReplyListener listener;
+    EngineTask task;
+    boolean isCommand;
 
     CommandSlot(final int maxCommandLength, final int maxReplyLength)
     {

@@ -35,7 +35,7 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
     {
         final ReplyListener listener = slot.listener;
         slot.listener = null;
-        if (null != listener)
+        if (null != listener && slot.isCommand)
         {
             try
             {

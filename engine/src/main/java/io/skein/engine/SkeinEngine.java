@@ -221,6 +221,105 @@ public final class SkeinEngine implements AutoCloseable
     }
 
     /**
+     * A hash over every aggregate's type, id, version and state, computed on the single writer between commands:
+     * two engines that applied the same events have the same hash. State types must implement {@code hashCode}.
+     *
+     * @param timeoutNs the longest to wait for the writer.
+     * @return the hash.
+     * @throws SkeinException if the engine is closed or the writer did not answer in time.
+     */
+    public long stateHash(final long timeoutNs)
+    {
+        final CompletableFuture<Long> result = new CompletableFuture<>();
+        runOnWriter((executor) ->
+        {
+            try
+            {
+                result.complete(executor.stateHash());
+            }
+            catch (final Throwable ex)
+            {
+                result.completeExceptionally(ex);
+            }
+        }, timeoutNs);
+        return await(result, timeoutNs);
+    }
+
+    /**
+     * The number of aggregates in memory, read on the single writer between commands.
+     *
+     * @param timeoutNs the longest to wait for the writer.
+     * @return the count.
+     */
+    public long aggregateCount(final long timeoutNs)
+    {
+        final CompletableFuture<Long> result = new CompletableFuture<>();
+        runOnWriter((executor) -> result.complete(executor.aggregateCount()), timeoutNs);
+        return await(result, timeoutNs);
+    }
+
+    private void runOnWriter(final EngineTask task, final long timeoutNs)
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        while (true)
+        {
+            activeProducers.getAndIncrement();
+            try
+            {
+                if (closed)
+                {
+                    throw new SkeinException(SkeinException.Code.CLOSED, "the engine is closed");
+                }
+                try
+                {
+                    final long sequence = ringBuffer.tryNext();
+                    final CommandSlot slot = ringBuffer.get(sequence);
+                    slot.task = task;
+                    slot.isCommand = false;
+                    slot.listener = null;
+                    ringBuffer.publish(sequence);
+                    return;
+                }
+                catch (final InsufficientCapacityException ex)
+                {
+                    if (System.nanoTime() - deadlineNs >= 0)
+                    {
+                        throw new SkeinException(SkeinException.Code.TIMEOUT, "the ring stayed full");
+                    }
+                }
+            }
+            finally
+            {
+                activeProducers.getAndDecrement();
+            }
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    private static long await(final CompletableFuture<Long> result, final long timeoutNs)
+    {
+        try
+        {
+            return result.get(timeoutNs, TimeUnit.NANOSECONDS);
+        }
+        catch (final java.util.concurrent.ExecutionException ex)
+        {
+            throw new SkeinException(SkeinException.Code.GENERIC, SkeinException.Category.ERROR,
+                "task on the writer failed: " + ex.getCause(), ex.getCause());
+        }
+        catch (final java.util.concurrent.TimeoutException ex)
+        {
+            throw new SkeinException(SkeinException.Code.TIMEOUT, "the writer did not answer within " + timeoutNs +
+                "ns");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new SkeinException(SkeinException.Code.GENERIC, SkeinException.Category.ERROR, "interrupted", ex);
+        }
+    }
+
+    /**
      * The engine's counters.
      *
      * @return the counters.
@@ -305,6 +404,8 @@ public final class SkeinEngine implements AutoCloseable
             slot.commandLength = length;
             slot.keptLength = kept;
             slot.listener = listener;
+            slot.task = null;
+            slot.isCommand = true;
             slot.replyLength = 0;
             slot.command.putBytes(0, buffer, offset, kept);
         }
