@@ -199,7 +199,7 @@ public final class AggregateFixture<S>
             .idempotencyKeyLo(SkeinProtocol.NO_KEY)
             .eventsCount(1).next().putBody(scratch, 0, eventLength);
         final int entryLength = entryEncoder.limit();
-        executor.replay(entry, 0, entryLength);
+        executor.replay(entry, 0, entryLength, SkeinProtocol.NULL_POSITION);
         final byte[] bytes = new byte[entryLength];
         entry.getBytes(0, bytes);
         history.add(bytes);
@@ -366,7 +366,7 @@ public final class AggregateFixture<S>
             errors::add, 1024 * 1024, 64 * 1024, null);
         for (final byte[] entry : history)
         {
-            replayer.replay(new UnsafeBuffer(entry), 0, entry.length);
+            replayer.replay(new UnsafeBuffer(entry), 0, entry.length, SkeinProtocol.NULL_POSITION);
         }
         final AggregateRecord<Object> live = runtime.existing(aggregateId);
         final AggregateRecord<Object> expected = rebuilt.existing(aggregateId);

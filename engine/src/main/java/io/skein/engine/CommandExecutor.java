@@ -219,12 +219,13 @@ final class CommandExecutor implements CommandContext
     /**
      * Apply an entry from the journal (or a test's history) to state, as recovery does: no handler runs.
      *
-     * @param buffer holding the entry.
-     * @param offset of the entry's message header.
-     * @param length of the entry.
+     * @param buffer   holding the entry.
+     * @param offset   of the entry's message header.
+     * @param length   of the entry.
+     * @param position of the journal just after the entry, {@link SkeinProtocol#NULL_POSITION} if not from one.
      * @throws SkeinException if the entry does not decode or does not follow the state it is applied to.
      */
-    void replay(final DirectBuffer buffer, final int offset, final int length)
+    void replay(final DirectBuffer buffer, final int offset, final int length, final long position)
     {
         if (length < ENTRY_FIRST_EVENT_OFFSET)
         {
@@ -282,8 +283,7 @@ final class CommandExecutor implements CommandContext
         final long keyLo = entryDecoder.idempotencyKeyLo();
         if ((keyHi | keyLo) != 0 && IdempotencyWindow.NOT_FOUND == window.find(keyHi, keyLo))
         {
-            window.record(keyHi, keyLo, runtime.typeId(), aggregateId, record.version, nextSequence - 1,
-                SkeinProtocol.NULL_POSITION);
+            window.record(keyHi, keyLo, runtime.typeId(), aggregateId, record.version, nextSequence - 1, position);
         }
     }
 

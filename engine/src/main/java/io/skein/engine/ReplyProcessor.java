@@ -9,6 +9,7 @@ import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.ErrorHandler;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The reply stage: runs after the single writer on the same ring and hands each slot's reply to its listener, so a
@@ -23,11 +24,21 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final EngineCounters counters;
     private final ErrorHandler errorHandler;
+    private final DurabilityGate gate;
+    private final IdleStrategy idleStrategy;
+    private long durablePosition = Long.MIN_VALUE + 1;
+    private boolean journalFailed;
 
-    ReplyProcessor(final EngineCounters counters, final ErrorHandler errorHandler)
+    ReplyProcessor(
+        final EngineCounters counters,
+        final ErrorHandler errorHandler,
+        final DurabilityGate gate,
+        final IdleStrategy idleStrategy)
     {
         this.counters = counters;
         this.errorHandler = errorHandler;
+        this.gate = gate;
+        this.idleStrategy = idleStrategy;
     }
 
     @Override
@@ -35,17 +46,30 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
     {
         final ReplyListener listener = slot.listener;
         slot.listener = null;
-        if (null != listener && slot.isCommand)
+        if (!slot.isCommand)
+        {
+            return;
+        }
+        final boolean durable = awaitDurable(slot.journalPosition);
+        if (null != listener)
         {
             try
             {
-                if (slot.replyLength > 0)
+                if (slot.replyLength > 0 && durable)
                 {
                     listener.onReply(reply.wrap(slot.reply, 0, slot.replyLength));
                 }
+                else if (slot.replyLength > 0)
+                {
+                    reply.wrap(slot.reply, 0, slot.replyLength);
+                    listener.onReply(reply.wrap(fallbackBuffer, 0, failedReply(reply.correlationId(),
+                        "the journal failed before this command's entry was recorded: its outcome is unknown; " +
+                        "retry with the same idempotency key once the engine is back")));
+                }
                 else
                 {
-                    listener.onReply(reply.wrap(fallbackBuffer, 0, writerFailedReply()));
+                    listener.onReply(reply.wrap(fallbackBuffer, 0,
+                        failedReply(0, "the engine failed on this command; see its error log")));
                 }
             }
             catch (final Throwable ex)
@@ -57,12 +81,46 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
     }
 
     /**
-     * The writer failed on a slot outside any handler (a defect it reported): still give the caller its one reply.
+     * Hold the reply stage until the journal is durable to the position, or has failed.
+     *
+     * @return true if durable, false if the journal failed first.
      */
-    private int writerFailedReply()
+    private boolean awaitDurable(final long position)
+    {
+        if (null == gate || SkeinProtocol.NULL_POSITION == position || position <= durablePosition)
+        {
+            return !journalFailed || SkeinProtocol.NULL_POSITION == position;
+        }
+        if (journalFailed)
+        {
+            return false;
+        }
+        idleStrategy.reset();
+        while (true)
+        {
+            final long current = gate.durablePosition();
+            if (DurabilityGate.FAILED == current)
+            {
+                journalFailed = true;
+                return false;
+            }
+            durablePosition = current;
+            if (current >= position)
+            {
+                return true;
+            }
+            idleStrategy.idle();
+        }
+    }
+
+    /**
+     * A command the caller cannot be told the outcome of: a writer defect, or a journal failure before the entry was
+     * recorded. Still give the caller its one reply.
+     */
+    private int failedReply(final long correlationId, final String message)
     {
         fallbackEncoder.wrapAndApplyHeader(fallbackBuffer, 0, headerEncoder)
-            .correlationId(0)
+            .correlationId(correlationId)
             .outcome(Outcome.ERROR)
             .reason(RejectReason.NONE)
             .aggregateTypeId(0)
@@ -73,7 +131,7 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
             .rejectCode(0)
             .journalPosition(SkeinProtocol.NULL_POSITION)
             .putPayload(fallbackBuffer, 0, 0)
-            .message("the engine failed on this command; see its error log");
+            .message(message);
         return fallbackEncoder.limit();
     }
 }

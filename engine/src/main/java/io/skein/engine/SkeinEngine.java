@@ -27,6 +27,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -93,7 +94,8 @@ public final class SkeinEngine implements AutoCloseable
             ProducerType.MULTI,
             ctx.waitStrategy());
         disruptor.setDefaultExceptionHandler(new FatalExceptionHandler(ctx.errorHandler()));
-        disruptor.handleEventsWith(commandProcessor).then(new ReplyProcessor(counters, ctx.errorHandler()));
+        disruptor.handleEventsWith(commandProcessor).then(
+            new ReplyProcessor(counters, ctx.errorHandler(), null, new BackoffIdleStrategy()));
         ringBuffer = disruptor.start();
     }
 
