@@ -69,6 +69,7 @@ public final class AggregateFixture<S>
     private final JournalEntryEncoder entryEncoder = new JournalEntryEncoder();
     private final MutableClock clock = new MutableClock();
     private final List<Throwable> errors = new ArrayList<>();
+    private final EngineCounters counters = newCounters();
     private long aggregateId = DEFAULT_AGGREGATE_ID;
     private long nextExpectedVersion = SkeinProtocol.ANY_VERSION;
     private long nextKeyHi;
@@ -85,7 +86,7 @@ public final class AggregateFixture<S>
         runtimes.put(runtime.typeId(), runtime);
         requireEquals(runtime.definition().newState());
         final ErrorHandler errorHandler = errors::add;
-        executor = new CommandExecutor(runtimes, 1024, clock, newCounters(), errorHandler,
+        executor = new CommandExecutor(runtimes, 1024, clock, counters, errorHandler,
             1024 * 1024, 64 * 1024, null);
     }
 
@@ -362,7 +363,7 @@ public final class AggregateFixture<S>
         @SuppressWarnings("unchecked")
         final AggregateRuntime<Object> rebuilt = new AggregateRuntime<>((Aggregate<Object>)factory.get());
         rebuiltRuntimes.put(rebuilt.typeId(), rebuilt);
-        final CommandExecutor replayer = new CommandExecutor(rebuiltRuntimes, 1024, clock, newCounters(),
+        final CommandExecutor replayer = new CommandExecutor(rebuiltRuntimes, 1024, clock, counters,
             errors::add, 1024 * 1024, 64 * 1024, null);
         for (final byte[] entry : history)
         {
@@ -398,8 +399,8 @@ public final class AggregateFixture<S>
 
     private static EngineCounters newCounters()
     {
-        final AtomicBuffer metadata = new UnsafeBuffer(new byte[64 * 1024]);
-        final AtomicBuffer values = new UnsafeBuffer(new byte[16 * 1024]);
+        final AtomicBuffer metadata = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(64 * 1024));
+        final AtomicBuffer values = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(16 * 1024));
         return new EngineCounters(new CountersManager(metadata, values), "fixture");
     }
 

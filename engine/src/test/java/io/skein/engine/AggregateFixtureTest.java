@@ -1,0 +1,274 @@
+package io.skein.engine;
+
+import io.skein.aggregate.Aggregate;
+import io.skein.aggregate.AggregateDefinition;
+import io.skein.aggregate.CommandContext;
+import io.skein.aggregate.QueryContext;
+import io.skein.codecs.Outcome;
+import io.skein.codecs.RejectReason;
+import io.skein.engine.test.codecs.AddDecoder;
+import io.skein.engine.test.codecs.AddEncoder;
+import io.skein.engine.test.codecs.AddedDecoder;
+import io.skein.engine.test.codecs.AddedEncoder;
+import io.skein.engine.test.codecs.OrphanEncoder;
+import io.skein.engine.test.codecs.ReadDecoder;
+import io.skein.engine.test.codecs.ReadEncoder;
+import io.skein.engine.test.codecs.TotalDecoder;
+import io.skein.engine.test.codecs.TotalEncoder;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AggregateFixtureTest
+{
+    static final int TYPE_ID = 9;
+    static final int NEGATIVE = 42;
+    static final byte[] NO_NOTE = new byte[0];
+
+    @Test
+    void shouldApplyGivenEventsAndAcceptCommandWithItsEvents()
+    {
+        AggregateFixture.of(Tally::new)
+            .time(5_000)
+            .given(new AddedEncoder(), (e) -> e.amount(10))
+            .given(new AddedEncoder(), (e) -> e.amount(5))
+            .when(new AddEncoder(), (c) -> c.amount(7).repeat(2).behaviour(0).putNote(NO_NOTE, 0, 0))
+            .expectAccepted()
+            .expectVersion(4)
+            .expectEventCount(2)
+            .expectEventTemplates(AddedDecoder.TEMPLATE_ID, AddedDecoder.TEMPLATE_ID)
+            .expectEvent(1, new AddedDecoder(), (e) -> assertEquals(7, e.amount()))
+            .expectState((s) -> assertEquals(29, s.total))
+            .expectState(new TallyState(29, 4));
+    }
+
+    @Test
+    void shouldGiveEventsTheEngineMetadata()
+    {
+        final AggregateFixture<TallyState>.Result result = AggregateFixture.of(Tally::new)
+            .time(123_456)
+            .given(new AddedEncoder(), (e) -> e.amount(1))
+            .when(new AddEncoder(), (c) -> c.amount(2).repeat(3).behaviour(0).putNote(NO_NOTE, 0, 0));
+
+        assertEquals(3, result.events().size());
+        for (int i = 0; i < 3; i++)
+        {
+            final AggregateFixture.RecordedEvent event = result.events().get(i);
+            assertEquals(2 + i, event.version());
+            assertEquals(2 + i, event.sequence());
+            assertEquals(123_456, event.timestampNs());
+        }
+        assertEquals(4, result.result().sequence());
+    }
+
+    @Test
+    void shouldReportDomainRejectionAndLeaveStateAlone()
+    {
+        AggregateFixture.of(Tally::new)
+            .given(new AddedEncoder(), (e) -> e.amount(10))
+            .when(new AddEncoder(), (c) -> c.amount(-1).repeat(1).behaviour(0).putNote(NO_NOTE, 0, 0))
+            .expectRejected(NEGATIVE)
+            .expectNoEvents()
+            .expectVersion(1)
+            .expectState(new TallyState(10, 1));
+    }
+
+    @Test
+    void shouldAnswerQueryFromStateWithoutEvents()
+    {
+        AggregateFixture.of(Tally::new)
+            .given(new AddedEncoder(), (e) -> e.amount(10))
+            .when(new ReadEncoder(), (q) -> q.unused(0))
+            .expectAccepted()
+            .expectNoEvents()
+            .expectReply(new TotalDecoder(), (r) ->
+            {
+                assertEquals(10, r.total());
+                assertEquals(1, r.count());
+            });
+    }
+
+    @Test
+    void shouldCatchHandlerThatChangesStateDirectly()
+    {
+        final AggregateFixture<TallyState> fixture = AggregateFixture.of(Tally::new)
+            .given(new AddedEncoder(), (e) -> e.amount(10));
+
+        final AssertionError error = assertThrows(AssertionError.class,
+            () -> fixture.when(new AddEncoder(), (c) -> c.amount(1).repeat(1).behaviour(3).putNote(NO_NOTE, 0, 0)));
+        assertTrue(error.getMessage().contains("changed state directly"), error.getMessage());
+    }
+
+    @Test
+    void shouldRefuseHistoryWithGapInVersions()
+    {
+        final AggregateFixture<TallyState> fixture = AggregateFixture.of(Tally::new)
+            .given(new AddedEncoder(), (e) -> e.amount(1));
+
+        final AssertionError error = assertThrows(AssertionError.class,
+            () -> fixture.given(1, 3, new AddedEncoder(), (e) -> e.amount(1)));
+        assertTrue(error.getMessage().contains("next version"), error.getMessage());
+    }
+
+    @Test
+    void shouldRefuseHistoryOfAnotherAggregate()
+    {
+        final AggregateFixture<TallyState> fixture = AggregateFixture.of(Tally::new).aggregateId(5);
+
+        final AssertionError error = assertThrows(AssertionError.class,
+            () -> fixture.given(6, 1, new AddedEncoder(), (e) -> e.amount(1)));
+        assertTrue(error.getMessage().contains("aggregate 6"), error.getMessage());
+    }
+
+    @Test
+    void shouldRefuseGivenEventWithoutApplier()
+    {
+        final AggregateFixture<TallyState> fixture = AggregateFixture.of(Tally::new);
+
+        assertThrows(AssertionError.class, () -> fixture.given(new OrphanEncoder(), (e) -> e.value(1)));
+    }
+
+    @Test
+    void shouldReportHandlerThatThrowsAsErrorWithTheException()
+    {
+        final AggregateFixture<TallyState>.Result result = AggregateFixture.of(Tally::new)
+            .when(new AddEncoder(), (c) -> c.amount(1).repeat(1).behaviour(2).putNote(NO_NOTE, 0, 0))
+            .expectOutcome(Outcome.ERROR)
+            .expectNoEvents();
+
+        assertEquals(1, result.errors().size());
+        assertTrue(result.result().message().contains("boom"), result.result().message());
+    }
+
+    @Test
+    void shouldCheckConcurrencyAndIdempotencyLikeTheEngine()
+    {
+        final AggregateFixture<TallyState> fixture = AggregateFixture.of(Tally::new);
+        fixture.expectedVersion(0).idempotencyKey(1, 2)
+            .when(new AddEncoder(), (c) -> c.amount(1).repeat(1).behaviour(0).putNote(NO_NOTE, 0, 0))
+            .expectAccepted();
+        fixture.expectedVersion(0)
+            .when(new AddEncoder(), (c) -> c.amount(1).repeat(1).behaviour(0).putNote(NO_NOTE, 0, 0))
+            .expectOutcome(Outcome.CONFLICT)
+            .expectVersion(1);
+        fixture.expectedVersion(0).idempotencyKey(1, 2)
+            .when(new AddEncoder(), (c) -> c.amount(1).repeat(1).behaviour(0).putNote(NO_NOTE, 0, 0))
+            .expectOutcome(Outcome.DUPLICATE)
+            .expectVersion(1)
+            .expectNoEvents();
+    }
+
+    @Test
+    void shouldFailExpectationsWithTheActualOutcome()
+    {
+        final AggregateFixture<TallyState>.Result result = AggregateFixture.of(Tally::new)
+            .when(new AddEncoder(), (c) -> c.amount(-5).repeat(1).behaviour(0).putNote(NO_NOTE, 0, 0));
+
+        final AssertionError error = assertThrows(AssertionError.class, result::expectAccepted);
+        assertTrue(error.getMessage().contains("REJECTED"), error.getMessage());
+        assertThrows(AssertionError.class, () -> result.expectRejected(RejectReason.MALFORMED));
+        assertThrows(AssertionError.class, () -> result.expectRejected(NEGATIVE + 1));
+    }
+
+    @Test
+    void shouldRequireStateWithEquals()
+    {
+        assertThrows(IllegalStateException.class, () -> AggregateFixture.of(NoEquals::new));
+    }
+
+    static final class TallyState
+    {
+        long total;
+        long count;
+
+        TallyState()
+        {
+        }
+
+        TallyState(final long total, final long count)
+        {
+            this.total = total;
+            this.count = count;
+        }
+
+        @Override
+        public boolean equals(final Object o)
+        {
+            return o instanceof TallyState && ((TallyState)o).total == total && ((TallyState)o).count == count;
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return Long.hashCode(total * 31 + count);
+        }
+
+        @Override
+        public String toString()
+        {
+            return "TallyState{total=" + total + ", count=" + count + "}";
+        }
+    }
+
+    static final class Tally implements Aggregate<TallyState>
+    {
+        private final AddedEncoder added = new AddedEncoder();
+        private final TotalEncoder totalEncoder = new TotalEncoder();
+
+        @Override
+        public void define(final AggregateDefinition<TallyState> definition)
+        {
+            definition.typeId(TYPE_ID).name("tally").state(TallyState::new)
+                .command(new AddDecoder(), this::onAdd)
+                .query(new ReadDecoder(), this::onRead)
+                .event(new AddedDecoder(), this::onAdded);
+        }
+
+        private void onAdd(final AddDecoder command, final TallyState state, final CommandContext ctx)
+        {
+            if (command.amount() < 0)
+            {
+                ctx.reject(NEGATIVE, "amount must not be negative");
+                return;
+            }
+            if (command.behaviour() == 2)
+            {
+                throw new IllegalStateException("boom");
+            }
+            if (command.behaviour() == 3)
+            {
+                state.total += 1000;
+            }
+            for (int i = 0; i < command.repeat(); i++)
+            {
+                ctx.emit(added).amount(command.amount());
+            }
+        }
+
+        private void onRead(final ReadDecoder query, final TallyState state, final QueryContext ctx)
+        {
+            ctx.reply(totalEncoder).total(state.total).count(state.count);
+        }
+
+        private void onAdded(final AddedDecoder event, final TallyState state)
+        {
+            state.total += event.amount();
+            state.count++;
+        }
+    }
+
+    static final class NoEquals implements Aggregate<Object>
+    {
+        @Override
+        public void define(final AggregateDefinition<Object> definition)
+        {
+            definition.typeId(TYPE_ID).name("no-equals").state(Object::new)
+                .command(new AddDecoder(), (c, s, ctx) -> ctx.emit(new AddedEncoder()))
+                .event(new AddedDecoder(), (e, s) ->
+                {
+                });
+        }
+    }
+}
