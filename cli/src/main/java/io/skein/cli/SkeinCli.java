@@ -1,0 +1,53 @@
+package io.skein.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code skein} command: one entry point with a subcommand per tool. User mistakes get one clear line and a
+ * non-zero exit code, never a stack trace.
+ */
+@Command(
+    name = "skein",
+    mixinStandardHelpOptions = true,
+    version = "skein 0.1.0-SNAPSHOT",
+    description = "Event-sourced business logic at memory speed.",
+    subcommands = { DemoCommand.class, CommandLine.HelpCommand.class })
+public final class SkeinCli implements Runnable
+{
+    /**
+     * Run the command line.
+     *
+     * @param args from the shell.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(execute(args));
+    }
+
+    /**
+     * Run the command line without exiting, for tests.
+     *
+     * @param args from the shell.
+     * @return the exit code.
+     */
+    public static int execute(final String... args)
+    {
+        final CommandLine commandLine = new CommandLine(new SkeinCli());
+        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
+        {
+            cmd.getErr().println("skein: " + ex.getMessage());
+            return 1;
+        });
+        return commandLine.execute(args);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void run()
+    {
+        CommandLine.usage(this, System.out);
+    }
+}

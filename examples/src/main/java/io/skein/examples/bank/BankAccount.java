@@ -1,0 +1,154 @@
+package io.skein.examples.bank;
+
+import io.skein.aggregate.Aggregate;
+import io.skein.aggregate.AggregateDefinition;
+import io.skein.aggregate.CommandContext;
+import io.skein.aggregate.QueryContext;
+import io.skein.examples.bank.codecs.*;
+
+/**
+ * A bank account: opened once, deposits and withdrawals while open, closed at a zero balance. Handlers decide from
+ * state without changing it; the appliers are the only code that changes it.
+ */
+public final class BankAccount implements Aggregate<AccountState>
+{
+    /**
+     * The aggregate type id commands use to address accounts.
+     */
+    public static final int TYPE_ID = 1;
+
+    private final AccountOpenedEncoder opened = new AccountOpenedEncoder();
+    private final DepositedEncoder deposited = new DepositedEncoder();
+    private final WithdrawnEncoder withdrawn = new WithdrawnEncoder();
+    private final AccountClosedEncoder closed = new AccountClosedEncoder();
+    private final BalanceEncoder balance = new BalanceEncoder();
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void define(final AggregateDefinition<AccountState> definition)
+    {
+        definition.typeId(TYPE_ID).name("account").state(AccountState::new)
+            .command(new OpenAccountDecoder(), this::open)
+            .command(new DepositDecoder(), this::deposit)
+            .command(new WithdrawDecoder(), this::withdraw)
+            .command(new CloseAccountDecoder(), this::close)
+            .query(new GetBalanceDecoder(), this::balance)
+            .event(new AccountOpenedDecoder(), BankAccount::onOpened)
+            .event(new DepositedDecoder(), BankAccount::onDeposited)
+            .event(new WithdrawnDecoder(), BankAccount::onWithdrawn)
+            .event(new AccountClosedDecoder(), BankAccount::onClosed);
+    }
+
+    private void open(final OpenAccountDecoder command, final AccountState state, final CommandContext ctx)
+    {
+        if (state.status != AccountStatus.UNOPENED)
+        {
+            reject(ctx, AccountRejection.ALREADY_OPEN, "account is already open or was closed");
+        }
+        else if (command.initialDeposit() < 0)
+        {
+            reject(ctx, AccountRejection.NEGATIVE_AMOUNT, "initial deposit must not be negative");
+        }
+        else
+        {
+            ctx.emit(opened).ownerId(command.ownerId()).initialBalance(command.initialDeposit());
+        }
+    }
+
+    private void deposit(final DepositDecoder command, final AccountState state, final CommandContext ctx)
+    {
+        if (checkOpen(state, ctx) && checkPositive(command.amount(), ctx))
+        {
+            ctx.emit(deposited).amount(command.amount());
+        }
+    }
+
+    private void withdraw(final WithdrawDecoder command, final AccountState state, final CommandContext ctx)
+    {
+        if (checkOpen(state, ctx) && checkPositive(command.amount(), ctx))
+        {
+            if (command.amount() > state.balance)
+            {
+                reject(ctx, AccountRejection.INSUFFICIENT_FUNDS, "insufficient funds");
+            }
+            else
+            {
+                ctx.emit(withdrawn).amount(command.amount());
+            }
+        }
+    }
+
+    private void close(final CloseAccountDecoder command, final AccountState state, final CommandContext ctx)
+    {
+        if (checkOpen(state, ctx))
+        {
+            if (state.balance != 0)
+            {
+                reject(ctx, AccountRejection.BALANCE_NOT_ZERO, "only an account with a zero balance can be closed");
+            }
+            else
+            {
+                ctx.emit(closed).reasonCode(command.reasonCode());
+            }
+        }
+    }
+
+    private void balance(final GetBalanceDecoder query, final AccountState state, final QueryContext ctx)
+    {
+        ctx.reply(balance).balance(state.balance).status(state.status).ownerId(state.ownerId);
+    }
+
+    private static boolean checkOpen(final AccountState state, final CommandContext ctx)
+    {
+        if (state.status == AccountStatus.UNOPENED)
+        {
+            reject(ctx, AccountRejection.NOT_OPEN, "account is not open");
+            return false;
+        }
+        if (state.status == AccountStatus.CLOSED)
+        {
+            reject(ctx, AccountRejection.CLOSED, "account is closed");
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean checkPositive(final long amount, final CommandContext ctx)
+    {
+        if (amount <= 0)
+        {
+            reject(ctx, AccountRejection.NON_POSITIVE_AMOUNT, "amount must be positive");
+            return false;
+        }
+        return true;
+    }
+
+    private static void reject(final CommandContext ctx, final AccountRejection rejection, final String message)
+    {
+        ctx.reject(rejection.value(), message);
+    }
+
+    private static void onOpened(final AccountOpenedDecoder event, final AccountState state)
+    {
+        state.status = AccountStatus.OPEN;
+        state.ownerId = event.ownerId();
+        state.balance = event.initialBalance();
+    }
+
+    private static void onDeposited(final DepositedDecoder event, final AccountState state)
+    {
+        state.balance += event.amount();
+    }
+
+    private static void onWithdrawn(final WithdrawnDecoder event, final AccountState state)
+    {
+        state.balance -= event.amount();
+    }
+
+    private static void onClosed(final AccountClosedDecoder event, final AccountState state)
+    {
+        state.status = AccountStatus.CLOSED;
+    }
+}
