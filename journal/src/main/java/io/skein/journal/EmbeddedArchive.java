@@ -1,0 +1,450 @@
+package io.skein.journal;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.ArchivingMediaDriver;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.skein.protocol.SkeinException;
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+/**
+ * Skein's embedded default: an in-process archiving media driver that needs no external service. Driver and archive
+ * share one thread each in their shared threading modes with back-off idling (no busy spin on a 2-core machine), use
+ * their own directories under a base directory (never the machine-wide defaults), and take control requests over IPC
+ * only. Errors they report are counted, so tests can fail on any.
+ */
+public final class EmbeddedArchive implements AutoCloseable
+{
+    private final Context ctx;
+    private final ArchivingMediaDriver driver;
+
+    private EmbeddedArchive(final Context ctx)
+    {
+        this.ctx = ctx;
+        final MediaDriver.Context driverCtx = new MediaDriver.Context()
+            .aeronDirectoryName(ctx.aeronDirectoryName())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .warnIfDirectoryExists(false)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(new BackoffIdleStrategy())
+            .asyncExecutorEnabled(false)
+            .termBufferSparseFile(true)
+            .ipcTermBufferLength(ctx.termLength())
+            .publicationTermBufferLength(ctx.termLength())
+            .spiesSimulateConnection(true)
+            .errorHandler(ctx::onError);
+
+        final Archive.Context archiveCtx = new Archive.Context()
+            .aeronDirectoryName(ctx.aeronDirectoryName())
+            .archiveDir(ctx.archiveDir())
+            .deleteArchiveOnStart(false)
+            .threadingMode(ArchiveThreadingMode.SHARED)
+            .idleStrategySupplier(BackoffIdleStrategy::new)
+            .controlChannelEnabled(false)
+            .replicationChannel(ctx.replicationChannel())
+            .recordingEventsEnabled(false)
+            .segmentFileLength(ctx.segmentFileLength())
+            .fileSyncLevel(ctx.fileSyncLevel())
+            .catalogFileSyncLevel(ctx.fileSyncLevel())
+            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:ipc"))
+            .errorHandler(ctx::onError);
+
+        driver = launchWaitingForStaleMarkFile(driverCtx, archiveCtx, ctx.markFileWaitNs());
+    }
+
+    /**
+     * Launch the embedded archiving media driver.
+     *
+     * @param ctx for the configuration; concluded here.
+     * @return the running driver and archive.
+     */
+    public static EmbeddedArchive launch(final Context ctx)
+    {
+        ctx.conclude();
+        return new EmbeddedArchive(ctx);
+    }
+
+    /**
+     * The configuration it runs with.
+     *
+     * @return the context.
+     */
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * The Aeron directory clients connect through.
+     *
+     * @return the directory name.
+     */
+    public String aeronDirectoryName()
+    {
+        return ctx.aeronDirectoryName();
+    }
+
+    /**
+     * Errors the driver and archive have reported since launch.
+     *
+     * @return the count.
+     */
+    public int errorCount()
+    {
+        return ctx.errorCount.get();
+    }
+
+    /**
+     * The errors the driver and archive have reported (the first 100).
+     *
+     * @return a copy of the errors.
+     */
+    public List<Throwable> errors()
+    {
+        synchronized (ctx.errors)
+        {
+            return new ArrayList<>(ctx.errors);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void close()
+    {
+        CloseHelper.close(driver);
+    }
+
+    private static ArchivingMediaDriver launchWaitingForStaleMarkFile(
+        final MediaDriver.Context driverCtx, final Archive.Context archiveCtx, final long waitNs)
+    {
+        // An archive restarted within its mark-file timeout of a crash refuses to start because the dead process's
+        // mark file still looks active; wait (bounded) until it goes stale rather than deleting another's file.
+        final long deadlineNs = System.nanoTime() + waitNs;
+        while (true)
+        {
+            try
+            {
+                return ArchivingMediaDriver.launch(driverCtx.clone(), archiveCtx.clone());
+            }
+            catch (final RuntimeException ex)
+            {
+                final String message = String.valueOf(ex.getMessage());
+                if (!message.contains("active") || System.nanoTime() - deadlineNs >= 0)
+                {
+                    throw ex;
+                }
+                try
+                {
+                    Thread.sleep(250);
+                }
+                catch (final InterruptedException ie)
+                {
+                    Thread.currentThread().interrupt();
+                    throw ex;
+                }
+            }
+        }
+    }
+
+    /**
+     * Configuration of the embedded archiving media driver.
+     */
+    public static final class Context
+    {
+        /**
+         * Default term length of the journal's IPC publication: entries may be up to an eighth of it.
+         */
+        public static final int TERM_LENGTH_DEFAULT = 16 * 1024 * 1024;
+
+        /**
+         * Default archive segment file length.
+         */
+        public static final int SEGMENT_FILE_LENGTH_DEFAULT = 128 * 1024 * 1024;
+
+        /**
+         * Default archive file sync level: 0, data survives a process crash but not a machine crash.
+         */
+        public static final int FILE_SYNC_LEVEL_DEFAULT = 0;
+
+        private boolean isConcluded;
+        private File baseDir;
+        private String aeronDirectoryName;
+        private File archiveDir;
+        private int termLength = TERM_LENGTH_DEFAULT;
+        private int segmentFileLength = SEGMENT_FILE_LENGTH_DEFAULT;
+        private int fileSyncLevel = FILE_SYNC_LEVEL_DEFAULT;
+        private String replicationChannel = "aeron:udp?endpoint=localhost:0";
+        private long markFileWaitNs = TimeUnit.SECONDS.toNanos(20);
+        private ErrorHandler errorHandler;
+        private final AtomicInteger errorCount = new AtomicInteger();
+        private final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+
+        /**
+         * Validate and fill in defaults: the aeron and archive directories default to {@code aeron} and
+         * {@code archive} under the base directory.
+         *
+         * @return this, concluded.
+         */
+        public Context conclude()
+        {
+            if (isConcluded)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "context already concluded");
+            }
+            isConcluded = true;
+            if (null == baseDir && (null == aeronDirectoryName || null == archiveDir))
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "set a baseDir, or both aeronDirectoryName and archiveDir: the machine-wide defaults are not used");
+            }
+            if (null == aeronDirectoryName)
+            {
+                aeronDirectoryName = new File(baseDir, "aeron").getAbsolutePath();
+            }
+            if (null == archiveDir)
+            {
+                archiveDir = new File(baseDir, "archive");
+            }
+            if (Integer.bitCount(termLength) != 1 || termLength < 64 * 1024)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "termLength must be a power of two of at least 64 KiB: " + termLength);
+            }
+            if (fileSyncLevel < 0 || fileSyncLevel > 2)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "fileSyncLevel must be 0, 1 or 2");
+            }
+            return this;
+        }
+
+        /**
+         * Set the directory under which the aeron and archive directories are made.
+         *
+         * @param baseDir for the driver's and archive's files.
+         * @return this for a fluent API.
+         */
+        public Context baseDir(final File baseDir)
+        {
+            this.baseDir = baseDir;
+            return this;
+        }
+
+        /**
+         * The base directory.
+         *
+         * @return the directory, or null.
+         */
+        public File baseDir()
+        {
+            return baseDir;
+        }
+
+        /**
+         * Set the Aeron directory (driver's shared memory); deleted on start and shutdown, so it must be private.
+         *
+         * @param name of the directory.
+         * @return this for a fluent API.
+         */
+        public Context aeronDirectoryName(final String name)
+        {
+            this.aeronDirectoryName = name;
+            return this;
+        }
+
+        /**
+         * The Aeron directory.
+         *
+         * @return the directory name.
+         */
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        /**
+         * Set the archive directory: recordings and catalog, which persist across restarts.
+         *
+         * @param archiveDir for the archive.
+         * @return this for a fluent API.
+         */
+        public Context archiveDir(final File archiveDir)
+        {
+            this.archiveDir = archiveDir;
+            return this;
+        }
+
+        /**
+         * The archive directory.
+         *
+         * @return the directory.
+         */
+        public File archiveDir()
+        {
+            return archiveDir;
+        }
+
+        /**
+         * Set the term length of publications on this driver, the journal's included.
+         *
+         * @param termLength a power of two, at least 64 KiB.
+         * @return this for a fluent API.
+         */
+        public Context termLength(final int termLength)
+        {
+            this.termLength = termLength;
+            return this;
+        }
+
+        /**
+         * The term length.
+         *
+         * @return length in bytes.
+         */
+        public int termLength()
+        {
+            return termLength;
+        }
+
+        /**
+         * Set the archive's segment file length.
+         *
+         * @param length in bytes, a power of two and a multiple of the term length.
+         * @return this for a fluent API.
+         */
+        public Context segmentFileLength(final int length)
+        {
+            this.segmentFileLength = length;
+            return this;
+        }
+
+        /**
+         * The archive's segment file length.
+         *
+         * @return length in bytes.
+         */
+        public int segmentFileLength()
+        {
+            return segmentFileLength;
+        }
+
+        /**
+         * Set the archive's file sync level: 0 writes through the page cache (survives a process crash, not a power
+         * loss); 1 forces recorded data to the device; 2 forces data and metadata.
+         *
+         * @param level 0, 1 or 2.
+         * @return this for a fluent API.
+         */
+        public Context fileSyncLevel(final int level)
+        {
+            this.fileSyncLevel = level;
+            return this;
+        }
+
+        /**
+         * The archive's file sync level.
+         *
+         * @return 0, 1 or 2.
+         */
+        public int fileSyncLevel()
+        {
+            return fileSyncLevel;
+        }
+
+        /**
+         * Set the archive's replication channel (required by the archive even when unused).
+         *
+         * @param channel for replication.
+         * @return this for a fluent API.
+         */
+        public Context replicationChannel(final String channel)
+        {
+            this.replicationChannel = channel;
+            return this;
+        }
+
+        /**
+         * The archive's replication channel.
+         *
+         * @return the channel.
+         */
+        public String replicationChannel()
+        {
+            return replicationChannel;
+        }
+
+        /**
+         * Set how long to wait for a crashed predecessor's archive mark file to go stale before giving up.
+         *
+         * @param waitNs the wait.
+         * @return this for a fluent API.
+         */
+        public Context markFileWaitNs(final long waitNs)
+        {
+            this.markFileWaitNs = waitNs;
+            return this;
+        }
+
+        /**
+         * How long to wait for a stale archive mark file.
+         *
+         * @return the wait in nanoseconds.
+         */
+        public long markFileWaitNs()
+        {
+            return markFileWaitNs;
+        }
+
+        /**
+         * Set a handler to also receive the driver's and archive's errors (they are always counted).
+         *
+         * @param errorHandler for errors; must not throw.
+         * @return this for a fluent API.
+         */
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        /**
+         * The extra error handler.
+         *
+         * @return the handler, or null.
+         */
+        public ErrorHandler errorHandler()
+        {
+            return errorHandler;
+        }
+
+        void onError(final Throwable throwable)
+        {
+            errorCount.incrementAndGet();
+            if (errors.size() < 100)
+            {
+                errors.add(throwable);
+            }
+            if (null != errorHandler)
+            {
+                errorHandler.onError(throwable);
+            }
+            else
+            {
+                System.err.println("skein embedded archive: " + throwable);
+            }
+        }
+    }
+}

@@ -1,0 +1,664 @@
+package io.skein.journal;
+
+import java.io.File;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.ChannelUriStringBuilder;
+import io.aeron.CommonContext;
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.archive.codecs.SourceLocation;
+import io.aeron.archive.status.RecordingPos;
+import io.skein.protocol.SkeinException;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.status.CountersReader;
+
+/**
+ * The journal: one exclusive IPC publication recorded by Aeron Archive, holding one entry per accepted command. Its
+ * durable position is the archive's {@link RecordingPos} counter for the recording: an entry is durable once that
+ * counter has passed its end. The recording is named in Skein's own {@link RecordingLog}; on restart the same
+ * recording is extended, so positions continue across runs.
+ * <p>
+ * Appends come from the single writer only. {@link #durablePosition()} may be read from any thread.
+ */
+public final class Journal implements AutoCloseable
+{
+    /**
+     * Durable position reported once the recording has stopped or its counter is gone.
+     */
+    public static final long FAILED_POSITION = Long.MIN_VALUE;
+
+    private final Context ctx;
+    private final Aeron aeron;
+    private final AeronArchive archive;
+    private final RecordingLog recordingLog;
+    private final ExclusivePublication publication;
+    private final CountersReader counters;
+    private final IdleStrategy appendIdle = new BackoffIdleStrategy();
+    private final long recordingId;
+    private final long startPosition;
+    private final long recoveredEndPosition;
+    private final int counterId;
+    private final int maxEntryLength;
+
+    private Journal(final Context ctx)
+    {
+        this.ctx = ctx;
+        Aeron aeron = null;
+        AeronArchive archive = null;
+        RecordingLog recordingLog = null;
+        try
+        {
+            aeron = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(ctx.aeronDirectoryName())
+                .errorHandler(ctx.errorHandler()));
+            archive = AeronArchive.connect(new AeronArchive.Context()
+                .aeron(aeron)
+                .controlRequestChannel(ctx.controlRequestChannel())
+                .controlResponseChannel(ctx.controlResponseChannel())
+                .messageTimeoutNs(ctx.timeoutNs()));
+            recordingLog = new RecordingLog(ctx.journalDir());
+            this.aeron = aeron;
+            this.archive = archive;
+            this.recordingLog = recordingLog;
+            this.counters = aeron.countersReader();
+
+            final RecordingLog.Entry journalEntry = recordingLog.latest(RecordingLog.TYPE_JOURNAL);
+            if (null == journalEntry)
+            {
+                final String channel = new ChannelUriStringBuilder().media(CommonContext.IPC_MEDIA)
+                    .termLength(ctx.termLength()).build();
+                publication = aeron.addExclusivePublication(channel, ctx.streamId());
+                archive.startRecording(
+                    ChannelUri.addSessionId(channel, publication.sessionId()), ctx.streamId(), SourceLocation.LOCAL,
+                    true);
+                counterId = awaitRecordingCounter(publication.sessionId());
+                recordingId = RecordingPos.getRecordingId(counters, counterId);
+                recordingLog.append(RecordingLog.TYPE_JOURNAL, recordingId, 0, 0, System.currentTimeMillis());
+                startPosition = 0;
+                recoveredEndPosition = 0;
+            }
+            else
+            {
+                recordingId = journalEntry.recordingId();
+                final RecordingDescription description = RecordingDescription.read(archive, recordingId);
+                long stopPosition = description.stopPosition;
+                if (AeronArchive.NULL_POSITION == stopPosition)
+                {
+                    stopPosition = archive.getMaxRecordedPosition(recordingId);
+                }
+                startPosition = description.startPosition;
+                recoveredEndPosition = stopPosition;
+                final String channel = new ChannelUriStringBuilder().media(CommonContext.IPC_MEDIA)
+                    .initialPosition(stopPosition, description.initialTermId, description.termBufferLength)
+                    .mtu(description.mtuLength)
+                    .build();
+                publication = aeron.addExclusivePublication(channel, ctx.streamId());
+                archive.extendRecording(recordingId, ChannelUri.addSessionId(channel, publication.sessionId()),
+                    ctx.streamId(), SourceLocation.LOCAL, true);
+                counterId = awaitRecordingCounter(publication.sessionId());
+            }
+            maxEntryLength = publication.maxMessageLength();
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(recordingLog, archive, aeron);
+            throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                "cannot open the journal in " + ctx.journalDir() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Open the journal: name a new recording in the recording log, or extend the one it names.
+     *
+     * @param ctx for the configuration; concluded here.
+     * @return the open journal.
+     */
+    public static Journal launch(final Context ctx)
+    {
+        ctx.conclude();
+        return new Journal(ctx);
+    }
+
+    /**
+     * Append one entry, whole, waiting (bounded by {@link Context#appendTimeoutNs()}) while the publication is
+     * back-pressured; never drops it.
+     *
+     * @param buffer holding the entry.
+     * @param offset of the entry.
+     * @param length of the entry.
+     * @return the journal position just after the entry.
+     * @throws SkeinException if the entry is too long, the recording is gone, or the wait ran out.
+     */
+    public long append(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length > maxEntryLength)
+        {
+            throw new SkeinException(SkeinException.Code.BAD_INPUT, "journal entry of " + length +
+                " bytes exceeds the maximum of " + maxEntryLength + " (term length / 8)");
+        }
+        long result = publication.offer(buffer, offset, length);
+        if (result > 0)
+        {
+            return result;
+        }
+        final long deadlineNs = System.nanoTime() + ctx.appendTimeoutNs();
+        appendIdle.reset();
+        while (true)
+        {
+            if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION)
+            {
+                if (System.nanoTime() - deadlineNs >= 0)
+                {
+                    throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                        "journal stayed back-pressured for " + ctx.appendTimeoutNs() + "ns", null);
+                }
+                appendIdle.idle();
+            }
+            else
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                    "journal publication cannot take entries: " + Publication.errorString(result) +
+                    " (is the archive still recording?)", null);
+            }
+            result = publication.offer(buffer, offset, length);
+            if (result > 0)
+            {
+                return result;
+            }
+        }
+    }
+
+    /**
+     * The position up to which the archive has recorded the journal: entries ending at or below it are durable.
+     *
+     * @return the recorded position, or {@link #FAILED_POSITION} once the recording has stopped.
+     */
+    public long durablePosition()
+    {
+        final long position = counters.getCounterValue(counterId);
+        if (counters.getCounterState(counterId) != CountersReader.RECORD_ALLOCATED ||
+            counters.getCounterRegistrationId(counterId) == CountersReader.NULL_COUNTER_ID)
+        {
+            return FAILED_POSITION;
+        }
+        return position;
+    }
+
+    /**
+     * Wait, bounded, until the journal is durable to a position.
+     *
+     * @param position  to wait for.
+     * @param timeoutNs the longest to wait.
+     * @return true if durable, false if the wait ran out or the recording failed.
+     */
+    public boolean awaitDurable(final long position, final long timeoutNs)
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        while (true)
+        {
+            final long durable = durablePosition();
+            if (durable >= position)
+            {
+                return true;
+            }
+            if (FAILED_POSITION == durable || System.nanoTime() - deadlineNs >= 0)
+            {
+                return false;
+            }
+            idle.idle();
+        }
+    }
+
+    /**
+     * The publication's position: the end of the last appended entry, durable or not.
+     *
+     * @return the position.
+     */
+    public long position()
+    {
+        return publication.position();
+    }
+
+    /**
+     * The largest entry the journal takes.
+     *
+     * @return length in bytes.
+     */
+    public int maxEntryLength()
+    {
+        return maxEntryLength;
+    }
+
+    /**
+     * The archive recording holding the journal.
+     *
+     * @return the recording id.
+     */
+    public long recordingId()
+    {
+        return recordingId;
+    }
+
+    /**
+     * Where the journal recording starts.
+     *
+     * @return the start position.
+     */
+    public long startPosition()
+    {
+        return startPosition;
+    }
+
+    /**
+     * Where the journal ended when it was opened: recovery replays up to here.
+     *
+     * @return the end position.
+     */
+    public long recoveredEndPosition()
+    {
+        return recoveredEndPosition;
+    }
+
+    /**
+     * A reader over the journal recording.
+     *
+     * @return a new reader, to close after use.
+     */
+    public JournalReader reader()
+    {
+        return new JournalReader(aeron, archive, recordingId, ctx.replayStreamId(), ctx.timeoutNs());
+    }
+
+    /**
+     * The recording log of this journal.
+     *
+     * @return the log.
+     */
+    public RecordingLog recordingLog()
+    {
+        return recordingLog;
+    }
+
+    /**
+     * The configuration it runs with.
+     *
+     * @return the context.
+     */
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void close()
+    {
+        CloseHelper.quietCloseAll(recordingLog);
+        if (null != archive && !aeron.isClosed())
+        {
+            try
+            {
+                archive.stopRecording(publication);
+            }
+            catch (final RuntimeException ignore)
+            {
+                // The archive may already have stopped the recording (it stops when the publication closes).
+            }
+        }
+        CloseHelper.quietCloseAll(publication, archive, aeron);
+    }
+
+    private int awaitRecordingCounter(final int sessionId)
+    {
+        final long deadlineNs = System.nanoTime() + ctx.timeoutNs();
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        int id;
+        while (CountersReader.NULL_COUNTER_ID == (id = RecordingPos.findCounterIdBySession(
+            counters, sessionId, archive.archiveId())))
+        {
+            if (System.nanoTime() - deadlineNs >= 0)
+            {
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "the archive did not start recording the " +
+                    "journal within " + ctx.timeoutNs() + "ns");
+            }
+            idle.idle();
+        }
+        return id;
+    }
+
+    /**
+     * Configuration of a journal.
+     */
+    public static final class Context
+    {
+        /**
+         * Default stream id of the journal publication.
+         */
+        public static final int STREAM_ID_DEFAULT = 1001;
+
+        /**
+         * Default stream id for replays of the journal.
+         */
+        public static final int REPLAY_STREAM_ID_DEFAULT = 1002;
+
+        private boolean isConcluded;
+        private String aeronDirectoryName;
+        private File journalDir;
+        private String controlRequestChannel = "aeron:ipc";
+        private String controlResponseChannel = "aeron:ipc";
+        private int streamId = STREAM_ID_DEFAULT;
+        private int replayStreamId = REPLAY_STREAM_ID_DEFAULT;
+        private int termLength = EmbeddedArchive.Context.TERM_LENGTH_DEFAULT;
+        private long appendTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+        private long timeoutNs = TimeUnit.SECONDS.toNanos(10);
+        private ErrorHandler errorHandler;
+
+        /**
+         * Validate and fill in defaults.
+         *
+         * @return this, concluded.
+         */
+        public Context conclude()
+        {
+            if (isConcluded)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "context already concluded");
+            }
+            isConcluded = true;
+            if (null == aeronDirectoryName)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "aeronDirectoryName is required (the embedded archive's, or an external media driver's)");
+            }
+            if (null == journalDir)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "journalDir is required");
+            }
+            if (null == errorHandler)
+            {
+                errorHandler = (throwable) -> System.err.println("skein journal: " + throwable);
+            }
+            return this;
+        }
+
+        /**
+         * Use an embedded archive: its Aeron directory and term length.
+         *
+         * @param embedded archive to use.
+         * @return this for a fluent API.
+         */
+        public Context embeddedArchive(final EmbeddedArchive embedded)
+        {
+            this.aeronDirectoryName = embedded.aeronDirectoryName();
+            this.termLength = embedded.context().termLength();
+            return this;
+        }
+
+        /**
+         * Set the Aeron directory of the media driver the archive runs on.
+         *
+         * @param name of the directory.
+         * @return this for a fluent API.
+         */
+        public Context aeronDirectoryName(final String name)
+        {
+            this.aeronDirectoryName = name;
+            return this;
+        }
+
+        /**
+         * The Aeron directory.
+         *
+         * @return the directory name.
+         */
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        /**
+         * Set the directory of Skein's recording log for this journal (persistent).
+         *
+         * @param journalDir for the recording log.
+         * @return this for a fluent API.
+         */
+        public Context journalDir(final File journalDir)
+        {
+            this.journalDir = journalDir;
+            return this;
+        }
+
+        /**
+         * The recording log's directory.
+         *
+         * @return the directory.
+         */
+        public File journalDir()
+        {
+            return journalDir;
+        }
+
+        /**
+         * Set the archive control request channel; IPC for the embedded archive, the archive's control channel for
+         * an external one.
+         *
+         * @param channel for control requests.
+         * @return this for a fluent API.
+         */
+        public Context controlRequestChannel(final String channel)
+        {
+            this.controlRequestChannel = channel;
+            return this;
+        }
+
+        /**
+         * The archive control request channel.
+         *
+         * @return the channel.
+         */
+        public String controlRequestChannel()
+        {
+            return controlRequestChannel;
+        }
+
+        /**
+         * Set the archive control response channel.
+         *
+         * @param channel for control responses.
+         * @return this for a fluent API.
+         */
+        public Context controlResponseChannel(final String channel)
+        {
+            this.controlResponseChannel = channel;
+            return this;
+        }
+
+        /**
+         * The archive control response channel.
+         *
+         * @return the channel.
+         */
+        public String controlResponseChannel()
+        {
+            return controlResponseChannel;
+        }
+
+        /**
+         * Set the journal publication's stream id.
+         *
+         * @param streamId of the journal.
+         * @return this for a fluent API.
+         */
+        public Context streamId(final int streamId)
+        {
+            this.streamId = streamId;
+            return this;
+        }
+
+        /**
+         * The journal publication's stream id.
+         *
+         * @return the stream id.
+         */
+        public int streamId()
+        {
+            return streamId;
+        }
+
+        /**
+         * Set the stream id replays of the journal arrive on.
+         *
+         * @param streamId for replays.
+         * @return this for a fluent API.
+         */
+        public Context replayStreamId(final int streamId)
+        {
+            this.replayStreamId = streamId;
+            return this;
+        }
+
+        /**
+         * The replay stream id.
+         *
+         * @return the stream id.
+         */
+        public int replayStreamId()
+        {
+            return replayStreamId;
+        }
+
+        /**
+         * Set the term length of a new journal recording (an extended one keeps its own).
+         *
+         * @param termLength a power of two.
+         * @return this for a fluent API.
+         */
+        public Context termLength(final int termLength)
+        {
+            this.termLength = termLength;
+            return this;
+        }
+
+        /**
+         * The term length of a new journal recording.
+         *
+         * @return length in bytes.
+         */
+        public int termLength()
+        {
+            return termLength;
+        }
+
+        /**
+         * Set how long an append waits out back-pressure before the journal is declared failed.
+         *
+         * @param timeoutNs the wait.
+         * @return this for a fluent API.
+         */
+        public Context appendTimeoutNs(final long timeoutNs)
+        {
+            this.appendTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long an append waits out back-pressure.
+         *
+         * @return the wait in nanoseconds.
+         */
+        public long appendTimeoutNs()
+        {
+            return appendTimeoutNs;
+        }
+
+        /**
+         * Set the timeout for archive requests and for a replay to make progress.
+         *
+         * @param timeoutNs the timeout.
+         * @return this for a fluent API.
+         */
+        public Context timeoutNs(final long timeoutNs)
+        {
+            this.timeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * The timeout for archive requests.
+         *
+         * @return the timeout in nanoseconds.
+         */
+        public long timeoutNs()
+        {
+            return timeoutNs;
+        }
+
+        /**
+         * Set where the Aeron client's errors go.
+         *
+         * @param errorHandler for errors; must not throw.
+         * @return this for a fluent API.
+         */
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        /**
+         * Where the Aeron client's errors go.
+         *
+         * @return the error handler.
+         */
+        public ErrorHandler errorHandler()
+        {
+            return errorHandler;
+        }
+    }
+
+    /**
+     * What the archive's catalog says about a recording.
+     */
+    static final class RecordingDescription
+    {
+        long startPosition;
+        long stopPosition;
+        int initialTermId;
+        int termBufferLength;
+        int mtuLength;
+
+        static RecordingDescription read(final AeronArchive archive, final long recordingId)
+        {
+            final RecordingDescription description = new RecordingDescription();
+            final int found = archive.listRecording(recordingId,
+                (controlSessionId, correlationId, id, startTimestamp, stopTimestamp, startPosition, stopPosition,
+                initialTermId, segmentFileLength, termBufferLength, mtuLength, sessionId, streamId, strippedChannel,
+                originalChannel, sourceIdentity) ->
+                {
+                    description.startPosition = startPosition;
+                    description.stopPosition = stopPosition;
+                    description.initialTermId = initialTermId;
+                    description.termBufferLength = termBufferLength;
+                    description.mtuLength = mtuLength;
+                });
+            if (1 != found)
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                    "the recording log names journal recording " + recordingId + " but the archive has no such " +
+                    "recording (wrong archive directory?)", null);
+            }
+            return description;
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.skein.journal;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.CommonContext;
+import io.aeron.FragmentAssembler;
+import io.aeron.Image;
+import io.aeron.Subscription;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.logbuffer.Header;
+import io.skein.codecs.JournalEntryDecoder;
+import io.skein.codecs.MessageHeaderDecoder;
+import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * Reads the journal recording between two positions through an archive replay, entries reassembled from fragments
+ * and handed over whole and in order. Every entry's message header is checked before it is handed over: an entry that
+ * is not a Skein journal entry stops the read with an error naming its position, so recovery never yields a silently
+ * wrong state.
+ */
+public final class JournalReader implements AutoCloseable
+{
+    private static final int FRAGMENT_LIMIT = 256;
+    private static final long PROGRESS_INTERVAL_NS = 1_000_000_000L;
+
+    private final Aeron aeron;
+    private final AeronArchive archive;
+    private final long recordingId;
+    private final int replayStreamId;
+    private final long timeoutNs;
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
+    private EntryHandler handler;
+    private RuntimeException failure;
+    private long entries;
+    private long lastPosition;
+
+    JournalReader(
+        final Aeron aeron,
+        final AeronArchive archive,
+        final long recordingId,
+        final int replayStreamId,
+        final long timeoutNs)
+    {
+        this.aeron = aeron;
+        this.archive = archive;
+        this.recordingId = recordingId;
+        this.replayStreamId = replayStreamId;
+        this.timeoutNs = timeoutNs;
+    }
+
+    /**
+     * Read every entry in {@code [fromPosition, toPosition)}. Reading nothing when the range is empty.
+     *
+     * @param fromPosition where an entry starts.
+     * @param toPosition   where an entry ends, at most the recording's end.
+     * @param handler      for each entry.
+     * @param progress     told about once a second how far the read has got; may be null.
+     * @return the number of entries read.
+     * @throws SkeinException if an entry does not decode, naming its position, or the replay stalls.
+     */
+    public long read(
+        final long fromPosition, final long toPosition, final EntryHandler handler, final ReadProgress progress)
+    {
+        if (toPosition <= fromPosition)
+        {
+            return 0;
+        }
+        this.handler = handler;
+        this.failure = null;
+        this.entries = 0;
+        this.lastPosition = fromPosition;
+        final String channel = CommonContext.IPC_CHANNEL;
+        final long replaySessionId = archive.startReplay(
+            recordingId, fromPosition, toPosition - fromPosition, channel, replayStreamId);
+        final Subscription subscription = aeron.addSubscription(
+            ChannelUri.addSessionId(channel, (int)replaySessionId), replayStreamId);
+        try
+        {
+            final IdleStrategy idle = new BackoffIdleStrategy();
+            long progressDeadlineNs = System.nanoTime() + timeoutNs;
+            long nextReportNs = System.nanoTime() + PROGRESS_INTERVAL_NS;
+            Image image = null;
+            while (lastPosition < toPosition)
+            {
+                if (null == image)
+                {
+                    image = subscription.imageBySessionId((int)replaySessionId);
+                }
+                final int fragments = null == image ? 0 : image.poll(assembler, FRAGMENT_LIMIT);
+                if (null != failure)
+                {
+                    throw failure;
+                }
+                final long nowNs = System.nanoTime();
+                if (fragments > 0)
+                {
+                    progressDeadlineNs = nowNs + timeoutNs;
+                    if (null != progress && nowNs - nextReportNs >= 0)
+                    {
+                        progress.onProgress(entries, lastPosition, fromPosition, toPosition);
+                        nextReportNs = nowNs + PROGRESS_INTERVAL_NS;
+                    }
+                }
+                else
+                {
+                    if (null != image && image.isClosed() && lastPosition < toPosition)
+                    {
+                        throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                            "journal replay ended at position " + lastPosition + " before " + toPosition, null);
+                    }
+                    if (nowNs - progressDeadlineNs >= 0)
+                    {
+                        throw new SkeinException(SkeinException.Code.TIMEOUT, SkeinException.Category.FATAL,
+                            "journal replay made no progress for " + timeoutNs + "ns at position " + lastPosition,
+                            null);
+                    }
+                    idle.idle();
+                }
+            }
+            if (null != progress)
+            {
+                progress.onProgress(entries, lastPosition, fromPosition, toPosition);
+            }
+            return entries;
+        }
+        finally
+        {
+            CloseHelper.quietClose(subscription);
+            try
+            {
+                archive.stopReplay(replaySessionId);
+            }
+            catch (final RuntimeException ignore)
+            {
+                // The replay has normally ended by itself once its length was sent.
+            }
+            this.handler = null;
+        }
+    }
+
+    /**
+     * The number of entries handed over by the last read.
+     *
+     * @return the count.
+     */
+    public long entries()
+    {
+        return entries;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void close()
+    {
+    }
+
+    /**
+     * Aeron's image catches what a fragment handler throws, so a failure is kept here, later fragments ignored, and
+     * the read loop throws it.
+     */
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (null != failure)
+        {
+            return;
+        }
+        try
+        {
+            onEntry(buffer, offset, length, header.position());
+        }
+        catch (final RuntimeException ex)
+        {
+            failure = ex;
+        }
+    }
+
+    private void onEntry(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        if (length < SkeinProtocol.HEADER_LENGTH)
+        {
+            throw corrupt("is " + length + " bytes, shorter than a message header", position);
+        }
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID)
+        {
+            throw corrupt("has schema id " + headerDecoder.schemaId() + ", not Skein's " + SkeinProtocol.SCHEMA_ID,
+                position);
+        }
+        if (headerDecoder.templateId() != JournalEntryDecoder.TEMPLATE_ID)
+        {
+            throw corrupt("has template " + headerDecoder.templateId() + ", not a journal entry", position);
+        }
+        if (headerDecoder.version() > SkeinProtocol.SCHEMA_VERSION)
+        {
+            throw corrupt("has schema version " + headerDecoder.version() + ", newer than this build's " +
+                SkeinProtocol.SCHEMA_VERSION, position);
+        }
+        try
+        {
+            handler.onEntry(buffer, offset, length, position);
+        }
+        catch (final SkeinException ex)
+        {
+            throw new SkeinException(ex.code(), SkeinException.Category.FATAL, "journal entry between positions " +
+                lastPosition + " and " + position + " cannot be applied: " + ex.getMessage(), ex);
+        }
+        entries++;
+        lastPosition = position;
+    }
+
+    private SkeinException corrupt(final String what, final long position)
+    {
+        return new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+            "journal entry between positions " + lastPosition + " and " + position + " " + what +
+            ": the journal is corrupt or from another schema", null);
+    }
+}
