@@ -18,6 +18,9 @@ import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.skein.aggregate.Aggregate;
+import io.skein.journal.Journal;
+import io.skein.journal.JournalReader;
+import io.skein.journal.ReadProgress;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
@@ -53,6 +56,7 @@ public final class SkeinEngine implements AutoCloseable
     private final CommandProcessor commandProcessor;
     private final AtomicInteger activeProducers = new AtomicInteger();
     private final int maxCommandLength;
+    private final long recoveredEntries;
     private volatile boolean closed;
 
     private SkeinEngine(final Context ctx)
@@ -85,6 +89,15 @@ public final class SkeinEngine implements AutoCloseable
             ctx.maxReplyLength(),
             ctx.entryAppender());
         commandProcessor = new CommandProcessor(executor, counters);
+        try
+        {
+            recoveredEntries = recover(ctx, executor);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(counters);
+            throw ex;
+        }
 
         final int maxReplyLength = ctx.maxReplyLength();
         disruptor = new Disruptor<>(
@@ -95,12 +108,41 @@ public final class SkeinEngine implements AutoCloseable
             ctx.waitStrategy());
         disruptor.setDefaultExceptionHandler(new FatalExceptionHandler(ctx.errorHandler()));
         disruptor.handleEventsWith(commandProcessor).then(
-            new ReplyProcessor(counters, ctx.errorHandler(), null, new BackoffIdleStrategy()));
+            new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx), new BackoffIdleStrategy()));
         ringBuffer = disruptor.start();
     }
 
+    private static long recover(final Context ctx, final CommandExecutor executor)
+    {
+        final Journal journal = ctx.journal();
+        if (null == journal)
+        {
+            return 0;
+        }
+        try (JournalReader reader = journal.reader())
+        {
+            return reader.read(journal.startPosition(), journal.recoveredEndPosition(),
+                (buffer, offset, length, position) -> executor.replay(buffer, offset, length, position),
+                ctx.recoveryProgress());
+        }
+    }
+
+    private static DurabilityGate durabilityGate(final Context ctx)
+    {
+        if (ctx.durability() != Durability.RECORDED)
+        {
+            return null;
+        }
+        final Journal journal = ctx.journal();
+        return () ->
+        {
+            final long position = journal.durablePosition();
+            return Journal.FAILED_POSITION == position ? DurabilityGate.FAILED : position;
+        };
+    }
+
     /**
-     * Start an engine.
+     * Start an engine: recover its state from the journal, if it has one, then take commands.
      *
      * @param ctx for the configuration; concluded here if it was not already.
      * @return the running engine.
@@ -322,6 +364,16 @@ public final class SkeinEngine implements AutoCloseable
     }
 
     /**
+     * The number of journal entries replayed when the engine started.
+     *
+     * @return the count, 0 without a journal.
+     */
+    public long recoveredEntries()
+    {
+        return recoveredEntries;
+    }
+
+    /**
      * The engine's counters.
      *
      * @return the counters.
@@ -477,6 +529,9 @@ public final class SkeinEngine implements AutoCloseable
         private ErrorHandler errorHandler;
         private CountersManager countersManager;
         private EntryAppender entryAppender;
+        private Journal journal;
+        private Durability durability;
+        private ReadProgress recoveryProgress;
 
         /**
          * Validate the settings and fill in defaults. Called once, by {@link SkeinEngine#launch(Context)}.
@@ -524,6 +579,28 @@ public final class SkeinEngine implements AutoCloseable
             if (offerTimeoutNs < 0 || shutdownTimeoutNs < 0)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "timeouts must not be negative");
+            }
+            if (null != journal)
+            {
+                if (null != entryAppender)
+                {
+                    throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                        "set either a journal or an entry appender, not both");
+                }
+                entryAppender = journal::append;
+                maxEntryLength = Math.min(maxEntryLength, journal.maxEntryLength());
+                if (null == durability)
+                {
+                    durability = Durability.RECORDED;
+                }
+            }
+            else if (durability == Durability.RECORDED)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "durability RECORDED needs a journal");
+            }
+            if (null == durability)
+            {
+                durability = Durability.NONE;
             }
             if (null == waitStrategy)
             {
@@ -884,6 +961,75 @@ public final class SkeinEngine implements AutoCloseable
         public EntryAppender entryAppender()
         {
             return entryAppender;
+        }
+
+        /**
+         * Set the journal: the engine recovers its state from it on launch, appends each accepted command's entry to
+         * it, and (by default) releases replies only once entries are recorded. The caller owns the journal and
+         * closes it after the engine.
+         *
+         * @param journal to recover from and append to.
+         * @return this for a fluent API.
+         */
+        public Context journal(final Journal journal)
+        {
+            this.journal = journal;
+            return this;
+        }
+
+        /**
+         * The journal, or null for an in-memory engine.
+         *
+         * @return the journal.
+         */
+        public Journal journal()
+        {
+            return journal;
+        }
+
+        /**
+         * Set when replies are released: {@link Durability#RECORDED} (the default with a journal) or
+         * {@link Durability#NONE}.
+         *
+         * @param durability of replies.
+         * @return this for a fluent API.
+         */
+        public Context durability(final Durability durability)
+        {
+            this.durability = durability;
+            return this;
+        }
+
+        /**
+         * When replies are released.
+         *
+         * @return the durability.
+         */
+        public Durability durability()
+        {
+            return durability;
+        }
+
+        /**
+         * Set what is told, about once a second, how far recovery has got.
+         *
+         * @param progress listener, or null for none.
+         * @return this for a fluent API.
+         */
+        public Context recoveryProgress(final ReadProgress progress)
+        {
+            this.recoveryProgress = progress;
+            return this;
+        }
+
+        /**
+         * What is told how far recovery has got.
+         *
+         * @return the listener, or null.
+         */
+        public ReadProgress recoveryProgress()
+        {
+            return recoveryProgress;
         }
     }
 

@@ -1,0 +1,199 @@
+package io.skein.engine;
+
+import java.io.File;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.skein.codecs.Outcome;
+import io.skein.engine.test.codecs.AddEncoder;
+import io.skein.engine.test.codecs.ReadEncoder;
+import io.skein.engine.test.codecs.TotalDecoder;
+import io.skein.journal.Journal;
+import io.skein.journal.TestArchive;
+import io.skein.protocol.CommandResult;
+import io.skein.protocol.CommandWriter;
+import io.skein.protocol.SkeinException;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RecoverySystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final int AGGREGATES = 50;
+
+    @TempDir
+    File dir;
+
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
+    private final CommandWriter writer = new CommandWriter();
+
+    @Test
+    void shouldRecoverExactStateAfterCleanRestart() throws Exception
+    {
+        final long hash;
+        final long lastSequence;
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal()))
+        {
+            CommandResult last = null;
+            for (int i = 0; i < 2_000; i++)
+            {
+                last = add(engine, i % AGGREGATES, i, 1 + i % 3, 0, 0);
+                assertEquals(Outcome.ACCEPTED, last.outcome());
+            }
+            lastSequence = last.sequence();
+            hash = engine.stateHash(TIMEOUT_NS);
+            assertEquals(AGGREGATES, engine.aggregateCount(TIMEOUT_NS));
+        }
+
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal()))
+        {
+            assertEquals(2_000, engine.recoveredEntries());
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS));
+            assertEquals(AGGREGATES, engine.aggregateCount(TIMEOUT_NS));
+            assertEquals(total(0, 2_000), readTotal(engine, 0));
+
+            final CommandResult next = add(engine, 3, 1, 2, 0, 0);
+            assertEquals(Outcome.ACCEPTED, next.outcome());
+            assertEquals(lastSequence + 2, next.sequence(), "global sequence continues across restart");
+            assertNotEquals(hash, engine.stateHash(TIMEOUT_NS));
+        }
+    }
+
+    @Test
+    void shouldAnswerDuplicateWithOriginalPositionWhenKeyIsReusedAfterRestart() throws Exception
+    {
+        final CommandResult original;
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal()))
+        {
+            add(engine, 1, 5, 1, 0, 0);
+            original = add(engine, 1, 7, 2, 0xABCL, 0xDEFL);
+            add(engine, 1, 9, 1, 0, 0);
+            assertEquals(Outcome.ACCEPTED, original.outcome());
+            assertTrue(original.journalPosition() > 0);
+        }
+
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal()))
+        {
+            final CommandResult retry = add(engine, 1, 7, 2, 0xABCL, 0xDEFL);
+            assertEquals(Outcome.DUPLICATE, retry.outcome());
+            assertEquals(original.version(), retry.version());
+            assertEquals(original.sequence(), retry.sequence());
+            assertEquals(original.journalPosition(), retry.journalPosition());
+            assertEquals(5 + 7 * 2 + 9, readTotal(engine, 1), "the retry applied nothing");
+        }
+    }
+
+    @Test
+    void shouldReleaseRepliesOnlyOnceRecorded() throws Exception
+    {
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = launch(journal))
+            {
+                final AtomicLong violations = new AtomicLong();
+                final AtomicLong replies = new AtomicLong();
+                for (int i = 0; i < 5_000; i++)
+                {
+                    writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, i % 7);
+                    writer.body(new AddEncoder()).amount(1).repeat(1).behaviour(0)
+                        .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+                    final OfferResult result = engine.offer(buffer, 0, writer.length(), (reply) ->
+                    {
+                        if (reply.journalPosition() <= 0 || journal.durablePosition() < reply.journalPosition())
+                        {
+                            violations.incrementAndGet();
+                        }
+                        replies.incrementAndGet();
+                    }, TIMEOUT_NS);
+                    assertEquals(OfferResult.OFFERED, result);
+                }
+                final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (replies.get() < 5_000)
+                {
+                    assertTrue(System.nanoTime() < deadlineNs, "waiting for replies: " + replies.get());
+                    Thread.yield();
+                }
+                assertEquals(0, violations.get(), "replies released before their entry was recorded");
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartOnCorruptJournalEntryNamingItsPosition() throws Exception
+    {
+        final long goodEnd;
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = launch(journal))
+            {
+                add(engine, 1, 5, 1, 0, 0);
+                goodEnd = add(engine, 1, 6, 1, 0, 0).journalPosition();
+            }
+            final UnsafeBuffer garbage = new UnsafeBuffer(new byte[48]);
+            garbage.setMemory(0, 48, (byte)0x3C);
+            journal.append(garbage, 0, 48);
+            assertTrue(journal.awaitDurable(journal.position(), TIMEOUT_NS));
+        }
+
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            final SkeinException ex = assertThrows(SkeinException.class, () -> launch(journal));
+            assertTrue(ex.getMessage().contains("between positions " + goodEnd + " and "), ex.getMessage());
+        }
+    }
+
+    private SkeinEngine launch(final Journal journal)
+    {
+        return SkeinEngine.launch(new SkeinEngine.Context()
+            .name("recovery")
+            .aggregate(AggregateFixtureTest.Tally::new)
+            .journal(journal));
+    }
+
+    private CommandResult add(
+        final SkeinEngine engine,
+        final long aggregateId,
+        final long amount,
+        final int repeat,
+        final long keyHi,
+        final long keyLo) throws Exception
+    {
+        writer.wrap(buffer, 0).correlationId(amount).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId)
+            .idempotencyKey(keyHi, keyLo);
+        writer.body(new AddEncoder()).amount(amount).repeat(repeat).behaviour(0)
+            .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+        return engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
+    }
+
+    private long readTotal(final SkeinEngine engine, final long aggregateId) throws Exception
+    {
+        writer.wrap(buffer, 0).correlationId(-1).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId);
+        writer.body(new ReadEncoder()).unused(0);
+        final CommandResult result = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
+        assertEquals(Outcome.ACCEPTED, result.outcome());
+        return new TotalDecoder().wrap(result.payload(), 8, TotalDecoder.BLOCK_LENGTH, TotalDecoder.SCHEMA_VERSION)
+            .total();
+    }
+
+    private static long total(final long aggregateId, final int commands)
+    {
+        long total = 0;
+        for (int i = 0; i < commands; i++)
+        {
+            if (i % AGGREGATES == aggregateId)
+            {
+                total += (long)i * (1 + i % 3);
+            }
+        }
+        return total;
+    }
+}
