@@ -216,6 +216,8 @@ class AggregateFixtureTest
     {
         private final AddedEncoder added = new AddedEncoder();
         private final TotalEncoder totalEncoder = new TotalEncoder();
+        private final OrphanEncoder orphan = new OrphanEncoder();
+        private final byte[] note = new byte[512];
 
         @Override
         public void define(final AggregateDefinition<TallyState> definition)
@@ -228,6 +230,12 @@ class AggregateFixtureTest
 
         private void onAdd(final AddDecoder command, final TallyState state, final CommandContext ctx)
         {
+            final int noteLength = command.getNote(note, 0, note.length);
+            if (noteLength > 0 && note[0] == 'x')
+            {
+                ctx.reject(NEGATIVE + 1, "notes may not start with x");
+                return;
+            }
             if (command.amount() < 0)
             {
                 ctx.reject(NEGATIVE, "amount must not be negative");
@@ -240,6 +248,10 @@ class AggregateFixtureTest
             if (command.behaviour() == 3)
             {
                 state.total += 1000;
+            }
+            if (command.behaviour() == 4)
+            {
+                ctx.emit(orphan).value(1);
             }
             for (int i = 0; i < command.repeat(); i++)
             {
