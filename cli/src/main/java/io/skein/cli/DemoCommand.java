@@ -7,11 +7,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
 import io.skein.engine.OfferResult;
 import io.skein.engine.ReplyListener;
 import io.skein.engine.SkeinEngine;
+import io.skein.journal.EmbeddedArchive;
+import io.skein.journal.Journal;
 import io.skein.examples.bank.BankAccount;
 import io.skein.examples.orderbook.OrderBook;
 import io.skein.examples.orderbook.codecs.*;
@@ -23,14 +33,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code skein demo}: runs the order-book domain on an embedded engine, drives it from producer threads with a
- * progress bar, and prints throughput, latency percentiles, outcomes and the resulting books.
+ * {@code skein demo}: runs the order-book domain on the embedded default (an in-process archiving media driver and
+ * the journal, replies released once recorded), drives it from producer threads with a progress bar, prints
+ * throughput, latency percentiles, outcomes and the resulting books, then stops, restarts from the journal and shows
+ * that the recovered state matches.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run the order-book demo on an embedded engine and report throughput and latency.")
+    description = "Run the order-book demo on the embedded archive: load, report, restart, recover, compare.")
 public final class DemoCommand implements Callable<Integer>
 {
-    @Option(names = "--orders", defaultValue = "500000", description = "Commands to send (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--orders", defaultValue = "300000", description = "Commands to send (default: ${DEFAULT-VALUE}).")
     private int orders;
 
     @Option(names = "--producers", defaultValue = "2", description = "Producer threads (default: ${DEFAULT-VALUE}).")
@@ -42,6 +54,15 @@ public final class DemoCommand implements Callable<Integer>
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     private long seed;
+
+    @Option(names = "--dir", description = "Directory for the archive and journal (default: a temporary directory, " +
+        "deleted afterwards). An existing journal there is recovered first.")
+    private File dir;
+
+    @Option(names = "--sync-level", defaultValue = "0",
+        description = "Archive file sync level: 0 survives a process crash, 1-2 also a machine crash " +
+        "(default: ${DEFAULT-VALUE}).")
+    private int syncLevel;
 
     private final AtomicLong replies = new AtomicLong();
     private final AtomicLongArray outcomes = new AtomicLongArray(Outcome.values().length);
@@ -60,8 +81,81 @@ public final class DemoCommand implements Callable<Integer>
         final PrintStream out = System.out;
         out.printf("Skein demo: %,d order commands from %d producer threads into %d order books%n",
             orders, producers, instruments);
-        out.println("Engine: embedded, in memory (the Aeron Archive journal is not wired in yet).");
 
+        final boolean temporary = null == dir;
+        final File base = temporary ? Files.createTempDirectory("skein-demo-").toFile() : dir;
+        out.printf("Embedded default: archiving media driver and journal in %s, archive file sync level %d,%n" +
+            "replies released once the archive has recorded each command's journal entry.%n", base, syncLevel);
+        try
+        {
+            final long hash;
+            final long aggregates;
+            try (EmbeddedArchive archive = launchArchive(base);
+                Journal journal = launchJournal(archive, base);
+                SkeinEngine engine = launchEngine(journal))
+            {
+                if (engine.recoveredEntries() > 0)
+                {
+                    out.printf("Recovered %,d journal entries from an earlier run.%n", engine.recoveredEntries());
+                }
+                runLoad(out, engine);
+                hash = engine.stateHash(TimeUnit.SECONDS.toNanos(10));
+                aggregates = engine.aggregateCount(TimeUnit.SECONDS.toNanos(10));
+                out.printf("Journal: %,d bytes recorded (recording %d)%n", journal.durablePosition(),
+                    journal.recordingId());
+            }
+            out.println();
+            out.println("Stopped the engine, journal and archive. Restarting from the journal...");
+            final long startNs = System.nanoTime();
+            try (EmbeddedArchive archive = launchArchive(base);
+                Journal journal = launchJournal(archive, base);
+                SkeinEngine engine = launchEngine(journal))
+            {
+                final double ms = (System.nanoTime() - startNs) / 1e6;
+                final long recoveredHash = engine.stateHash(TimeUnit.SECONDS.toNanos(10));
+                out.printf("Recovered %,d entries (%,d bytes) in %.0f ms, replaying events through the appliers.%n",
+                    engine.recoveredEntries(), journal.recoveredEndPosition(), ms);
+                out.printf("State hash after recovery: %016x over %,d aggregates: %s%n", recoveredHash,
+                    engine.aggregateCount(TimeUnit.SECONDS.toNanos(10)),
+                    recoveredHash == hash && aggregates > 0 ? "MATCHES the state before the restart" :
+                    "DIFFERS from the state before the restart");
+                return recoveredHash == hash ? 0 : 2;
+            }
+        }
+        finally
+        {
+            if (temporary)
+            {
+                delete(base.toPath());
+            }
+        }
+    }
+
+    private EmbeddedArchive launchArchive(final File base)
+    {
+        return EmbeddedArchive.launch(new EmbeddedArchive.Context()
+            .baseDir(base)
+            .termLength(8 * 1024 * 1024)
+            .fileSyncLevel(syncLevel));
+    }
+
+    private static Journal launchJournal(final EmbeddedArchive archive, final File base)
+    {
+        return Journal.launch(new Journal.Context().embeddedArchive(archive).journalDir(new File(base, "journal")));
+    }
+
+    private static SkeinEngine launchEngine(final Journal journal)
+    {
+        return SkeinEngine.launch(new SkeinEngine.Context()
+            .name("demo")
+            .aggregate(OrderBook::new)
+            .aggregate(BankAccount::new)
+            .ringSize(4096)
+            .journal(journal));
+    }
+
+    private void runLoad(final PrintStream out, final SkeinEngine engine) throws Exception
+    {
         final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         final long[] sentAtNs = new long[orders];
         final ReplyListener listener = (reply) ->
@@ -76,37 +170,39 @@ public final class DemoCommand implements Callable<Integer>
             replies.incrementAndGet();
         };
 
-        final SkeinEngine.Context ctx = new SkeinEngine.Context()
-            .name("demo")
-            .aggregate(OrderBook::new)
-            .aggregate(BankAccount::new)
-            .ringSize(4096);
-        try (SkeinEngine engine = SkeinEngine.launch(ctx))
+        final Thread[] threads = new Thread[producers];
+        final long startNs = System.nanoTime();
+        for (int p = 0; p < producers; p++)
         {
-            final Thread[] threads = new Thread[producers];
-            final long startNs = System.nanoTime();
-            for (int p = 0; p < producers; p++)
-            {
-                final int producer = p;
-                threads[p] = new Thread(() -> produce(engine, producer, sentAtNs, listener), "demo-producer-" + p);
-                threads[p].start();
-            }
-            final ProgressBar progress = new ProgressBar(out, orders);
-            while (replies.get() < orders)
-            {
-                progress.update(replies.get(), System.nanoTime() - startNs);
-                Thread.sleep(100);
-            }
-            final long elapsedNs = System.nanoTime() - startNs;
-            progress.finish(orders, elapsedNs);
-            for (final Thread thread : threads)
-            {
-                thread.join();
-            }
-
-            report(out, engine, latency, elapsedNs);
+            final int producer = p;
+            threads[p] = new Thread(() -> produce(engine, producer, sentAtNs, listener), "demo-producer-" + p);
+            threads[p].start();
         }
-        return 0;
+        final ProgressBar progress = new ProgressBar(out, orders);
+        while (replies.get() < orders)
+        {
+            progress.update(replies.get(), System.nanoTime() - startNs);
+            Thread.sleep(100);
+        }
+        final long elapsedNs = System.nanoTime() - startNs;
+        progress.finish(orders, elapsedNs);
+        for (final Thread thread : threads)
+        {
+            thread.join();
+        }
+        report(out, engine, latency, elapsedNs);
+    }
+
+    private static void delete(final Path path)
+    {
+        try (Stream<Path> paths = Files.walk(path))
+        {
+            paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     private void produce(
@@ -154,7 +250,7 @@ public final class DemoCommand implements Callable<Integer>
         final double seconds = elapsedNs / 1e9;
         out.println();
         out.printf("Throughput: %,.0f commands/s (%,d commands in %.2f s)%n", orders / seconds, orders, seconds);
-        out.println("Latency, offer to reply, under maximum load (queueing included), microseconds:");
+        out.println("Latency, offer to durable reply, producers flooding the ring (mostly queueing), microseconds:");
         out.printf("  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  p99.99 %.1f  max %.1f%n",
             latency.getValueAtPercentile(50) / 1e3, latency.getValueAtPercentile(90) / 1e3,
             latency.getValueAtPercentile(99) / 1e3, latency.getValueAtPercentile(99.9) / 1e3,
