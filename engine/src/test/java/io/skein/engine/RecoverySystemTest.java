@@ -1,10 +1,14 @@
 package io.skein.engine;
 
 import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.aeron.archive.client.AeronArchive;
 import io.skein.codecs.Outcome;
+import io.skein.codecs.RejectReason;
 import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.engine.test.codecs.ReadEncoder;
 import io.skein.engine.test.codecs.TotalDecoder;
@@ -122,6 +126,55 @@ class RecoverySystemTest
                 }
                 assertEquals(0, violations.get(), "replies released before their entry was recorded");
             }
+        }
+    }
+
+    @Test
+    void shouldAcknowledgeNothingUnrecordedOnceTheArchiveStopsRecording() throws Exception
+    {
+        final List<Throwable> errors = new ArrayList<>();
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
+                .name("failing")
+                .aggregate(AggregateFixtureTest.Tally::new)
+                .errorHandler((ex) ->
+                {
+                    synchronized (errors)
+                    {
+                        errors.add(ex);
+                    }
+                })
+                .journal(journal)))
+            {
+                assertEquals(Outcome.ACCEPTED, add(engine, 1, 1, 1, 0, 0).outcome());
+                try (AeronArchive control = AeronArchive.connect(new AeronArchive.Context()
+                    .aeronDirectoryName(archive.archive().aeronDirectoryName())
+                    .controlRequestChannel("aeron:ipc")
+                    .controlResponseChannel("aeron:ipc")))
+                {
+                    assertTrue(control.tryStopRecordingByIdentity(journal.recordingId()));
+                }
+                final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (Journal.FAILED_POSITION != journal.durablePosition())
+                {
+                    assertTrue(System.nanoTime() < deadlineNs, "waiting for the recording to stop");
+                    Thread.yield();
+                }
+
+                for (int i = 0; i < 20; i++)
+                {
+                    final CommandResult result = add(engine, 1, 100, 1, 0, 0);
+                    assertNotEquals(Outcome.ACCEPTED, result.outcome(), "acknowledged after the recording stopped");
+                    assertTrue(result.outcome() == Outcome.ERROR || result.reason() == RejectReason.UNAVAILABLE,
+                        result.toString());
+                }
+            }
+        }
+        synchronized (errors)
+        {
+            assertTrue(errors.size() >= 1, "the journal failure was reported");
         }
     }
 

@@ -18,10 +18,10 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
- * Reads the journal recording between two positions through an archive replay, entries reassembled from fragments
- * and handed over whole and in order. Every entry's message header is checked before it is handed over: an entry that
- * is not a Skein journal entry stops the read with an error naming its position, so recovery never yields a silently
- * wrong state.
+ * Reads the journal recording through an archive replay, bounded (between two positions) or following (live, as
+ * entries are recorded), entries reassembled from fragments and handed over whole and in order. Every entry's
+ * message header is checked before it is handed over: an entry that is not a Skein journal entry stops the read with
+ * an error naming its position, so recovery never yields a silently wrong state.
  */
 public final class JournalReader implements AutoCloseable
 {
@@ -39,6 +39,8 @@ public final class JournalReader implements AutoCloseable
     private RuntimeException failure;
     private long entries;
     private long lastPosition;
+    private Subscription followSubscription;
+    private long followSessionId;
 
     JournalReader(
         final Aeron aeron,
@@ -145,6 +147,77 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
+     * Start following the journal from a position: a replay that continues live as entries are recorded. Poll it
+     * with {@link #poll(EntryHandler, int)}; {@link #stopFollowing()} (or close) ends it.
+     *
+     * @param fromPosition where an entry starts.
+     */
+    public void follow(final long fromPosition)
+    {
+        if (null != followSubscription)
+        {
+            throw new IllegalStateException("already following");
+        }
+        lastPosition = fromPosition;
+        failure = null;
+        followSessionId = archive.startReplay(
+            recordingId, fromPosition, AeronArchive.NULL_LENGTH, CommonContext.IPC_CHANNEL, replayStreamId);
+        followSubscription = aeron.addSubscription(
+            ChannelUri.addSessionId(CommonContext.IPC_CHANNEL, (int)followSessionId), replayStreamId);
+    }
+
+    /**
+     * Hand over the entries that have arrived since the last poll while following.
+     *
+     * @param handler      for each entry.
+     * @param fragmentLimit the most fragments to take in this poll.
+     * @return the number of fragments taken.
+     * @throws SkeinException if an entry does not decode, naming its position.
+     */
+    public int poll(final EntryHandler handler, final int fragmentLimit)
+    {
+        this.handler = handler;
+        final int fragments = followSubscription.poll(assembler, fragmentLimit);
+        if (null != failure)
+        {
+            final RuntimeException ex = failure;
+            stopFollowing();
+            throw ex;
+        }
+        return fragments;
+    }
+
+    /**
+     * The position after the last entry handed over.
+     *
+     * @return the position.
+     */
+    public long position()
+    {
+        return lastPosition;
+    }
+
+    /**
+     * Stop following.
+     */
+    public void stopFollowing()
+    {
+        if (null != followSubscription)
+        {
+            CloseHelper.quietClose(followSubscription);
+            followSubscription = null;
+            try
+            {
+                archive.stopReplay(followSessionId);
+            }
+            catch (final RuntimeException ignore)
+            {
+                // Already ended.
+            }
+        }
+    }
+
+    /**
      * The number of entries handed over by the last read.
      *
      * @return the count.
@@ -160,6 +233,7 @@ public final class JournalReader implements AutoCloseable
     @Override
     public void close()
     {
+        stopFollowing();
     }
 
     /**

@@ -161,6 +161,90 @@ class JournalSystemTest
     }
 
     @Test
+    void shouldFollowEntriesAsTheyAreRecorded()
+    {
+        try (TestArchive testArchive = TestArchive.launch(dir))
+        {
+            final Journal journal = testArchive.journal();
+            for (int i = 1; i <= 10; i++)
+            {
+                journal.append(buffer, 0, encode(i, 20));
+            }
+            final List<Long> sequences = new ArrayList<>();
+            try (JournalReader reader = journal.reader())
+            {
+                reader.follow(0);
+                final JournalEvents events = new JournalEvents();
+                final EntryHandler handler = (b, o, l, p) ->
+                {
+                    events.wrap(b, o, l);
+                    while (events.next())
+                    {
+                        sequences.add(events.sequence());
+                    }
+                };
+                final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (sequences.size() < 10)
+                {
+                    reader.poll(handler, 10);
+                    assertTrue(System.nanoTime() < deadlineNs, "following the first 10, have " + sequences.size());
+                }
+                for (int i = 11; i <= 25; i++)
+                {
+                    journal.append(buffer, 0, encode(i, 20));
+                }
+                while (sequences.size() < 25)
+                {
+                    reader.poll(handler, 10);
+                    assertTrue(System.nanoTime() < deadlineNs, "following live entries, have " + sequences.size());
+                }
+                assertEquals(journal.position(), reader.position());
+            }
+            for (int i = 0; i < 25; i++)
+            {
+                assertEquals(i + 1, sequences.get(i));
+            }
+        }
+    }
+
+    @Test
+    void shouldDecodeEventsWithTheirMetadata()
+    {
+        encoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+            .entrySequence(12).epoch(3).timestampNs(777).aggregateTypeId(4).aggregateId(99)
+            .version(10).firstSequence(500).correlationId(61).causationId(62).idempotencyKeyHi(71)
+            .idempotencyKeyLo(72);
+        final JournalEntryEncoder.EventsEncoder group = encoder.eventsCount(3);
+        for (int i = 0; i < 3; i++)
+        {
+            final byte[] body = new byte[12];
+            new UnsafeBuffer(body).putShort(2, (short)(40 + i));
+            group.next().putBody(body, 0, body.length);
+        }
+        final JournalEvents events = new JournalEvents().wrap(buffer, 0, encoder.limit());
+        assertEquals(12, events.entrySequence());
+        assertEquals(3, events.eventCount());
+        assertEquals(3, events.epoch());
+        assertEquals(777, events.timestampNs());
+        assertEquals(4, events.aggregateTypeId());
+        assertEquals(99, events.aggregateId());
+        assertEquals(61, events.correlationId());
+        assertEquals(62, events.causationId());
+        assertEquals(71, events.idempotencyKeyHi());
+        assertEquals(72, events.idempotencyKeyLo());
+        for (int i = 0; i < 3; i++)
+        {
+            assertTrue(events.next());
+            assertEquals(500 + i, events.sequence());
+            assertEquals(8 + i, events.version());
+            assertEquals(40 + i, events.templateId());
+            assertEquals(12, events.event().capacity());
+        }
+        assertTrue(!events.next());
+        assertThrows(SkeinException.class, () -> events.wrap(new UnsafeBuffer(new byte[16]), 0, 16));
+    }
+
+    @Test
     void shouldReadNothingFromEmptyRange()
     {
         try (TestArchive testArchive = TestArchive.launch(dir))

@@ -1,0 +1,223 @@
+package io.skein.journal;
+
+import io.skein.codecs.JournalEntryDecoder;
+import io.skein.codecs.MessageHeaderDecoder;
+import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A reusable flyweight over one journal entry that walks its events with the metadata the engine gave them: global
+ * sequence, aggregate type, id and version, timestamp, correlation and causation ids, and idempotency key. Recovery,
+ * tools, followers and projections decode entries through it.
+ * <pre>{@code
+ * events.wrap(buffer, offset, length);
+ * while (events.next())
+ * {
+ *     handle(events.sequence(), events.version(), events.templateId(), events.buffer(), events.bodyOffset());
+ * }
+ * }</pre>
+ */
+public final class JournalEvents
+{
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final JournalEntryDecoder entryDecoder = new JournalEntryDecoder();
+    private final UnsafeBuffer event = new UnsafeBuffer(0, 0);
+    private JournalEntryDecoder.EventsDecoder events;
+    private int count;
+    private int index;
+    private long firstVersion;
+
+    /**
+     * Wrap an entry and position before its first event.
+     *
+     * @param buffer holding the entry.
+     * @param offset of the entry's message header.
+     * @param length of the entry.
+     * @return this for a fluent API.
+     * @throws SkeinException if the bytes are not a journal entry this build reads.
+     */
+    public JournalEvents wrap(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < SkeinProtocol.HEADER_LENGTH)
+        {
+            throw new SkeinException(SkeinException.Code.BAD_INPUT, "journal entry of " + length + " bytes");
+        }
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID ||
+            headerDecoder.templateId() != JournalEntryDecoder.TEMPLATE_ID ||
+            headerDecoder.version() > SkeinProtocol.SCHEMA_VERSION)
+        {
+            throw new SkeinException(SkeinException.Code.BAD_INPUT, "not a journal entry: schema " +
+                headerDecoder.schemaId() + " template " + headerDecoder.templateId());
+        }
+        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version());
+        events = entryDecoder.events();
+        count = events.count();
+        index = -1;
+        firstVersion = entryDecoder.version() - count + 1;
+        return this;
+    }
+
+    /**
+     * Move to the next event.
+     *
+     * @return true if there is one.
+     */
+    public boolean next()
+    {
+        if (index + 1 >= count)
+        {
+            return false;
+        }
+        events.next();
+        final int length = events.bodyLength();
+        final int bodyOffset = entryDecoder.limit() + 4;
+        event.wrap(entryDecoder.buffer(), bodyOffset, length);
+        events.skipBody();
+        index++;
+        return true;
+    }
+
+    /**
+     * The entry's sequence in the journal, 1-based.
+     *
+     * @return the entry sequence.
+     */
+    public long entrySequence()
+    {
+        return entryDecoder.entrySequence();
+    }
+
+    /**
+     * The number of events in the entry.
+     *
+     * @return the count.
+     */
+    public int eventCount()
+    {
+        return count;
+    }
+
+    /**
+     * The epoch that wrote the entry.
+     *
+     * @return the epoch.
+     */
+    public long epoch()
+    {
+        return entryDecoder.epoch();
+    }
+
+    /**
+     * The command's timestamp, shared by all its events.
+     *
+     * @return nanoseconds since the epoch.
+     */
+    public long timestampNs()
+    {
+        return entryDecoder.timestampNs();
+    }
+
+    /**
+     * The aggregate type of the entry's events.
+     *
+     * @return the type id.
+     */
+    public int aggregateTypeId()
+    {
+        return entryDecoder.aggregateTypeId();
+    }
+
+    /**
+     * The aggregate of the entry's events.
+     *
+     * @return the aggregate id.
+     */
+    public long aggregateId()
+    {
+        return entryDecoder.aggregateId();
+    }
+
+    /**
+     * The command's correlation id.
+     *
+     * @return the correlation id.
+     */
+    public long correlationId()
+    {
+        return entryDecoder.correlationId();
+    }
+
+    /**
+     * The command's causation id.
+     *
+     * @return the causation id.
+     */
+    public long causationId()
+    {
+        return entryDecoder.causationId();
+    }
+
+    /**
+     * High half of the command's idempotency key.
+     *
+     * @return the high 64 bits, 0 with the low half if none.
+     */
+    public long idempotencyKeyHi()
+    {
+        return entryDecoder.idempotencyKeyHi();
+    }
+
+    /**
+     * Low half of the command's idempotency key.
+     *
+     * @return the low 64 bits.
+     */
+    public long idempotencyKeyLo()
+    {
+        return entryDecoder.idempotencyKeyLo();
+    }
+
+    /**
+     * The current event's global sequence.
+     *
+     * @return the sequence.
+     */
+    public long sequence()
+    {
+        return entryDecoder.firstSequence() + index;
+    }
+
+    /**
+     * The aggregate's version after the current event.
+     *
+     * @return the version.
+     */
+    public long version()
+    {
+        return firstVersion + index;
+    }
+
+    /**
+     * The current event's SBE template id (from its message header).
+     *
+     * @return the template id.
+     */
+    public int templateId()
+    {
+        return event.capacity() < SkeinProtocol.HEADER_LENGTH ? -1 : headerDecoder.wrap(event, 0).templateId();
+    }
+
+    /**
+     * The current event, message header included.
+     *
+     * @return a view valid until the next call to {@link #next()} or {@link #wrap}.
+     */
+    public DirectBuffer event()
+    {
+        return event;
+    }
+}
