@@ -1,0 +1,36 @@
+package io.skein.benchmarks;
+
+import java.io.File;
+import java.util.Collection;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.results.RunResult;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * CI's check that every benchmark still runs (one short iteration each, in forked JVMs) and that the summary finds
+ * every figure it reports. The figures themselves mean nothing here.
+ */
+class BenchmarkSmokeTest
+{
+    @TempDir
+    File dir;
+
+    @Test
+    void shouldRunEveryBenchmarkAndSummariseIt() throws Exception
+    {
+        final Collection<RunResult> results = BenchmarkSuite.run(true, dir, 1);
+        assertEquals(8, results.size(), "2 engine, 2 raw Disruptor, journaled, raw archive, 2 replay");
+        for (final RunResult result : results)
+        {
+            assertTrue(result.getPrimaryResult().getScore() > 0, result.getParams().getBenchmark());
+        }
+        final String summary = BenchmarkSuite.summary(results, true);
+        assertFalse(summary.contains("missing"), summary);
+        assertTrue(new File(dir, "results.json").length() > 0);
+    }
+}
