@@ -1,6 +1,7 @@
 package io.skein.benchmarks;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.skein.engine.OfferResult;
 import io.skein.engine.ReplyListener;
@@ -97,9 +98,10 @@ public class EngineBenchmark
 
     private void send(final int length)
     {
+        // Back off like the raw Disruptor's next() does when the ring is full: park, do not spin.
         while (engine.tryOffer(buffer, 0, length, replies) != OfferResult.OFFERED)
         {
-            Thread.onSpinWait();
+            LockSupport.parkNanos(1);
         }
         sent++;
     }
@@ -109,7 +111,7 @@ public class EngineBenchmark
         long count;
         while ((count = replies.count) < sent)
         {
-            Thread.onSpinWait();
+            Thread.yield();
         }
         return count;
     }

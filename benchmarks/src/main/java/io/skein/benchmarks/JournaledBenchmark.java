@@ -3,6 +3,7 @@ package io.skein.benchmarks;
 import java.io.File;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.skein.engine.OfferResult;
 import io.skein.engine.SkeinEngine;
@@ -106,9 +107,10 @@ public class JournaledBenchmark
 
     private void send(final int length)
     {
+        // Back off like the raw Disruptor's next() does when the ring is full: park, do not spin.
         while (engine.tryOffer(buffer, 0, length, replies) != OfferResult.OFFERED)
         {
-            Thread.onSpinWait();
+            LockSupport.parkNanos(1);
         }
         sent++;
     }
@@ -118,7 +120,7 @@ public class JournaledBenchmark
         long count;
         while ((count = replies.count) < sent)
         {
-            Thread.onSpinWait();
+            Thread.yield();
         }
         return count;
     }

@@ -3,6 +3,7 @@ package io.skein.benchmarks;
 import java.io.File;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
@@ -113,13 +114,13 @@ public class RawArchiveBenchmark
         {
             while ((position = publication.offer(message, 0, ACCOUNT_ENTRY_LENGTH)) < 0)
             {
-                Thread.onSpinWait();
+                LockSupport.parkNanos(1);
             }
         }
         long recorded;
         while ((recorded = counters.getCounterValue(counterId)) < position)
         {
-            Thread.onSpinWait();
+            Thread.yield();
         }
         return recorded;
     }

@@ -101,7 +101,7 @@ public class RawDisruptorBenchmark
         long handled;
         while ((handled = handler.handled) < sent)
         {
-            Thread.onSpinWait();
+            Thread.yield();
         }
         return handled + handler.matcher.trades();
     }

@@ -41,8 +41,24 @@ public final class Reply
             throw new IllegalArgumentException("not a reply: schema " + headerDecoder.schemaId() +
                 " template " + headerDecoder.templateId());
         }
-        decoder.wrap(
-            buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(), headerDecoder.version());
+        return wrapBody(buffer, offset, headerDecoder.blockLength(), headerDecoder.version());
+    }
+
+    /**
+     * Wrap a reply this process encoded itself, with its own schema version: skips the header checks.
+     *
+     * @param buffer holding the reply.
+     * @param offset of its message header.
+     * @return this for a fluent API.
+     */
+    public Reply wrapTrusted(final DirectBuffer buffer, final int offset)
+    {
+        return wrapBody(buffer, offset, CommandReplyDecoder.BLOCK_LENGTH, CommandReplyDecoder.SCHEMA_VERSION);
+    }
+
+    private Reply wrapBody(final DirectBuffer buffer, final int offset, final int blockLength, final int version)
+    {
+        decoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, blockLength, version);
         final int payloadLength = decoder.payloadLength();
         final int payloadOffset = decoder.limit() + CommandReplyDecoder.payloadHeaderLength();
         if (payloadLength > 0)
@@ -56,7 +72,7 @@ public final class Reply
         decoder.skipPayload();
         messageLength = decoder.messageLength();
         messageOffset = decoder.limit() + CommandReplyDecoder.messageHeaderLength();
-        decoder.limit(offset + SkeinProtocol.HEADER_LENGTH + headerDecoder.blockLength());
+        decoder.limit(offset + SkeinProtocol.HEADER_LENGTH + blockLength);
         return this;
     }
 

@@ -43,6 +43,7 @@ final class CommandExecutor implements CommandContext
     static final int REPLY_PAYLOAD_LENGTH_OFFSET = SkeinProtocol.HEADER_LENGTH + CommandReplyEncoder.BLOCK_LENGTH;
     static final int REPLY_PAYLOAD_OFFSET = REPLY_PAYLOAD_LENGTH_OFFSET + VAR_LENGTH_FIELD;
     static final int MAX_EVENTS_PER_ENTRY = 0xFFFF;
+    static final long NO_BATCH_TIME = Long.MIN_VALUE;
 
     private final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes;
     private final IdempotencyWindow window;
@@ -63,6 +64,7 @@ final class CommandExecutor implements CommandContext
     private final JournalEntryEncoder entryEncoder = new JournalEntryEncoder();
     private final JournalEntryDecoder entryDecoder = new JournalEntryDecoder();
 
+    private long batchTimestampNs = NO_BATCH_TIME;
     private long nextSequence = 1;
     private long lastEntrySequence;
     private long epoch;
@@ -382,6 +384,22 @@ final class CommandExecutor implements CommandContext
         return lastEntrySequence;
     }
 
+    /**
+     * Stamp the commands of the batch about to run with one clock reading (the engine reads the clock once per
+     * batch, not per command); {@link #NO_BATCH_TIME} reads it per command.
+     *
+     * @param timestampNs for the batch.
+     */
+    void batchTimestamp(final long timestampNs)
+    {
+        this.batchTimestampNs = timestampNs;
+    }
+
+    EpochNanoClock clock()
+    {
+        return clock;
+    }
+
     void epoch(final long epoch)
     {
         this.epoch = epoch;
@@ -552,7 +570,7 @@ final class CommandExecutor implements CommandContext
                 SkeinProtocol.NULL_POSITION, false, "expected version does not match the aggregate's version");
         }
 
-        timestampNs = clock.nanoTime();
+        timestampNs = batchTimestampNs == NO_BATCH_TIME ? clock.nanoTime() : batchTimestampNs;
         writeOffset = ENTRY_FIRST_EVENT_OFFSET;
         inCommand = true;
         try

@@ -31,6 +31,7 @@ final class CommandProcessor implements EventHandler<CommandSlot>
     public void onBatchStart(final long batchSize, final long queueDepth)
     {
         counters.ringDepth().setRelease(queueDepth);
+        executor.batchTimestamp(executor.clock().nanoTime());
     }
 
     @Override

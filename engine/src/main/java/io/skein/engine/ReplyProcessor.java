@@ -57,7 +57,7 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
             {
                 if (slot.replyLength > 0 && durable)
                 {
-                    listener.onReply(reply.wrap(slot.reply, 0, slot.replyLength));
+                    listener.onReply(reply.wrapTrusted(slot.reply, 0));
                 }
                 else if (slot.replyLength > 0)
                 {

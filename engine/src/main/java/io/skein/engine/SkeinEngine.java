@@ -32,7 +32,7 @@ import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochNanoClock;
-import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 
@@ -612,7 +612,8 @@ public final class SkeinEngine implements AutoCloseable
             }
             if (null == epochNanoClock)
             {
-                epochNanoClock = new SystemEpochNanoClock();
+                // Epoch time from System.nanoTime() and a sampled offset: allocation-free, unlike the system clock.
+                epochNanoClock = new OffsetEpochNanoClock();
             }
             if (null == errorHandler)
             {
@@ -875,7 +876,8 @@ public final class SkeinEngine implements AutoCloseable
         }
 
         /**
-         * Set the clock that timestamps events; tests inject their own.
+         * Set the clock that timestamps events; tests inject their own. It is read once per batch of commands. The
+         * default is an allocation-free {@link OffsetEpochNanoClock}.
          *
          * @param clock of nanoseconds since the epoch.
          * @return this for a fluent API.
