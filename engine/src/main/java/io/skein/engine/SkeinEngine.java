@@ -108,7 +108,8 @@ public final class SkeinEngine implements AutoCloseable
             ctx.waitStrategy());
         disruptor.setDefaultExceptionHandler(new FatalExceptionHandler(ctx.errorHandler()));
         disruptor.handleEventsWith(commandProcessor).then(
-            new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx), new BackoffIdleStrategy()));
+            new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx),
+                new BackoffIdleStrategy(10, 20, 1_000, 20_000)));
         ringBuffer = disruptor.start();
     }
 
