@@ -22,6 +22,7 @@ public final class AggregateDefinition<S>
     private int typeId;
     private String name;
     private Supplier<S> stateFactory;
+    private StateCodec<S> stateCodec;
     private int schemaId = -1;
     private int schemaVersion = -1;
     private final Int2ObjectHashMap<Binding<S>> bindings = new Int2ObjectHashMap<>();
@@ -81,6 +82,28 @@ public final class AggregateDefinition<S>
     {
         this.stateFactory = stateFactory;
         return this;
+    }
+
+    /**
+     * Set how this type's state is encoded in snapshots.
+     *
+     * @param codec for the state.
+     * @return this for a fluent API.
+     */
+    public AggregateDefinition<S> snapshot(final StateCodec<S> codec)
+    {
+        this.stateCodec = codec;
+        return this;
+    }
+
+    /**
+     * How this type's state is encoded in snapshots.
+     *
+     * @return the codec, or null if the type cannot be snapshotted.
+     */
+    public StateCodec<S> stateCodec()
+    {
+        return stateCodec;
     }
 
     /**

@@ -343,6 +343,62 @@ final class CommandExecutor implements CommandContext
         return count;
     }
 
+    Int2ObjectHashMap<AggregateRuntime<Object>> runtimes()
+    {
+        return runtimes;
+    }
+
+    long epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * Forget all state, as before recovery: used when a snapshot turns out to be unusable part way through loading.
+     */
+    void resetState()
+    {
+        for (final AggregateRuntime<Object> runtime : runtimes.values())
+        {
+            runtime.records().clear();
+            runtime.discardSpare();
+        }
+        window.clear();
+        nextSequence = 1;
+        lastEntrySequence = 0;
+        counters.aggregates().setRelease(0);
+    }
+
+    void restoreSequences(final long nextSequence, final long lastEntrySequence, final long epoch)
+    {
+        this.nextSequence = nextSequence;
+        this.lastEntrySequence = lastEntrySequence;
+        this.epoch = epoch;
+    }
+
+    void restoreAggregate(final AggregateRuntime<Object> runtime, final long aggregateId, final long version,
+        final Object state)
+    {
+        final AggregateRecord<Object> record = new AggregateRecord<>(state);
+        record.version = version;
+        if (null == runtime.records().put(aggregateId, record))
+        {
+            counters.aggregates().incrementRelease();
+        }
+    }
+
+    void restoreKey(
+        final long hi,
+        final long lo,
+        final int typeId,
+        final long aggregateId,
+        final long version,
+        final long sequence,
+        final long position)
+    {
+        window.record(hi, lo, typeId, aggregateId, version, sequence, position);
+    }
+
     MutableDirectBuffer replyBuffer()
     {
         return replyBuffer;

@@ -11,12 +11,21 @@ final class CommandProcessor implements EventHandler<CommandSlot>
 {
     private final CommandExecutor executor;
     private final EngineCounters counters;
+    private final long snapshotEveryEntries;
+    private final EngineTask snapshotTask;
+    private long lastSnapshotEntrySequence;
     private volatile boolean failRemaining;
 
-    CommandProcessor(final CommandExecutor executor, final EngineCounters counters)
+    CommandProcessor(
+        final CommandExecutor executor,
+        final EngineCounters counters,
+        final long snapshotEveryEntries,
+        final EngineTask snapshotTask)
     {
         this.executor = executor;
         this.counters = counters;
+        this.snapshotEveryEntries = snapshotEveryEntries;
+        this.snapshotTask = snapshotTask;
     }
 
     /**
@@ -64,5 +73,12 @@ final class CommandProcessor implements EventHandler<CommandSlot>
         slot.journalPosition = executor.entryPosition();
         slot.reply.putBytes(0, executor.replyBuffer(), 0, replyLength);
         slot.replyLength = replyLength;
+
+        if (snapshotEveryEntries > 0 && endOfBatch &&
+            executor.lastEntrySequence() - lastSnapshotEntrySequence >= snapshotEveryEntries)
+        {
+            lastSnapshotEntrySequence = executor.lastEntrySequence();
+            snapshotTask.run(executor);
+        }
     }
 }

@@ -121,6 +121,24 @@ final class IdempotencyWindow
         return entry;
     }
 
+    /**
+     * The entry index of the i-th oldest key, for walking the window in insertion order.
+     */
+    int oldest(final int i)
+    {
+        return (head + i) % capacity;
+    }
+
+    long keyHi(final int entry)
+    {
+        return keyHi[entry];
+    }
+
+    long keyLo(final int entry)
+    {
+        return keyLo[entry];
+    }
+
     void position(final int entry, final long position)
     {
         positions[entry] = position;

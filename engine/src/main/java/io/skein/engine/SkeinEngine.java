@@ -21,6 +21,7 @@ import io.skein.aggregate.Aggregate;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalReader;
 import io.skein.journal.ReadProgress;
+import io.skein.journal.RecordingLog;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
@@ -57,6 +58,9 @@ public final class SkeinEngine implements AutoCloseable
     private final AtomicInteger activeProducers = new AtomicInteger();
     private final int maxCommandLength;
     private final long recoveredEntries;
+    private final CommandExecutor executor;
+    private final SnapshotTaker snapshotTaker = new SnapshotTaker();
+    private long snapshotPosition = SkeinProtocol.NULL_POSITION;
     private volatile boolean closed;
 
     private SkeinEngine(final Context ctx)
@@ -88,7 +92,18 @@ public final class SkeinEngine implements AutoCloseable
             ctx.maxEntryLength(),
             ctx.maxReplyLength(),
             ctx.entryAppender());
-        commandProcessor = new CommandProcessor(executor, counters);
+        this.executor = executor;
+        commandProcessor = new CommandProcessor(executor, counters, ctx.snapshotEveryEntries(), (ex) ->
+        {
+            try
+            {
+                takeSnapshotOnWriter(ex);
+            }
+            catch (final RuntimeException failure)
+            {
+                ctx.errorHandler().onError(failure);
+            }
+        });
         try
         {
             recoveredEntries = recover(ctx, executor);
@@ -113,16 +128,44 @@ public final class SkeinEngine implements AutoCloseable
         ringBuffer = disruptor.start();
     }
 
-    private static long recover(final Context ctx, final CommandExecutor executor)
+    private long recover(final Context ctx, final CommandExecutor executor)
     {
         final Journal journal = ctx.journal();
         if (null == journal)
         {
             return 0;
         }
+        long from = journal.startPosition();
+        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
+        final SnapshotLoader loader = new SnapshotLoader();
+        for (int i = entries.size() - 1; i >= 0; i--)
+        {
+            final RecordingLog.Entry entry = entries.get(i);
+            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !ctx.useSnapshots())
+            {
+                continue;
+            }
+            if (entry.position() > journal.recoveredEndPosition())
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                    "snapshot recording " + entry.recordingId() + " reflects journal position " + entry.position() +
+                    " but the journal ends at " + journal.recoveredEndPosition() + ": the journal has lost entries " +
+                    "the snapshot depends on; refusing to start", null);
+            }
+            final String failure = loader.load(executor, journal, entry);
+            if (null == failure)
+            {
+                from = entry.position();
+                snapshotPosition = entry.position();
+                break;
+            }
+            ctx.errorHandler().onError(new SkeinException(SkeinException.Code.STORAGE,
+                SkeinException.Category.WARNING, "skipping snapshot at journal position " + entry.position() + ": " +
+                failure + "; falling back to an earlier snapshot or the full journal", null));
+        }
         try (JournalReader reader = journal.reader())
         {
-            return reader.read(journal.startPosition(), journal.recoveredEndPosition(),
+            return reader.read(from, journal.recoveredEndPosition(),
                 (buffer, offset, length, position) -> executor.replay(buffer, offset, length, position),
                 ctx.recoveryProgress());
         }
@@ -365,7 +408,51 @@ public final class SkeinEngine implements AutoCloseable
     }
 
     /**
-     * The number of journal entries replayed when the engine started.
+     * Take a snapshot now, on the single writer between commands: the writer pauses while it is written. It counts
+     * once recorded, the journal is durable to its position, and it is entered in the recording log.
+     *
+     * @param timeoutNs the longest to wait.
+     * @return the journal position the snapshot reflects.
+     * @throws SkeinException if there is no journal, a type has no state codec, or the snapshot failed.
+     */
+    public long takeSnapshot(final long timeoutNs)
+    {
+        if (null == ctx.journal())
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "snapshots need a journal");
+        }
+        final CompletableFuture<Long> result = new CompletableFuture<>();
+        runOnWriter((executor) ->
+        {
+            try
+            {
+                result.complete(takeSnapshotOnWriter(executor));
+            }
+            catch (final Throwable ex)
+            {
+                result.completeExceptionally(ex);
+            }
+        }, timeoutNs);
+        return await(result, timeoutNs);
+    }
+
+    /**
+     * The journal position of the snapshot the engine started from.
+     *
+     * @return the position, or {@link SkeinProtocol#NULL_POSITION} if it replayed the whole journal.
+     */
+    public long startedFromSnapshotAt()
+    {
+        return snapshotPosition;
+    }
+
+    private long takeSnapshotOnWriter(final CommandExecutor executor)
+    {
+        return snapshotTaker.take(executor, ctx.journal(), ctx.epochNanoClock().nanoTime()).position();
+    }
+
+    /**
+     * The number of journal entries replayed when the engine started (after the snapshot, if it loaded one).
      *
      * @return the count, 0 without a journal.
      */
@@ -440,6 +527,17 @@ public final class SkeinEngine implements AutoCloseable
                     "engine threads did not stop within " + ctx.shutdownTimeoutNs() + "ns; halting",
                     ex2));
                 disruptor.halt();
+            }
+        }
+        if (ctx.snapshotOnClose() && null != ctx.journal() && null == executor.failure())
+        {
+            try
+            {
+                takeSnapshotOnWriter(executor);
+            }
+            catch (final RuntimeException ex)
+            {
+                ctx.errorHandler().onError(ex);
             }
         }
         CloseHelper.quietClose(counters);
@@ -533,6 +631,9 @@ public final class SkeinEngine implements AutoCloseable
         private Journal journal;
         private Durability durability;
         private ReadProgress recoveryProgress;
+        private long snapshotEveryEntries;
+        private boolean snapshotOnClose;
+        private boolean useSnapshots = true;
 
         /**
          * Validate the settings and fill in defaults. Called once, by {@link SkeinEngine#launch(Context)}.
@@ -1011,6 +1112,73 @@ public final class SkeinEngine implements AutoCloseable
         public Durability durability()
         {
             return durability;
+        }
+
+        /**
+         * Set the snapshot policy: take a snapshot (inline, on the writer) once this many journal entries have been
+         * written since the last one; 0 (the default) takes none by count.
+         *
+         * @param entries between snapshots, or 0.
+         * @return this for a fluent API.
+         */
+        public Context snapshotEveryEntries(final long entries)
+        {
+            this.snapshotEveryEntries = entries;
+            return this;
+        }
+
+        /**
+         * Journal entries between snapshots.
+         *
+         * @return the count, 0 for none.
+         */
+        public long snapshotEveryEntries()
+        {
+            return snapshotEveryEntries;
+        }
+
+        /**
+         * Set whether a clean close takes a snapshot after draining the ring, so the next start replays nothing.
+         *
+         * @param snapshotOnClose true to take one.
+         * @return this for a fluent API.
+         */
+        public Context snapshotOnClose(final boolean snapshotOnClose)
+        {
+            this.snapshotOnClose = snapshotOnClose;
+            return this;
+        }
+
+        /**
+         * Whether a clean close takes a snapshot.
+         *
+         * @return true if it does.
+         */
+        public boolean snapshotOnClose()
+        {
+            return snapshotOnClose;
+        }
+
+        /**
+         * Set whether recovery starts from the latest valid snapshot (the default) or replays the whole journal.
+         *
+         * @param useSnapshots false to ignore snapshots.
+         * @return this for a fluent API.
+         */
+        public Context useSnapshots(final boolean useSnapshots)
+        {
+            this.useSnapshots = useSnapshots;
+            return this;
+        }
+
+        /**
+         * Whether recovery starts from a snapshot.
+         *
+         * @return true if it does.
+         */
+        public boolean useSnapshots()
+        {
+            return useSnapshots;
         }
 
         /**

@@ -4,6 +4,7 @@ import io.skein.aggregate.Aggregate;
 import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.CommandContext;
 import io.skein.aggregate.QueryContext;
+import io.skein.aggregate.StateCodec;
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
 import io.skein.engine.test.codecs.AddDecoder;
@@ -15,6 +16,8 @@ import io.skein.engine.test.codecs.ReadDecoder;
 import io.skein.engine.test.codecs.ReadEncoder;
 import io.skein.engine.test.codecs.TotalDecoder;
 import io.skein.engine.test.codecs.TotalEncoder;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -223,6 +226,24 @@ class AggregateFixtureTest
         public void define(final AggregateDefinition<TallyState> definition)
         {
             definition.typeId(TYPE_ID).name("tally").state(TallyState::new)
+                .snapshot(new StateCodec<>()
+                {
+                    @Override
+                    public int encode(final TallyState state, final MutableDirectBuffer buffer, final int offset)
+                    {
+                        buffer.putLong(offset, state.total);
+                        buffer.putLong(offset + 8, state.count);
+                        return 16;
+                    }
+
+                    @Override
+                    public void decode(
+                        final DirectBuffer buffer, final int offset, final int length, final TallyState state)
+                    {
+                        state.total = buffer.getLong(offset);
+                        state.count = buffer.getLong(offset + 8);
+                    }
+                })
                 .command(new AddDecoder(), this::onAdd)
                 .query(new ReadDecoder(), this::onRead)
                 .event(new AddedDecoder(), this::onAdded);

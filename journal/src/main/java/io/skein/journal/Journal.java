@@ -275,7 +275,37 @@ public final class Journal implements AutoCloseable
      */
     public JournalReader reader()
     {
-        return new JournalReader(aeron, archive, recordingId, ctx.replayStreamId(), ctx.timeoutNs());
+        return new JournalReader(aeron, archive, recordingId, ctx.replayStreamId(), ctx.timeoutNs(), true);
+    }
+
+    /**
+     * Start writing a snapshot as a new recording.
+     *
+     * @return the writer; finish it for the snapshot to count, close it in any case.
+     */
+    public SnapshotWriter snapshotWriter()
+    {
+        return new SnapshotWriter(this, aeron, archive, ctx.snapshotStreamId(), ctx.termLength(), ctx.timeoutNs());
+    }
+
+    /**
+     * Read a snapshot recording whole: every message, in order, unchecked (the caller checks the framing).
+     *
+     * @param snapshotRecordingId of the snapshot.
+     * @param handler             for each message.
+     * @return the number of messages read.
+     * @throws SkeinException if the recording is missing or cannot be replayed.
+     */
+    public long readSnapshot(final long snapshotRecordingId, final EntryHandler handler)
+    {
+        final RecordingDescription description = RecordingDescription.read(archive, snapshotRecordingId);
+        final long stop = AeronArchive.NULL_POSITION == description.stopPosition ?
+            archive.getMaxRecordedPosition(snapshotRecordingId) : description.stopPosition;
+        try (JournalReader reader = new JournalReader(
+            aeron, archive, snapshotRecordingId, ctx.replayStreamId(), ctx.timeoutNs(), false))
+        {
+            return reader.read(description.startPosition, stop, handler, null);
+        }
     }
 
     /**
@@ -352,6 +382,11 @@ public final class Journal implements AutoCloseable
          */
         public static final int REPLAY_STREAM_ID_DEFAULT = 1002;
 
+        /**
+         * Default stream id of snapshot publications.
+         */
+        public static final int SNAPSHOT_STREAM_ID_DEFAULT = 1003;
+
         private boolean isConcluded;
         private String aeronDirectoryName;
         private File journalDir;
@@ -359,6 +394,7 @@ public final class Journal implements AutoCloseable
         private String controlResponseChannel = "aeron:ipc";
         private int streamId = STREAM_ID_DEFAULT;
         private int replayStreamId = REPLAY_STREAM_ID_DEFAULT;
+        private int snapshotStreamId = SNAPSHOT_STREAM_ID_DEFAULT;
         private int termLength = EmbeddedArchive.Context.TERM_LENGTH_DEFAULT;
         private long appendTimeoutNs = TimeUnit.SECONDS.toNanos(10);
         private long timeoutNs = TimeUnit.SECONDS.toNanos(10);
@@ -536,6 +572,28 @@ public final class Journal implements AutoCloseable
         public int replayStreamId()
         {
             return replayStreamId;
+        }
+
+        /**
+         * Set the stream id snapshots are recorded on.
+         *
+         * @param streamId for snapshots.
+         * @return this for a fluent API.
+         */
+        public Context snapshotStreamId(final int streamId)
+        {
+            this.snapshotStreamId = streamId;
+            return this;
+        }
+
+        /**
+         * The snapshot stream id.
+         *
+         * @return the stream id.
+         */
+        public int snapshotStreamId()
+        {
+            return snapshotStreamId;
         }
 
         /**

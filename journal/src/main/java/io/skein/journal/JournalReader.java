@@ -33,6 +33,7 @@ public final class JournalReader implements AutoCloseable
     private final long recordingId;
     private final int replayStreamId;
     private final long timeoutNs;
+    private final boolean checkEntries;
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private EntryHandler handler;
@@ -47,8 +48,10 @@ public final class JournalReader implements AutoCloseable
         final AeronArchive archive,
         final long recordingId,
         final int replayStreamId,
-        final long timeoutNs)
+        final long timeoutNs,
+        final boolean checkEntries)
     {
+        this.checkEntries = checkEntries;
         this.aeron = aeron;
         this.archive = archive;
         this.recordingId = recordingId;
@@ -258,6 +261,13 @@ public final class JournalReader implements AutoCloseable
 
     private void onEntry(final DirectBuffer buffer, final int offset, final int length, final long position)
     {
+        if (!checkEntries)
+        {
+            handler.onEntry(buffer, offset, length, position);
+            entries++;
+            lastPosition = position;
+            return;
+        }
         if (length < SkeinProtocol.HEADER_LENGTH)
         {
             throw corrupt("is " + length + " bytes, shorter than a message header", position);

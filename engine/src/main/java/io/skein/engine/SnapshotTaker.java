@@ -1,0 +1,129 @@
+package io.skein.engine;
+
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+import io.skein.aggregate.StateCodec;
+import io.skein.codecs.MessageHeaderEncoder;
+import io.skein.codecs.SnapshotAggregateEncoder;
+import io.skein.codecs.SnapshotBeginEncoder;
+import io.skein.codecs.SnapshotEndEncoder;
+import io.skein.codecs.SnapshotKeyEncoder;
+import io.skein.engine.AggregateRuntime.AggregateRecord;
+import io.skein.journal.Journal;
+import io.skein.journal.RecordingLog;
+import io.skein.journal.SnapshotWriter;
+import io.skein.protocol.SkeinException;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * Writes the engine's state as a snapshot recording, on the single writer between commands: a begin marker with the
+ * journal position, sequences and epoch; every aggregate in type and id order, in its type's own state encoding; the
+ * idempotency window oldest first; and an end marker with a CRC-32C over everything before it.
+ */
+final class SnapshotTaker
+{
+    private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(4096);
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final SnapshotBeginEncoder beginEncoder = new SnapshotBeginEncoder();
+    private final SnapshotAggregateEncoder aggregateEncoder = new SnapshotAggregateEncoder();
+    private final SnapshotKeyEncoder keyEncoder = new SnapshotKeyEncoder();
+    private final SnapshotEndEncoder endEncoder = new SnapshotEndEncoder();
+    private final CRC32C crc = new CRC32C();
+
+    RecordingLog.Entry take(final CommandExecutor executor, final Journal journal, final long timestampNs)
+    {
+        final int[] typeIds = sortedTypeIds(executor);
+        for (final int typeId : typeIds)
+        {
+            if (null == executor.runtimes().get(typeId).definition().stateCodec())
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "aggregate type " +
+                    executor.runtimes().get(typeId).definition().name() + " has no state codec, so the engine " +
+                    "cannot be snapshotted (see AggregateDefinition.snapshot)");
+            }
+        }
+
+        final long journalPosition = journal.position();
+        crc.reset();
+        try (SnapshotWriter writer = journal.snapshotWriter())
+        {
+            beginEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                .journalPosition(journalPosition)
+                .epoch(executor.epoch())
+                .timestampNs(timestampNs)
+                .nextSequence(executor.nextSequence())
+                .lastEntrySequence(executor.lastEntrySequence())
+                .aggregateTypes(typeIds.length);
+            append(writer, MessageHeaderEncoder.ENCODED_LENGTH + beginEncoder.encodedLength());
+
+            long aggregates = 0;
+            for (final int typeId : typeIds)
+            {
+                final AggregateRuntime<Object> runtime = executor.runtimes().get(typeId);
+                final StateCodec<Object> codec = runtime.definition().stateCodec();
+                final long[] ids = new long[runtime.size()];
+                int n = 0;
+                for (final long id : runtime.records().keySet())
+                {
+                    ids[n++] = id;
+                }
+                Arrays.sort(ids);
+                for (final long id : ids)
+                {
+                    final AggregateRecord<Object> record = runtime.existing(id);
+                    aggregateEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                        .aggregateTypeId(typeId)
+                        .aggregateId(id)
+                        .version(record.version);
+                    final int lengthOffset = aggregateEncoder.limit();
+                    final int stateLength = codec.encode(record.state, buffer, lengthOffset + 4);
+                    buffer.putInt(lengthOffset, stateLength, java.nio.ByteOrder.LITTLE_ENDIAN);
+                    append(writer, lengthOffset + 4 + stateLength);
+                    aggregates++;
+                }
+            }
+
+            final IdempotencyWindow window = executor.window();
+            for (int i = 0; i < window.size(); i++)
+            {
+                final int entry = window.oldest(i);
+                keyEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                    .keyHi(window.keyHi(entry))
+                    .keyLo(window.keyLo(entry))
+                    .aggregateTypeId(window.typeId(entry))
+                    .aggregateId(window.aggregateId(entry))
+                    .version(window.version(entry))
+                    .sequence(window.sequence(entry))
+                    .position(window.position(entry));
+                append(writer, MessageHeaderEncoder.ENCODED_LENGTH + keyEncoder.encodedLength());
+            }
+
+            endEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                .journalPosition(journalPosition)
+                .checksum(crc.getValue())
+                .aggregates(aggregates)
+                .keys(window.size());
+            writer.append(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + endEncoder.encodedLength());
+            return writer.finish(journalPosition, executor.epoch());
+        }
+    }
+
+    private void append(final SnapshotWriter writer, final int length)
+    {
+        crc.update(buffer.byteArray(), 0, length);
+        writer.append(buffer, 0, length);
+    }
+
+    static int[] sortedTypeIds(final CommandExecutor executor)
+    {
+        final int[] typeIds = new int[executor.runtimes().size()];
+        int t = 0;
+        for (final int typeId : executor.runtimes().keySet())
+        {
+            typeIds[t++] = typeId;
+        }
+        Arrays.sort(typeIds);
+        return typeIds;
+    }
+}

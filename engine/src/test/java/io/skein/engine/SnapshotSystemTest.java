@@ -1,0 +1,211 @@
+package io.skein.engine;
+
+import java.io.File;
+import java.io.RandomAccessFile;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.codecs.Outcome;
+import io.skein.engine.test.codecs.AddEncoder;
+import io.skein.journal.Journal;
+import io.skein.journal.RecordingLog;
+import io.skein.journal.TestArchive;
+import io.skein.protocol.CommandResult;
+import io.skein.protocol.CommandWriter;
+import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SnapshotSystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    @TempDir
+    File dir;
+
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+    private final CommandWriter writer = new CommandWriter();
+    private final List<Throwable> errors = new ArrayList<>();
+
+    @Test
+    void shouldRestartFromSnapshotPlusTailToTheStateOfAFullReplay() throws Exception
+    {
+        final long hash;
+        final long snapshotPosition;
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
+        {
+            send(engine, 0, 1_000);
+            snapshotPosition = engine.takeSnapshot(TIMEOUT_NS);
+            assertTrue(snapshotPosition > 0);
+            send(engine, 1_000, 300);
+            hash = engine.stateHash(TIMEOUT_NS);
+        }
+
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
+        {
+            assertEquals(snapshotPosition, engine.startedFromSnapshotAt());
+            assertEquals(300, engine.recoveredEntries(), "only the tail after the snapshot is replayed");
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS));
+            assertEquals(Outcome.DUPLICATE, send(engine, 500, 1).outcome(), "idempotency window from the snapshot");
+            assertEquals(Outcome.DUPLICATE, send(engine, 1_200, 1).outcome(), "idempotency window from the tail");
+        }
+
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), false))
+        {
+            assertEquals(SkeinProtocol.NULL_POSITION, engine.startedFromSnapshotAt());
+            assertEquals(1_300, engine.recoveredEntries());
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS), "full replay agrees with snapshot plus tail");
+        }
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
+
+    @Test
+    void shouldFallBackToEarlierSnapshotWhenLatestFailsItsChecksum() throws Exception
+    {
+        final long hash;
+        final long first;
+        final long second;
+        final long secondRecording;
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            final SkeinEngine engine = launch(journal, true);
+            send(engine, 0, 200);
+            first = engine.takeSnapshot(TIMEOUT_NS);
+            send(engine, 200, 200);
+            second = engine.takeSnapshot(TIMEOUT_NS);
+            send(engine, 400, 50);
+            hash = engine.stateHash(TIMEOUT_NS);
+            secondRecording = journal.recordingLog().latest(RecordingLog.TYPE_SNAPSHOT).recordingId();
+            engine.close();
+        }
+        assertNotEquals(first, second);
+
+        // Flip a byte of the first aggregate's state in the snapshot's segment file: frames are 32-byte aligned,
+        // the begin marker's frame ends at 96, and the state starts 32 bytes into the next message.
+        final File segment = new File(new File(dir, "archive"), secondRecording + "-0.rec");
+        assertTrue(segment.exists(), segment.toString());
+        try (RandomAccessFile file = new RandomAccessFile(segment, "rw"))
+        {
+            file.seek(96 + 32 + 32 + 3);
+            final int value = file.read();
+            file.seek(96 + 32 + 32 + 3);
+            file.write(value ^ 0xFF);
+        }
+
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
+        {
+            assertEquals(first, engine.startedFromSnapshotAt());
+            assertEquals(250, engine.recoveredEntries());
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS));
+        }
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).getMessage().contains("checksum"), errors.get(0).getMessage());
+    }
+
+    @Test
+    void shouldRefuseToStartFromSnapshotBeyondTheJournal() throws Exception
+    {
+        final long end;
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
+        {
+            end = send(engine, 0, 10).journalPosition();
+        }
+        try (RecordingLog log = new RecordingLog(new File(dir, "journal")))
+        {
+            log.append(RecordingLog.TYPE_SNAPSHOT, 99, end + 4096, 0, 0);
+        }
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            final SkeinException ex = assertThrows(SkeinException.class, () -> launch(journal, true));
+            assertTrue(ex.getMessage().contains("refusing to start"), ex.getMessage());
+        }
+    }
+
+    @Test
+    void shouldSnapshotOnCloseSoTheNextStartReplaysNothing() throws Exception
+    {
+        final long hash;
+        try (TestArchive archive = TestArchive.launch(dir);
+            SkeinEngine engine = SkeinEngine.launch(context(archive.journal()).snapshotOnClose(true)))
+        {
+            send(engine, 0, 100);
+            hash = engine.stateHash(TIMEOUT_NS);
+        }
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
+        {
+            assertEquals(0, engine.recoveredEntries());
+            assertTrue(engine.startedFromSnapshotAt() > 0);
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS));
+        }
+    }
+
+    @Test
+    void shouldTakeSnapshotsByPolicyEveryNEntries() throws Exception
+    {
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(context(journal).snapshotEveryEntries(100)))
+            {
+                send(engine, 0, 450);
+            }
+            long snapshots = 0;
+            for (final RecordingLog.Entry entry : journal.recordingLog().entries())
+            {
+                if (entry.type() == RecordingLog.TYPE_SNAPSHOT)
+                {
+                    snapshots++;
+                }
+            }
+            assertEquals(4, snapshots, journal.recordingLog().entries().toString());
+        }
+    }
+
+    @Test
+    void shouldRefuseSnapshotWithoutJournal()
+    {
+        try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
+            .aggregate(AggregateFixtureTest.Tally::new)))
+        {
+            assertThrows(SkeinException.class, () -> engine.takeSnapshot(TIMEOUT_NS));
+        }
+    }
+
+    private SkeinEngine launch(final Journal journal, final boolean useSnapshots)
+    {
+        return SkeinEngine.launch(context(journal).useSnapshots(useSnapshots));
+    }
+
+    private SkeinEngine.Context context(final Journal journal)
+    {
+        return new SkeinEngine.Context()
+            .name("snapshots")
+            .aggregate(AggregateFixtureTest.Tally::new)
+            .errorHandler(errors::add)
+            .journal(journal);
+    }
+
+    private CommandResult send(final SkeinEngine engine, final int from, final int count) throws Exception
+    {
+        CommandResult last = null;
+        for (int i = from; i < from + count; i++)
+        {
+            writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, i % 37)
+                .idempotencyKey(7, i + 1);
+            writer.body(new AddEncoder()).amount(i).repeat(1 + i % 2).behaviour(0)
+                .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+            last = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
+        }
+        return last;
+    }
+}
