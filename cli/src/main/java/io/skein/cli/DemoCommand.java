@@ -99,6 +99,10 @@ public final class DemoCommand implements Callable<Integer>
                     out.printf("Recovered %,d journal entries from an earlier run.%n", engine.recoveredEntries());
                 }
                 runLoad(out, engine);
+                final long snapshotStartNs = System.nanoTime();
+                final long snapshotPosition = engine.takeSnapshot(TimeUnit.SECONDS.toNanos(30));
+                out.printf("Snapshot at journal position %,d took %.1f ms (the writer pauses while it is written).%n",
+                    snapshotPosition, (System.nanoTime() - snapshotStartNs) / 1e6);
                 hash = engine.stateHash(TimeUnit.SECONDS.toNanos(10));
                 aggregates = engine.aggregateCount(TimeUnit.SECONDS.toNanos(10));
                 out.printf("Journal: %,d bytes recorded (recording %d)%n", journal.durablePosition(),
@@ -113,8 +117,9 @@ public final class DemoCommand implements Callable<Integer>
             {
                 final double ms = (System.nanoTime() - startNs) / 1e6;
                 final long recoveredHash = engine.stateHash(TimeUnit.SECONDS.toNanos(10));
-                out.printf("Recovered %,d entries (%,d bytes) in %.0f ms, replaying events through the appliers.%n",
-                    engine.recoveredEntries(), journal.recoveredEndPosition(), ms);
+                out.printf("Started from the snapshot at journal position %,d, then replayed %,d journal entries " +
+                    "through the appliers, in %.0f ms.%n", engine.startedFromSnapshotAt(), engine.recoveredEntries(),
+                    ms);
                 out.printf("State hash after recovery: %016x over %,d aggregates: %s%n", recoveredHash,
                     engine.aggregateCount(TimeUnit.SECONDS.toNanos(10)),
                     recoveredHash == hash && aggregates > 0 ? "MATCHES the state before the restart" :

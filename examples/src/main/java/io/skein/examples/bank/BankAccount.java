@@ -4,7 +4,10 @@ import io.skein.aggregate.Aggregate;
 import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.CommandContext;
 import io.skein.aggregate.QueryContext;
+import io.skein.aggregate.StateCodec;
 import io.skein.examples.bank.codecs.*;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * A bank account: opened once, deposits and withdrawals while open, closed at a zero balance. Handlers decide from
@@ -30,6 +33,7 @@ public final class BankAccount implements Aggregate<AccountState>
     public void define(final AggregateDefinition<AccountState> definition)
     {
         definition.typeId(TYPE_ID).name("account").state(AccountState::new)
+            .snapshot(new AccountCodec())
             .command(new OpenAccountDecoder(), this::open)
             .command(new DepositDecoder(), this::deposit)
             .command(new WithdrawDecoder(), this::withdraw)
@@ -150,5 +154,30 @@ public final class BankAccount implements Aggregate<AccountState>
     private static void onClosed(final AccountClosedDecoder event, final AccountState state)
     {
         state.status = AccountStatus.CLOSED;
+    }
+
+    /**
+     * An account's state as an {@code AccountSnapshot} message.
+     */
+    static final class AccountCodec implements StateCodec<AccountState>
+    {
+        private final AccountSnapshotEncoder encoder = new AccountSnapshotEncoder();
+        private final AccountSnapshotDecoder decoder = new AccountSnapshotDecoder();
+
+        @Override
+        public int encode(final AccountState state, final MutableDirectBuffer buffer, final int offset)
+        {
+            encoder.wrap(buffer, offset).status(state.status).ownerId(state.ownerId).balance(state.balance);
+            return encoder.encodedLength();
+        }
+
+        @Override
+        public void decode(final DirectBuffer buffer, final int offset, final int length, final AccountState state)
+        {
+            decoder.wrap(buffer, offset, AccountSnapshotDecoder.BLOCK_LENGTH, AccountSnapshotDecoder.SCHEMA_VERSION);
+            state.status = decoder.status();
+            state.ownerId = decoder.ownerId();
+            state.balance = decoder.balance();
+        }
     }
 }

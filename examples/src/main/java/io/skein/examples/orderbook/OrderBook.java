@@ -4,7 +4,10 @@ import io.skein.aggregate.Aggregate;
 import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.CommandContext;
 import io.skein.aggregate.QueryContext;
+import io.skein.aggregate.StateCodec;
 import io.skein.examples.orderbook.codecs.*;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * A limit order book per instrument with price-time priority matching. The handlers walk the book read-only to
@@ -35,6 +38,7 @@ public final class OrderBook implements Aggregate<BookState>
     public void define(final AggregateDefinition<BookState> definition)
     {
         definition.typeId(TYPE_ID).name("order-book").state(BookState::new)
+            .snapshot(new BookCodec())
             .command(new PlaceLimitOrderDecoder(), this::placeLimit)
             .command(new PlaceMarketOrderDecoder(), this::placeMarket)
             .command(new CancelOrderDecoder(), this::cancel)
@@ -225,6 +229,65 @@ public final class OrderBook implements Aggregate<BookState>
         {
             (order.isBuy ? book.bids : book.asks).remove(order);
             book.release(order);
+        }
+    }
+
+    /**
+     * A book's state as a {@code BookSnapshot} message: resting orders in priority order, so decoding appends them
+     * back into identical FIFO levels. A book with more resting orders than a group holds (65,535) cannot be
+     * snapshotted.
+     */
+    static final class BookCodec implements StateCodec<BookState>
+    {
+        private final BookSnapshotEncoder encoder = new BookSnapshotEncoder();
+        private final BookSnapshotDecoder decoder = new BookSnapshotDecoder();
+
+        @Override
+        public int encode(final BookState book, final MutableDirectBuffer buffer, final int offset)
+        {
+            final int count = book.orders.size();
+            if (count > BookSnapshotEncoder.OrdersEncoder.countMaxValue())
+            {
+                throw new IllegalStateException("book has " + count + " resting orders, more than a snapshot holds");
+            }
+            encoder.wrap(buffer, offset).tradeCount(book.tradeCount).tradedVolume(book.tradedVolume)
+                .lastTradePrice(book.lastTradePrice);
+            final BookSnapshotEncoder.OrdersEncoder orders = encoder.ordersCount(count);
+            encodeSide(book.bids, orders);
+            encodeSide(book.asks, orders);
+            return encoder.encodedLength();
+        }
+
+        @Override
+        public void decode(final DirectBuffer buffer, final int offset, final int length, final BookState book)
+        {
+            decoder.wrap(buffer, offset, BookSnapshotDecoder.BLOCK_LENGTH, BookSnapshotDecoder.SCHEMA_VERSION);
+            book.tradeCount = decoder.tradeCount();
+            book.tradedVolume = decoder.tradedVolume();
+            book.lastTradePrice = decoder.lastTradePrice();
+            for (final BookSnapshotDecoder.OrdersDecoder entry : decoder.orders())
+            {
+                final Order order = book.newOrder();
+                order.orderId = entry.orderId();
+                order.traderId = entry.traderId();
+                order.price = entry.price();
+                order.remaining = entry.remaining();
+                order.isBuy = entry.side() == Side.BUY;
+                (order.isBuy ? book.bids : book.asks).add(order);
+                book.orders.put(order.orderId, order);
+            }
+        }
+
+        private static void encodeSide(final BookSide side, final BookSnapshotEncoder.OrdersEncoder orders)
+        {
+            for (int rank = 0; rank < side.size(); rank++)
+            {
+                for (Order order = side.level(rank).head; null != order; order = order.next)
+                {
+                    orders.next().orderId(order.orderId).traderId(order.traderId)
+                        .side(order.isBuy ? Side.BUY : Side.SELL).price(order.price).remaining(order.remaining);
+                }
+            }
         }
     }
 }
