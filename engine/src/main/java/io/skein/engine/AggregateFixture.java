@@ -320,7 +320,8 @@ public final class AggregateFixture<S>
             checkRoundTrip("emitted event " + i, new UnsafeBuffer(body), 0, body.length);
             final int templateId = new UnsafeBuffer(body).getShort(2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
             final long version = lastVersion - count + 1 + i;
-            events.add(new RecordedEvent(templateId, version, firstSequence + i, timestampNs, body));
+            events.add(new RecordedEvent(templateId, version, firstSequence + i, timestampNs, decoder.correlationId(),
+                decoder.causationId(), body));
         }
     }
 
@@ -402,93 +403,6 @@ public final class AggregateFixture<S>
         final AtomicBuffer metadata = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(64 * 1024));
         final AtomicBuffer values = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(16 * 1024));
         return new EngineCounters(new CountersManager(metadata, values), "fixture");
-    }
-
-    /**
-     * One event emitted by a command, with the metadata the engine gave it.
-     */
-    public static final class RecordedEvent
-    {
-        private final int templateId;
-        private final long version;
-        private final long sequence;
-        private final long timestampNs;
-        private final byte[] bytes;
-
-        RecordedEvent(
-            final int templateId, final long version, final long sequence, final long timestampNs, final byte[] bytes)
-        {
-            this.templateId = templateId;
-            this.version = version;
-            this.sequence = sequence;
-            this.timestampNs = timestampNs;
-            this.bytes = bytes;
-        }
-
-        /**
-         * The event's SBE template id.
-         *
-         * @return the template id.
-         */
-        public int templateId()
-        {
-            return templateId;
-        }
-
-        /**
-         * The aggregate's version after this event.
-         *
-         * @return the version.
-         */
-        public long version()
-        {
-            return version;
-        }
-
-        /**
-         * The event's global sequence.
-         *
-         * @return the sequence.
-         */
-        public long sequence()
-        {
-            return sequence;
-        }
-
-        /**
-         * The command's timestamp, shared by all its events.
-         *
-         * @return nanoseconds since the epoch.
-         */
-        public long timestampNs()
-        {
-            return timestampNs;
-        }
-
-        /**
-         * Wrap a decoder over this event.
-         *
-         * @param decoder of the event's template.
-         * @param <D>     the decoder type.
-         * @return the decoder, wrapped.
-         */
-        public <D extends MessageDecoderFlyweight> D decode(final D decoder)
-        {
-            final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
-            final int blockLength = buffer.getShort(0, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            final int version = buffer.getShort(6, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            decoder.wrap(buffer, SkeinProtocol.HEADER_LENGTH, blockLength, version);
-            return decoder;
-        }
-
-        /**
-         * {@inheritDoc}
-         */
-        @Override
-        public String toString()
-        {
-            return "RecordedEvent{templateId=" + templateId + ", version=" + version + ", sequence=" + sequence + "}";
-        }
     }
 
     /**

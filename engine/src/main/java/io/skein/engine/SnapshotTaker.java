@@ -105,7 +105,7 @@ final class SnapshotTaker
                 .aggregates(aggregates)
                 .keys(window.size());
             writer.append(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + endEncoder.encodedLength());
-            return writer.finish(journalPosition, executor.epoch());
+            return writer.finish(journalPosition, executor.epoch(), timestampNs / 1_000_000);
         }
     }
 

@@ -58,7 +58,7 @@ class AggregateFixtureTest
         assertEquals(3, result.events().size());
         for (int i = 0; i < 3; i++)
         {
-            final AggregateFixture.RecordedEvent event = result.events().get(i);
+            final RecordedEvent event = result.events().get(i);
             assertEquals(2 + i, event.version());
             assertEquals(2 + i, event.sequence());
             assertEquals(123_456, event.timestampNs());

@@ -26,6 +26,7 @@ import org.agrona.concurrent.IdleStrategy;
 public final class JournalReader implements AutoCloseable
 {
     private static final int FRAGMENT_LIMIT = 256;
+    private static final StopRead STOP = new StopRead();
     private static final long PROGRESS_INTERVAL_NS = 1_000_000_000L;
 
     private final Aeron aeron;
@@ -147,6 +148,36 @@ public final class JournalReader implements AutoCloseable
             }
             this.handler = null;
         }
+    }
+
+    /**
+     * Read entries from a position until the handler says stop (or the recording's end): for reads whose end is not
+     * an entry boundary known in advance, such as "as of a timestamp".
+     *
+     * @param fromPosition where an entry starts.
+     * @param endPosition  the recording's end; the read never goes past it.
+     * @param handler      for each entry; returns false to stop before the next one.
+     * @return the number of entries the handler accepted.
+     */
+    public long readUntil(final long fromPosition, final long endPosition, final StoppableEntryHandler handler)
+    {
+        final long[] accepted = new long[1];
+        try
+        {
+            read(fromPosition, endPosition, (buffer, offset, length, position) ->
+            {
+                if (!handler.onEntry(buffer, offset, length, position))
+                {
+                    throw STOP;
+                }
+                accepted[0]++;
+            }, null);
+        }
+        catch (final StopRead ignore)
+        {
+            // The handler asked to stop.
+        }
+        return accepted[0];
     }
 
     /**
@@ -305,5 +336,18 @@ public final class JournalReader implements AutoCloseable
         return new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
             "journal entry between positions " + lastPosition + " and " + position + " " + what +
             ": the journal is corrupt or from another schema", null);
+    }
+
+    /**
+     * Thrown through the replay to end a read early; preallocated, no stack trace.
+     */
+    static final class StopRead extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        StopRead()
+        {
+            super("stop", null, false, false);
+        }
     }
 }

@@ -117,9 +117,10 @@ public final class SnapshotWriter implements AutoCloseable
      *
      * @param journalPosition the snapshot reflects.
      * @param epoch           in force.
+     * @param timestampMs     of the snapshot by the engine's clock, so "as of a time" queries can choose it.
      * @return the recording log entry.
      */
-    public RecordingLog.Entry finish(final long journalPosition, final long epoch)
+    public RecordingLog.Entry finish(final long journalPosition, final long epoch, final long timestampMs)
     {
         final long end = publication.position();
         final long deadlineNs = System.nanoTime() + timeoutNs;
@@ -138,7 +139,7 @@ public final class SnapshotWriter implements AutoCloseable
         CloseHelper.quietClose(publication);
         finished = true;
         return journal.recordingLog().append(
-            RecordingLog.TYPE_SNAPSHOT, recordingId, journalPosition, epoch, System.currentTimeMillis());
+            RecordingLog.TYPE_SNAPSHOT, recordingId, journalPosition, epoch, timestampMs);
     }
 
     /**
