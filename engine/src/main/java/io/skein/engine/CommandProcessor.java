@@ -12,19 +12,24 @@ final class CommandProcessor implements EventHandler<CommandSlot>
     private final CommandExecutor executor;
     private final EngineCounters counters;
     private final long snapshotEveryEntries;
+    private final long snapshotIntervalNs;
     private final EngineTask snapshotTask;
     private long lastSnapshotEntrySequence;
+    private long lastSnapshotTimeNs;
     private volatile boolean failRemaining;
 
     CommandProcessor(
         final CommandExecutor executor,
         final EngineCounters counters,
         final long snapshotEveryEntries,
+        final long snapshotIntervalNs,
         final EngineTask snapshotTask)
     {
         this.executor = executor;
         this.counters = counters;
         this.snapshotEveryEntries = snapshotEveryEntries;
+        this.snapshotIntervalNs = snapshotIntervalNs;
+        this.lastSnapshotTimeNs = executor.clock().nanoTime();
         this.snapshotTask = snapshotTask;
     }
 
@@ -74,11 +79,17 @@ final class CommandProcessor implements EventHandler<CommandSlot>
         slot.reply.putBytes(0, executor.replyBuffer(), 0, replyLength);
         slot.replyLength = replyLength;
 
-        if (snapshotEveryEntries > 0 && endOfBatch &&
-            executor.lastEntrySequence() - lastSnapshotEntrySequence >= snapshotEveryEntries)
+        if (endOfBatch && (snapshotEveryEntries > 0 || snapshotIntervalNs > 0))
         {
-            lastSnapshotEntrySequence = executor.lastEntrySequence();
-            snapshotTask.run(executor);
+            final long newEntries = executor.lastEntrySequence() - lastSnapshotEntrySequence;
+            final long nowNs = snapshotIntervalNs > 0 ? executor.clock().nanoTime() : 0;
+            if ((snapshotEveryEntries > 0 && newEntries >= snapshotEveryEntries) ||
+                (snapshotIntervalNs > 0 && newEntries > 0 && nowNs - lastSnapshotTimeNs >= snapshotIntervalNs))
+            {
+                lastSnapshotEntrySequence = executor.lastEntrySequence();
+                lastSnapshotTimeNs = nowNs;
+                snapshotTask.run(executor);
+            }
         }
     }
 }

@@ -93,7 +93,8 @@ public final class SkeinEngine implements AutoCloseable
             ctx.maxReplyLength(),
             ctx.entryAppender());
         this.executor = executor;
-        commandProcessor = new CommandProcessor(executor, counters, ctx.snapshotEveryEntries(), (ex) ->
+        commandProcessor = new CommandProcessor(executor, counters, ctx.snapshotEveryEntries(),
+            ctx.snapshotIntervalNs(), (ex) ->
         {
             try
             {
@@ -141,7 +142,7 @@ public final class SkeinEngine implements AutoCloseable
         for (int i = entries.size() - 1; i >= 0; i--)
         {
             final RecordingLog.Entry entry = entries.get(i);
-            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !ctx.useSnapshots())
+            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !entry.isValid() || !ctx.useSnapshots())
             {
                 continue;
             }
@@ -162,6 +163,12 @@ public final class SkeinEngine implements AutoCloseable
             ctx.errorHandler().onError(new SkeinException(SkeinException.Code.STORAGE,
                 SkeinException.Category.WARNING, "skipping snapshot at journal position " + entry.position() + ": " +
                 failure + "; falling back to an earlier snapshot or the full journal", null));
+        }
+        if (SkeinProtocol.NULL_POSITION == snapshotPosition && journal.startPosition() > 0)
+        {
+            throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                "the journal was compacted to position " + journal.startPosition() + " and no usable snapshot at " +
+                "or after it remains: the state before it cannot be rebuilt; refusing to start", null);
         }
         try (JournalReader reader = journal.reader())
         {
@@ -448,7 +455,42 @@ public final class SkeinEngine implements AutoCloseable
 
     private long takeSnapshotOnWriter(final CommandExecutor executor)
     {
-        return snapshotTaker.take(executor, ctx.journal(), ctx.epochNanoClock().nanoTime()).position();
+        final Journal journal = ctx.journal();
+        final long position = snapshotTaker.take(executor, journal, ctx.epochNanoClock().nanoTime()).position();
+        retainAndCompact(journal);
+        return position;
+    }
+
+    /**
+     * Keep the newest {@link Context#snapshotRetention()} snapshots, purging older ones, then (if enabled) delete
+     * journal segments below the oldest retained snapshot, never at or above the compaction floor.
+     */
+    private void retainAndCompact(final Journal journal)
+    {
+        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
+        int valid = 0;
+        long oldestRetained = Long.MAX_VALUE;
+        for (int i = entries.size() - 1; i >= 0; i--)
+        {
+            final RecordingLog.Entry entry = entries.get(i);
+            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !entry.isValid())
+            {
+                continue;
+            }
+            if (ctx.snapshotRetention() > 0 && valid >= ctx.snapshotRetention())
+            {
+                journal.purgeSnapshot(entry);
+            }
+            else
+            {
+                valid++;
+                oldestRetained = entry.position();
+            }
+        }
+        if (ctx.compactJournal() && Long.MAX_VALUE != oldestRetained)
+        {
+            journal.compact(Math.min(oldestRetained, ctx.compactionFloor()));
+        }
     }
 
     /**
@@ -609,6 +651,11 @@ public final class SkeinEngine implements AutoCloseable
          */
         public static final long SHUTDOWN_TIMEOUT_NS_DEFAULT = TimeUnit.SECONDS.toNanos(10);
 
+        /**
+         * Default number of snapshots kept; older ones are purged.
+         */
+        public static final int SNAPSHOT_RETENTION_DEFAULT = 3;
+
         private static final int COUNTERS_METADATA_LENGTH = 64 * 1024;
         private static final int COUNTERS_VALUES_LENGTH = 16 * 1024;
 
@@ -634,6 +681,10 @@ public final class SkeinEngine implements AutoCloseable
         private long snapshotEveryEntries;
         private boolean snapshotOnClose;
         private boolean useSnapshots = true;
+        private long snapshotIntervalNs;
+        private int snapshotRetention = SNAPSHOT_RETENTION_DEFAULT;
+        private boolean compactJournal;
+        private long compactionFloor = Long.MAX_VALUE;
 
         /**
          * Validate the settings and fill in defaults. Called once, by {@link SkeinEngine#launch(Context)}.
@@ -1157,6 +1208,98 @@ public final class SkeinEngine implements AutoCloseable
         public boolean snapshotOnClose()
         {
             return snapshotOnClose;
+        }
+
+        /**
+         * Set the time-based snapshot policy: take a snapshot once this long has passed since the last one and new
+         * entries were written (checked between batches); 0 (the default) takes none by time.
+         *
+         * @param intervalNs between snapshots, or 0.
+         * @return this for a fluent API.
+         */
+        public Context snapshotIntervalNs(final long intervalNs)
+        {
+            this.snapshotIntervalNs = intervalNs;
+            return this;
+        }
+
+        /**
+         * Time between snapshots.
+         *
+         * @return nanoseconds, 0 for none.
+         */
+        public long snapshotIntervalNs()
+        {
+            return snapshotIntervalNs;
+        }
+
+        /**
+         * Set how many snapshots to keep: after each new one, older ones beyond this many are invalidated in the
+         * recording log and purged from the archive; 0 keeps all.
+         *
+         * @param count of snapshots kept.
+         * @return this for a fluent API.
+         */
+        public Context snapshotRetention(final int count)
+        {
+            this.snapshotRetention = count;
+            return this;
+        }
+
+        /**
+         * How many snapshots are kept.
+         *
+         * @return the count, 0 for all.
+         */
+        public int snapshotRetention()
+        {
+            return snapshotRetention;
+        }
+
+        /**
+         * Set whether, after each snapshot, journal segments below the oldest retained snapshot are deleted. Off by
+         * default: the whole journal is history, and time travel before the oldest snapshot needs it.
+         *
+         * @param compact true to compact.
+         * @return this for a fluent API.
+         */
+        public Context compactJournal(final boolean compact)
+        {
+            this.compactJournal = compact;
+            return this;
+        }
+
+        /**
+         * Whether the journal is compacted after snapshots.
+         *
+         * @return true if it is.
+         */
+        public boolean compactJournal()
+        {
+            return compactJournal;
+        }
+
+        /**
+         * Set the position compaction never deletes at or beyond (for example, the oldest position a lagging follower
+         * still needs).
+         *
+         * @param position the floor, {@code Long.MAX_VALUE} for none.
+         * @return this for a fluent API.
+         */
+        public Context compactionFloor(final long position)
+        {
+            this.compactionFloor = position;
+            return this;
+        }
+
+        /**
+         * The compaction floor.
+         *
+         * @return the position.
+         */
+        public long compactionFloor()
+        {
+            return compactionFloor;
         }
 
         /**

@@ -128,7 +128,8 @@ public final class TimeTravel
         for (int i = entries.size() - 1; i >= 0; i--)
         {
             final RecordingLog.Entry entry = entries.get(i);
-            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || entry.position() > Math.min(maxPosition, end) ||
+            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !entry.isValid() ||
+                entry.position() > Math.min(maxPosition, end) ||
                 entry.timestampMs() > maxTimestampNs / 1_000_000)
             {
                 continue;

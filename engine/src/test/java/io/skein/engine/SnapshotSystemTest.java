@@ -5,6 +5,7 @@ import java.io.RandomAccessFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.skein.codecs.Outcome;
 import io.skein.engine.test.codecs.AddEncoder;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -168,6 +170,103 @@ class SnapshotSystemTest
                 }
             }
             assertEquals(4, snapshots, journal.recordingLog().entries().toString());
+        }
+    }
+
+    @Test
+    void shouldKeepTheLastKSnapshotsAndPurgeOlderOnes() throws Exception
+    {
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            final List<Long> recordings = new ArrayList<>();
+            try (SkeinEngine engine = SkeinEngine.launch(context(journal).snapshotRetention(2)))
+            {
+                for (int i = 0; i < 4; i++)
+                {
+                    send(engine, i * 10, 10);
+                    engine.takeSnapshot(TIMEOUT_NS);
+                    recordings.add(journal.recordingLog().latest(RecordingLog.TYPE_SNAPSHOT).recordingId());
+                }
+            }
+            int valid = 0;
+            for (final RecordingLog.Entry entry : journal.recordingLog().entries())
+            {
+                valid += entry.type() == RecordingLog.TYPE_SNAPSHOT && entry.isValid() ? 1 : 0;
+            }
+            assertEquals(2, valid);
+            final File archiveDir = new File(dir, "archive");
+            assertFalse(new File(archiveDir, recordings.get(0) + "-0.rec").exists(), "oldest snapshot purged");
+            assertFalse(new File(archiveDir, recordings.get(1) + "-0.rec").exists(), "second snapshot purged");
+            assertTrue(new File(archiveDir, recordings.get(3) + "-0.rec").exists(), "newest snapshot kept");
+        }
+    }
+
+    @Test
+    void shouldCompactJournalBelowOldestRetainedSnapshotAndStillRecover() throws Exception
+    {
+        final long hash;
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(
+                context(journal).snapshotRetention(1).compactJournal(true)))
+            {
+                send(engine, 0, 15_000);
+                final long position = engine.takeSnapshot(TIMEOUT_NS);
+                assertTrue(position > 2L * TestArchive.TERM_LENGTH * 16, "journal spans more than two segments");
+                assertTrue(journal.startPosition() > 0, "segments below the snapshot deleted");
+                assertTrue(journal.startPosition() <= position);
+                send(engine, 15_000, 100);
+                hash = engine.stateHash(TIMEOUT_NS);
+            }
+            assertFalse(new File(new File(dir, "archive"), journal.recordingId() + "-0.rec").exists());
+        }
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
+        {
+            assertEquals(100, engine.recoveredEntries());
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS));
+        }
+    }
+
+    @Test
+    void shouldNotCompactAtOrBeyondTheFloor() throws Exception
+    {
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(
+                context(journal).snapshotRetention(1).compactJournal(true).compactionFloor(1024)))
+            {
+                send(engine, 0, 15_000);
+                engine.takeSnapshot(TIMEOUT_NS);
+                assertEquals(0, journal.startPosition(), "the floor keeps the first segment");
+            }
+        }
+    }
+
+    @Test
+    void shouldTakeSnapshotsByPolicyEveryInterval() throws Exception
+    {
+        final AtomicLong clock = new AtomicLong(1_000);
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(context(journal).epochNanoClock(clock::get)
+                .snapshotRetention(0).snapshotIntervalNs(TimeUnit.SECONDS.toNanos(10))))
+            {
+                for (int i = 0; i < 35; i++)
+                {
+                    clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
+                    send(engine, i, 1);
+                }
+            }
+            int snapshots = 0;
+            for (final RecordingLog.Entry entry : journal.recordingLog().entries())
+            {
+                snapshots += entry.type() == RecordingLog.TYPE_SNAPSHOT ? 1 : 0;
+            }
+            assertEquals(3, snapshots, journal.recordingLog().entries().toString());
         }
     }
 

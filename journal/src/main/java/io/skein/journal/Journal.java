@@ -43,7 +43,9 @@ public final class Journal implements AutoCloseable
     private final CountersReader counters;
     private final IdleStrategy appendIdle = new BackoffIdleStrategy();
     private final long recordingId;
-    private final long startPosition;
+    private volatile long startPosition;
+    private final int segmentFileLength;
+    private final int recordingTermLength;
     private final long recoveredEndPosition;
     private final int counterId;
     private final int maxEntryLength;
@@ -84,6 +86,9 @@ public final class Journal implements AutoCloseable
                 recordingLog.append(RecordingLog.TYPE_JOURNAL, recordingId, 0, 0, System.currentTimeMillis());
                 startPosition = 0;
                 recoveredEndPosition = 0;
+                final RecordingDescription description = RecordingDescription.read(archive, recordingId);
+                segmentFileLength = description.segmentFileLength;
+                recordingTermLength = description.termBufferLength;
             }
             else
             {
@@ -96,6 +101,8 @@ public final class Journal implements AutoCloseable
                 }
                 startPosition = description.startPosition;
                 recoveredEndPosition = stopPosition;
+                segmentFileLength = description.segmentFileLength;
+                recordingTermLength = description.termBufferLength;
                 final String channel = new ChannelUriStringBuilder().media(CommonContext.IPC_MEDIA)
                     .initialPosition(stopPosition, description.initialTermId, description.termBufferLength)
                     .mtu(description.mtuLength)
@@ -249,7 +256,7 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * Where the journal recording starts.
+     * Where the journal recording starts: 0, or later once compacted.
      *
      * @return the start position.
      */
@@ -276,6 +283,37 @@ public final class Journal implements AutoCloseable
     public JournalReader reader()
     {
         return new JournalReader(aeron, archive, recordingId, ctx.replayStreamId(), ctx.timeoutNs(), true);
+    }
+
+    /**
+     * Delete a snapshot recording that is no longer retained: invalidate its recording-log entry first (forced to
+     * the device), then purge the recording from the archive.
+     *
+     * @param entry of the snapshot in the recording log.
+     */
+    public void purgeSnapshot(final RecordingLog.Entry entry)
+    {
+        recordingLog.invalidate(entry.index());
+        archive.purgeRecording(entry.recordingId());
+    }
+
+    /**
+     * Delete whole journal segments below a position (rounded down to a segment boundary). Recovery then needs a
+     * snapshot at or after the new start: call this only below the oldest retained snapshot.
+     *
+     * @param position below which segments may go.
+     * @return the journal's start position after compaction.
+     */
+    public long compact(final long position)
+    {
+        final long base = AeronArchive.segmentFileBasePosition(
+            startPosition, Math.min(position, publication.position()), recordingTermLength, segmentFileLength);
+        if (base > startPosition)
+        {
+            archive.purgeSegments(recordingId, base);
+            startPosition = base;
+        }
+        return startPosition;
     }
 
     /**
@@ -695,6 +733,7 @@ public final class Journal implements AutoCloseable
         int initialTermId;
         int termBufferLength;
         int mtuLength;
+        int segmentFileLength;
 
         static RecordingDescription read(final AeronArchive archive, final long recordingId)
         {
@@ -709,6 +748,7 @@ public final class Journal implements AutoCloseable
                     description.initialTermId = initialTermId;
                     description.termBufferLength = termBufferLength;
                     description.mtuLength = mtuLength;
+                    description.segmentFileLength = segmentFileLength;
                 });
             if (1 != found)
             {

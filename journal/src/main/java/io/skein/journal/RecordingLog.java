@@ -41,6 +41,7 @@ public final class RecordingLog implements AutoCloseable
     public static final int TYPE_EPOCH = 3;
 
     static final int RECORD_LENGTH = 64;
+    private static final int FLAG_INVALID = 1;
 
     private final File file;
     private final FileChannel channel;
@@ -93,7 +94,7 @@ public final class RecordingLog implements AutoCloseable
     }
 
     /**
-     * The newest entry of a type.
+     * The newest valid entry of a type.
      *
      * @param type of the entry.
      * @return the entry, or null if none.
@@ -102,7 +103,7 @@ public final class RecordingLog implements AutoCloseable
     {
         for (int i = entries.size() - 1; i >= 0; i--)
         {
-            if (entries.get(i).type == type)
+            if (entries.get(i).type == type && entries.get(i).valid)
             {
                 return entries.get(i);
             }
@@ -123,24 +124,46 @@ public final class RecordingLog implements AutoCloseable
     public Entry append(
         final int type, final long recordingId, final long position, final long epoch, final long timestampMs)
     {
-        final Entry entry = new Entry(entries.size(), type, recordingId, position, epoch, timestampMs);
+        final Entry entry = new Entry(entries.size(), type, recordingId, position, epoch, timestampMs, true);
+        write(entry);
+        entries.add(entry);
+        return entry;
+    }
+
+    /**
+     * Mark an entry invalid (a snapshot no longer retained), forcing the change to the device.
+     *
+     * @param index of the entry.
+     * @return the invalidated entry.
+     */
+    public Entry invalidate(final int index)
+    {
+        final Entry old = entries.get(index);
+        final Entry entry = new Entry(
+            index, old.type, old.recordingId, old.position, old.epoch, old.timestampMs, false);
+        write(entry);
+        entries.set(index, entry);
+        return entry;
+    }
+
+    private void write(final Entry entry)
+    {
         record.clear();
-        record.putInt(0, type).putInt(4, 0).putLong(8, recordingId).putLong(16, position).putLong(24, epoch)
-            .putLong(32, timestampMs).putLong(40, 0).putLong(48, 0);
+        record.putInt(0, entry.type).putInt(4, entry.valid ? 0 : FLAG_INVALID).putLong(8, entry.recordingId)
+            .putLong(16, entry.position).putLong(24, entry.epoch).putLong(32, entry.timestampMs).putLong(40, 0)
+            .putLong(48, 0);
         final CRC32 crc = new CRC32();
         crc.update(record.array(), 0, RECORD_LENGTH - 8);
         record.putLong(RECORD_LENGTH - 8, crc.getValue());
         try
         {
-            channel.write(record, (long)entries.size() * RECORD_LENGTH);
+            channel.write(record, (long)entry.index * RECORD_LENGTH);
             channel.force(true);
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot append to recording log " + file, ex);
+            throw new UncheckedIOException("cannot write to recording log " + file, ex);
         }
-        entries.add(entry);
-        return entry;
     }
 
     /**
@@ -179,7 +202,7 @@ public final class RecordingLog implements AutoCloseable
                 throw new IllegalStateException("recording log " + file + " record " + i + " fails its checksum");
             }
             entries.add(new Entry((int)i, record.getInt(0), record.getLong(8), record.getLong(16), record.getLong(24),
-                record.getLong(32)));
+                record.getLong(32), (record.getInt(4) & FLAG_INVALID) == 0));
         }
         if (size % RECORD_LENGTH != 0)
         {
@@ -200,6 +223,7 @@ public final class RecordingLog implements AutoCloseable
         private final long position;
         private final long epoch;
         private final long timestampMs;
+        private final boolean valid;
 
         Entry(
             final int index,
@@ -207,14 +231,26 @@ public final class RecordingLog implements AutoCloseable
             final long recordingId,
             final long position,
             final long epoch,
-            final long timestampMs)
+            final long timestampMs,
+            final boolean valid)
         {
+            this.valid = valid;
             this.index = index;
             this.type = type;
             this.recordingId = recordingId;
             this.position = position;
             this.epoch = epoch;
             this.timestampMs = timestampMs;
+        }
+
+        /**
+         * Whether the entry still counts (snapshots no longer retained are invalidated).
+         *
+         * @return true if valid.
+         */
+        public boolean isValid()
+        {
+            return valid;
         }
 
         /**
@@ -284,7 +320,7 @@ public final class RecordingLog implements AutoCloseable
         public String toString()
         {
             return "Entry{index=" + index + ", type=" + type + ", recordingId=" + recordingId + ", position=" +
-                position + ", epoch=" + epoch + ", timestampMs=" + timestampMs + "}";
+                position + ", epoch=" + epoch + ", timestampMs=" + timestampMs + ", valid=" + valid + "}";
         }
     }
 }
