@@ -23,6 +23,7 @@ public final class AggregateDefinition<S>
     private String name;
     private Supplier<S> stateFactory;
     private StateCodec<S> stateCodec;
+    private String schemaResource;
     private int schemaId = -1;
     private int schemaVersion = -1;
     private final Int2ObjectHashMap<Binding<S>> bindings = new Int2ObjectHashMap<>();
@@ -104,6 +105,29 @@ public final class AggregateDefinition<S>
     public StateCodec<S> stateCodec()
     {
         return stateCodec;
+    }
+
+    /**
+     * Name the classpath resource holding the SBE XML schema of this type's commands, events and replies, so tools
+     * (journal dump, send) can read and write them as text without generated code.
+     *
+     * @param resource path of the schema on the classpath, e.g. {@code "io/skein/examples/bank/bank-schema.xml"}.
+     * @return this for a fluent API.
+     */
+    public AggregateDefinition<S> schema(final String resource)
+    {
+        this.schemaResource = resource;
+        return this;
+    }
+
+    /**
+     * The classpath resource holding this type's SBE XML schema.
+     *
+     * @return the resource path, or null if none was named.
+     */
+    public String schemaResource()
+    {
+        return schemaResource;
     }
 
     /**

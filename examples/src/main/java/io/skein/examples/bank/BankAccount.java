@@ -33,6 +33,7 @@ public final class BankAccount implements Aggregate<AccountState>
     public void define(final AggregateDefinition<AccountState> definition)
     {
         definition.typeId(TYPE_ID).name("account").state(AccountState::new)
+            .schema("io/skein/examples/bank/bank-schema.xml")
             .snapshot(new AccountCodec())
             .command(new OpenAccountDecoder(), this::open)
             .command(new DepositDecoder(), this::deposit)

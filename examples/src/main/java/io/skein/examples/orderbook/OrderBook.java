@@ -38,6 +38,7 @@ public final class OrderBook implements Aggregate<BookState>
     public void define(final AggregateDefinition<BookState> definition)
     {
         definition.typeId(TYPE_ID).name("order-book").state(BookState::new)
+            .schema("io/skein/examples/orderbook/orderbook-schema.xml")
             .snapshot(new BookCodec())
             .command(new PlaceLimitOrderDecoder(), this::placeLimit)
             .command(new PlaceMarketOrderDecoder(), this::placeMarket)
