@@ -18,6 +18,9 @@ public final class Reply
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private int messageOffset;
     private int messageLength;
+    private DirectBuffer buffer;
+    private int offset;
+    private int encodedLength;
 
     /**
      * Wrap an encoded reply, message header included.
@@ -72,8 +75,41 @@ public final class Reply
         decoder.skipPayload();
         messageLength = decoder.messageLength();
         messageOffset = decoder.limit() + CommandReplyDecoder.messageHeaderLength();
+        this.buffer = buffer;
+        this.offset = offset;
+        this.encodedLength = messageOffset + messageLength - offset;
         decoder.limit(offset + SkeinProtocol.HEADER_LENGTH + blockLength);
         return this;
+    }
+
+    /**
+     * The buffer holding the encoded reply, for forwarding it unchanged.
+     *
+     * @return the wrapped buffer.
+     */
+    public DirectBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * Offset of the encoded reply's message header in {@link #buffer()}.
+     *
+     * @return the offset.
+     */
+    public int offset()
+    {
+        return offset;
+    }
+
+    /**
+     * Length of the whole encoded reply, message header included.
+     *
+     * @return length in bytes.
+     */
+    public int encodedLength()
+    {
+        return encodedLength;
     }
 
     /**
