@@ -64,6 +64,16 @@ public final class SkeinException extends RuntimeException
         STORAGE,
 
         /**
+         * Credentials were refused.
+         */
+        AUTHENTICATION,
+
+        /**
+         * The peer cannot be reached or the session is not open.
+         */
+        NOT_CONNECTED,
+
+        /**
          * Anything else.
          */
         GENERIC

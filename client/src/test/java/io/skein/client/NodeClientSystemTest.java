@@ -1,0 +1,185 @@
+package io.skein.client;
+
+import java.io.File;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.codecs.AdminAction;
+import io.skein.codecs.Outcome;
+import io.skein.protocol.CommandResult;
+import io.skein.protocol.Reply;
+import io.skein.protocol.SkeinException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NodeClientSystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    @TempDir
+    File dir;
+
+    @Test
+    void shouldExchangeCommandsAndRepliesOverUdpLoopback()
+    {
+        final Bank bank = new Bank();
+        try (TestNode node = TestNode.launch(dir);
+            SkeinClient client = SkeinClient.connect(node.clientContext()))
+        {
+            assertTrue(client.isConnected());
+            final CommandResult opened = client.send(bank.buffer, 0, bank.open(1, 42, 100), TIMEOUT_NS);
+            assertEquals(Outcome.ACCEPTED, opened.outcome(), opened.toString());
+            assertEquals(1, opened.version());
+            assertTrue(opened.journalPosition() > 0);
+
+            final CommandResult deposited = client.send(bank.buffer, 0, bank.deposit(2, 42, 50, 1), TIMEOUT_NS);
+            assertEquals(Outcome.ACCEPTED, deposited.outcome());
+            assertEquals(2, deposited.version());
+
+            final CommandResult again = client.send(bank.buffer, 0, bank.open(3, 42, 100), TIMEOUT_NS);
+            assertEquals(Outcome.CONFLICT, again.outcome());
+
+            final CommandResult balance = client.send(bank.buffer, 0, bank.balance(4, 42), TIMEOUT_NS);
+            assertEquals(150, Bank.balanceOf(balance));
+            assertEquals(1, node.node().openSessions());
+            assertEquals(node.node().engine().stateHash(TIMEOUT_NS), client.admin(AdminAction.STATE_HASH, TIMEOUT_NS));
+            assertEquals(1, client.admin(AdminAction.AGGREGATE_COUNT, TIMEOUT_NS));
+        }
+    }
+
+    @Test
+    void shouldDeliverEveryReplyWhenTheRingIsFullByPushingBackThroughTheIngress()
+    {
+        final int commands = 20_000;
+        final Bank bank = new Bank();
+        final long[] replies = new long[1];
+        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.engineContext().ringSize(8)))
+        {
+            try (SkeinClient client = SkeinClient.connect(node.clientContext().listener(new ClientListener()
+            {
+                @Override
+                public void onReply(final Reply reply)
+                {
+                    replies[0] += reply.outcome() == Outcome.ACCEPTED ? 1 : 0;
+                }
+            })))
+            {
+                assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(0, 7, 0), TIMEOUT_NS).outcome());
+                replies[0] = 0;
+                final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                int sent = 0;
+                while (replies[0] < commands)
+                {
+                    if (sent < commands)
+                    {
+                        final int length = bank.deposit(sent + 1, 7, 1, sent + 1);
+                        if (client.offer(bank.buffer, 0, length) == SendResult.SENT)
+                        {
+                            sent++;
+                        }
+                    }
+                    client.poll();
+                    assertTrue(System.nanoTime() < deadlineNs, "replies " + replies[0] + " of " + commands);
+                }
+                assertEquals(commands, Bank.balanceOf(client.send(bank.buffer, 0, bank.balance(-1, 7), TIMEOUT_NS)));
+            }
+            assertTrue(node.node().counters().ingressBackPressure().get() > 0,
+                "a ring of 8 slots under a pipelined client must have pushed back");
+            assertEquals(0, node.node().counters().repliesDropped().get());
+        }
+    }
+
+    @Test
+    void shouldRefuseClientWithoutValidCredentials()
+    {
+        final Bank bank = new Bank();
+        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.sharedSecret("open sesame")))
+        {
+            final SkeinException none = assertThrows(SkeinException.class,
+                () -> SkeinClient.connect(node.clientContext()));
+            assertEquals(SkeinException.Code.AUTHENTICATION, none.code());
+            assertTrue(none.getMessage().contains("requires credentials"), none.getMessage());
+
+            final SkeinException wrong = assertThrows(SkeinException.class,
+                () -> SkeinClient.connect(node.clientContext().secret("open sesame!")));
+            assertEquals(SkeinException.Code.AUTHENTICATION, wrong.code());
+            assertEquals(2, node.node().counters().sessionsRejected().get());
+            assertEquals(0, node.node().openSessions());
+
+            try (SkeinClient client = SkeinClient.connect(node.clientContext().secret("open sesame")))
+            {
+                assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 1, 5), TIMEOUT_NS).outcome());
+            }
+        }
+    }
+
+    @Test
+    void shouldReplyDuplicateWithTheOriginalOutcomeWhenResentAfterReconnect()
+    {
+        final Bank bank = new Bank();
+        try (TestNode node = TestNode.launch(dir);
+            SkeinClient client = SkeinClient.connect(node.clientContext()))
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 9, 0), TIMEOUT_NS).outcome());
+            final CommandResult first = client.send(bank.buffer, 0, bank.deposit(2, 9, 30, 77), TIMEOUT_NS);
+            assertEquals(Outcome.ACCEPTED, first.outcome());
+            final long oldSession = client.sessionId();
+
+            client.reconnect(TIMEOUT_NS);
+            assertTrue(client.isConnected());
+            assertTrue(client.sessionId() != oldSession);
+
+            final CommandResult retry = client.send(bank.buffer, 0, bank.deposit(3, 9, 30, 77), TIMEOUT_NS);
+            assertEquals(Outcome.DUPLICATE, retry.outcome());
+            assertEquals(first.version(), retry.version());
+            assertEquals(first.journalPosition(), retry.journalPosition());
+            assertEquals(30, Bank.balanceOf(client.send(bank.buffer, 0, bank.balance(4, 9), TIMEOUT_NS)));
+        }
+    }
+
+    @Test
+    void shouldCloseASilentSessionAndTellTheClient()
+    {
+        final Bank bank = new Bank();
+        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.sessionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300)));
+            SkeinClient client = SkeinClient.connect(node.clientContext()
+                .keepAliveIntervalNs(TimeUnit.SECONDS.toNanos(30))))
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 3, 0), TIMEOUT_NS).outcome());
+            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+            while (client.isConnected())
+            {
+                client.poll();
+                assertTrue(System.nanoTime() < deadlineNs, "waiting for the node to close the silent session");
+                Thread.yield();
+            }
+            assertTrue(client.disconnectReason().contains("timed out"), client.disconnectReason());
+            assertEquals(SendResult.NOT_CONNECTED, client.offer(bank.buffer, 0, bank.balance(2, 3)));
+            assertEquals(1, node.node().counters().sessionsTimedOut().get());
+            assertEquals(0, node.node().openSessions());
+
+            client.reconnect(TIMEOUT_NS);
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.balance(3, 3), TIMEOUT_NS).outcome());
+        }
+    }
+
+    @Test
+    void shouldTimeOutClearlyWhenNoNodeListens()
+    {
+        final SkeinException ex = assertThrows(SkeinException.class, () ->
+        {
+            try (TestNode node = TestNode.launch(dir))
+            {
+                SkeinClient.connect(node.clientContext()
+                    .ingressChannel("aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort())
+                    .connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500))).close();
+            }
+        });
+        assertEquals(SkeinException.Code.TIMEOUT, ex.code());
+        assertFalse(ex.getMessage().isEmpty());
+    }
+}

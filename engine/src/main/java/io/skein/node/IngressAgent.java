@@ -1,0 +1,511 @@
+package io.skein.node;
+
+import java.util.ArrayList;
+import java.util.concurrent.Executor;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.CommonContext;
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.exceptions.RegistrationException;
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.skein.codecs.AdminAction;
+import io.skein.codecs.AdminRequestDecoder;
+import io.skein.codecs.AdminStatus;
+import io.skein.codecs.MessageHeaderDecoder;
+import io.skein.codecs.SessionCloseDecoder;
+import io.skein.codecs.SessionConnectDecoder;
+import io.skein.codecs.SessionEventCode;
+import io.skein.codecs.SessionHeaderDecoder;
+import io.skein.codecs.SessionKeepAliveDecoder;
+import io.skein.engine.OfferResult;
+import io.skein.engine.SkeinEngine;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+
+/**
+ * The node's ingress: polls the ingress subscription, opens and closes client sessions, and copies each session's
+ * commands into the engine's ring. When the ring is full the fragment is left in the subscription (ABORT) and polled
+ * again later, so back-pressure reaches the client through Aeron flow control and nothing is dropped.
+ */
+final class IngressAgent implements Agent, ControlledFragmentHandler
+{
+    private static final int FRAGMENT_LIMIT = 16;
+    private static final long CHECK_INTERVAL_NS = 1_000_000;
+    private static final int SESSION_HEADER_LENGTH =
+        MessageHeaderDecoder.ENCODED_LENGTH + SessionHeaderDecoder.BLOCK_LENGTH;
+
+    private final SkeinEngine engine;
+    private final Aeron aeron;
+    private final Subscription subscription;
+    private final NodeCounters counters;
+    private final Authenticator authenticator;
+    private final ErrorHandler errorHandler;
+    private final NanoClock clock;
+    private final Executor adminExecutor;
+    private final SkeinNode.Context ctx;
+    private final ControlledFragmentAssembler assembler = new ControlledFragmentAssembler(this);
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final SessionHeaderDecoder sessionHeaderDecoder = new SessionHeaderDecoder();
+    private final SessionConnectDecoder connectDecoder = new SessionConnectDecoder();
+    private final SessionKeepAliveDecoder keepAliveDecoder = new SessionKeepAliveDecoder();
+    private final SessionCloseDecoder closeDecoder = new SessionCloseDecoder();
+    private final AdminRequestDecoder adminDecoder = new AdminRequestDecoder();
+    private final EgressProxy egress = new EgressProxy();
+    private final Long2ObjectHashMap<ClientSession> sessionById = new Long2ObjectHashMap<>();
+    private final ArrayList<ClientSession> sessions = new ArrayList<>();
+    private long nextSessionId = 1;
+    private long nowNs;
+    private long nextCheckNs;
+
+    IngressAgent(
+        final SkeinNode.Context ctx,
+        final SkeinEngine engine,
+        final Aeron aeron,
+        final Subscription subscription,
+        final NodeCounters counters,
+        final Executor adminExecutor)
+    {
+        this.ctx = ctx;
+        this.engine = engine;
+        this.aeron = aeron;
+        this.subscription = subscription;
+        this.counters = counters;
+        this.authenticator = ctx.authenticator();
+        this.errorHandler = ctx.errorHandler();
+        this.clock = ctx.nanoClock();
+        this.adminExecutor = adminExecutor;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String roleName()
+    {
+        return "skein-ingress";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int doWork()
+    {
+        nowNs = clock.nanoTime();
+        int work = subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
+        if (nowNs - nextCheckNs >= 0)
+        {
+            nextCheckNs = nowNs + CHECK_INTERVAL_NS;
+            work += checkSessions();
+        }
+        return work;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Action onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        try
+        {
+            if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+            {
+                return malformed();
+            }
+            headerDecoder.wrap(buffer, offset);
+            if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID ||
+                length < MessageHeaderDecoder.ENCODED_LENGTH + headerDecoder.blockLength())
+            {
+                return malformed();
+            }
+            final int templateId = headerDecoder.templateId();
+            if (templateId == SessionHeaderDecoder.TEMPLATE_ID)
+            {
+                return onCommand(buffer, offset, length, header);
+            }
+            final int bodyOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+            final int blockLength = headerDecoder.blockLength();
+            final int version = headerDecoder.version();
+            switch (templateId)
+            {
+                case SessionConnectDecoder.TEMPLATE_ID:
+                    connectDecoder.wrap(buffer, bodyOffset, blockLength, version);
+                    onConnect(offset + length, header);
+                    break;
+                case SessionKeepAliveDecoder.TEMPLATE_ID:
+                    keepAliveDecoder.wrap(buffer, bodyOffset, blockLength, version);
+                    touch(keepAliveDecoder.sessionId(), header);
+                    break;
+                case SessionCloseDecoder.TEMPLATE_ID:
+                    closeDecoder.wrap(buffer, bodyOffset, blockLength, version);
+                    onClose(closeDecoder.sessionId(), header);
+                    break;
+                case AdminRequestDecoder.TEMPLATE_ID:
+                    adminDecoder.wrap(buffer, bodyOffset, blockLength, version);
+                    onAdmin(header);
+                    break;
+                default:
+                    return malformed();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            // A message whose lengths point outside the frame; it changes nothing.
+            return malformed();
+        }
+        return Action.CONTINUE;
+    }
+
+    private Action malformed()
+    {
+        counters.malformedFrames().incrementRelease();
+        return Action.CONTINUE;
+    }
+
+    private Action onCommand(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        sessionHeaderDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH,
+            headerDecoder.blockLength(), headerDecoder.version());
+        final ClientSession session = openSession(sessionHeaderDecoder.sessionId(), header);
+        if (null == session)
+        {
+            return Action.CONTINUE;
+        }
+        final int commandOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH + headerDecoder.blockLength();
+        final int commandLength = length - (commandOffset - offset);
+        final OfferResult result = engine.tryOffer(buffer, commandOffset, commandLength, session);
+        if (result == OfferResult.BACK_PRESSURED)
+        {
+            counters.ingressBackPressure().incrementRelease();
+            return Action.ABORT;
+        }
+        session.touch(nowNs);
+        if (result == OfferResult.OFFERED)
+        {
+            counters.commandsReceived().incrementRelease();
+        }
+        else
+        {
+            egress.sessionEvent(session, 0, SessionEventCode.ERROR, 0, "the node is shutting down");
+        }
+        return Action.CONTINUE;
+    }
+
+    private ClientSession openSession(final long sessionId, final Header header)
+    {
+        final ClientSession session = sessionById.get(sessionId);
+        if (null == session || session.state() != ClientSession.OPEN ||
+            session.aeronSessionId() != header.sessionId())
+        {
+            counters.unknownSession().incrementRelease();
+            return null;
+        }
+        return session;
+    }
+
+    private void touch(final long sessionId, final Header header)
+    {
+        final ClientSession session = openSession(sessionId, header);
+        if (null != session)
+        {
+            session.touch(nowNs);
+        }
+    }
+
+    private void onClose(final long sessionId, final Header header)
+    {
+        final ClientSession session = openSession(sessionId, header);
+        if (null != session)
+        {
+            remove(session);
+        }
+    }
+
+    private void onConnect(final int frameEnd, final Header header)
+    {
+        final long correlationId = connectDecoder.correlationId();
+        final int streamId = connectDecoder.responseStreamId();
+        final int protocolVersion = connectDecoder.protocolVersion();
+        final int channelLength = connectDecoder.responseChannelLength();
+        if (channelLength <= 0 || channelLength > 4096 ||
+            connectDecoder.limit() + SessionConnectDecoder.responseChannelHeaderLength() + channelLength > frameEnd)
+        {
+            malformed();
+            return;
+        }
+        final String channel = connectDecoder.responseChannel();
+        final int credentialsLength = connectDecoder.credentialsLength();
+        if (credentialsLength < 0 || credentialsLength > 4096 ||
+            connectDecoder.limit() + SessionConnectDecoder.credentialsHeaderLength() + credentialsLength > frameEnd)
+        {
+            malformed();
+            return;
+        }
+        final byte[] credentials = new byte[credentialsLength];
+        connectDecoder.getCredentials(credentials, 0, credentialsLength);
+
+        String rejection = null;
+        if (protocolVersion > SkeinProtocol.SCHEMA_VERSION || protocolVersion < 1)
+        {
+            rejection = "protocol version " + protocolVersion + " is not supported; this node speaks up to " +
+                SkeinProtocol.SCHEMA_VERSION;
+        }
+        else if (sessions.size() >= ctx.maxSessions())
+        {
+            rejection = "the node has its maximum of " + ctx.maxSessions() + " sessions";
+        }
+        else
+        {
+            try
+            {
+                rejection = authenticator.authenticate(credentials, channel);
+            }
+            catch (final RuntimeException ex)
+            {
+                errorHandler.onError(ex);
+                rejection = "the authenticator failed";
+            }
+        }
+        if (sessions.size() >= ctx.maxSessions() * 2)
+        {
+            counters.sessionsRejected().incrementRelease();
+            return;
+        }
+
+        final long registrationId;
+        try
+        {
+            registrationId = aeron.asyncAddPublication(egressChannel(channel), streamId);
+        }
+        catch (final RuntimeException ex)
+        {
+            counters.sessionsRejected().incrementRelease();
+            return;
+        }
+        final ClientSession session = new ClientSession(nextSessionId++, correlationId, header.sessionId(),
+            registrationId, rejection, nowNs, ctx.connectTimeoutNs(), counters, ctx.egressSendTimeoutNs());
+        sessionById.put(session.id(), session);
+        sessions.add(session);
+    }
+
+    private String egressChannel(final String channel)
+    {
+        final ChannelUri uri = ChannelUri.parse(channel);
+        if (null == uri.get(CommonContext.TERM_LENGTH_PARAM_NAME))
+        {
+            uri.put(CommonContext.TERM_LENGTH_PARAM_NAME, Integer.toString(ctx.egressTermLength()));
+        }
+        return uri.toString();
+    }
+
+    private void onAdmin(final Header header)
+    {
+        final ClientSession session = openSession(adminDecoder.sessionId(), header);
+        if (null == session)
+        {
+            return;
+        }
+        session.touch(nowNs);
+        final long correlationId = adminDecoder.correlationId();
+        final AdminAction action = adminDecoder.action();
+        if (action == AdminAction.NULL_VAL || null == action)
+        {
+            egress.sessionEvent(session, correlationId, SessionEventCode.ERROR, 0, "unknown admin action");
+            return;
+        }
+        adminExecutor.execute(new AdminTask(session, correlationId, action));
+    }
+
+    private int checkSessions()
+    {
+        int work = 0;
+        for (int i = sessions.size() - 1; i >= 0; i--)
+        {
+            final ClientSession session = sessions.get(i);
+            work += checkSession(session);
+        }
+        return work;
+    }
+
+    private int checkSession(final ClientSession session)
+    {
+        if (null == session.publication() && !resolvePublication(session))
+        {
+            return 1;
+        }
+        final Publication publication = session.publication();
+        switch (session.state())
+        {
+            case ClientSession.CONNECTING:
+                if (publication != null && publication.isConnected() && egress.sessionEvent(
+                    session, session.correlationId(), SessionEventCode.OK, engine.context().maxCommandLength(), ""))
+                {
+                    session.open(nowNs);
+                    counters.sessionsOpened().incrementRelease();
+                    counters.openSessions().setRelease(countOpen());
+                    return 1;
+                }
+                break;
+            case ClientSession.REJECTING:
+                if (publication != null && publication.isConnected() && egress.sessionEvent(session,
+                    session.correlationId(), SessionEventCode.AUTHENTICATION_REJECTED, 0, session.rejection()))
+                {
+                    counters.sessionsRejected().incrementRelease();
+                    remove(session);
+                    return 1;
+                }
+                break;
+            case ClientSession.OPEN:
+                if (nowNs - session.lastActivityNs() > ctx.sessionTimeoutNs())
+                {
+                    egress.sessionEvent(session, 0, SessionEventCode.CLOSED, 0,
+                        "session timed out: nothing heard for " + ctx.sessionTimeoutNs() / 1_000_000 + " ms");
+                    counters.sessionsTimedOut().incrementRelease();
+                    remove(session);
+                    return 1;
+                }
+                return 0;
+            default:
+                remove(session);
+                return 1;
+        }
+        if (nowNs - session.connectDeadlineNs() > 0)
+        {
+            if (session.state() == ClientSession.CONNECTING)
+            {
+                counters.sessionsTimedOut().incrementRelease();
+            }
+            else
+            {
+                counters.sessionsRejected().incrementRelease();
+            }
+            remove(session);
+            return 1;
+        }
+        return 0;
+    }
+
+    private boolean resolvePublication(final ClientSession session)
+    {
+        try
+        {
+            final Publication publication = aeron.getPublication(session.registrationId());
+            if (null == publication)
+            {
+                if (nowNs - session.connectDeadlineNs() > 0)
+                {
+                    counters.sessionsTimedOut().incrementRelease();
+                    remove(session);
+                }
+                return false;
+            }
+            session.publication(publication);
+            return true;
+        }
+        catch (final RegistrationException ex)
+        {
+            counters.sessionsRejected().incrementRelease();
+            remove(session);
+            return false;
+        }
+    }
+
+    private long countOpen()
+    {
+        long open = 0;
+        for (int i = 0, size = sessions.size(); i < size; i++)
+        {
+            open += sessions.get(i).state() == ClientSession.OPEN ? 1 : 0;
+        }
+        return open;
+    }
+
+    private void remove(final ClientSession session)
+    {
+        sessionById.remove(session.id());
+        sessions.remove(session);
+        if (null == session.publication())
+        {
+            aeron.asyncRemovePublication(session.registrationId());
+        }
+        session.close();
+        counters.openSessions().setRelease(countOpen());
+    }
+
+    /**
+     * Tell every open session the node is closing and close them. Called once the agent has stopped.
+     */
+    void closeSessions()
+    {
+        for (int i = sessions.size() - 1; i >= 0; i--)
+        {
+            final ClientSession session = sessions.get(i);
+            if (session.state() == ClientSession.OPEN)
+            {
+                egress.sessionEvent(session, 0, SessionEventCode.CLOSED, 0, "the node is shutting down");
+            }
+            remove(session);
+        }
+    }
+
+    /**
+     * Open sessions, for tests and tools.
+     *
+     * @return the number of sessions in the OPEN state.
+     */
+    int openSessionCount()
+    {
+        return (int)counters.openSessions().get();
+    }
+
+    private final class AdminTask implements Runnable
+    {
+        private final ClientSession session;
+        private final long correlationId;
+        private final AdminAction action;
+        private final EgressProxy proxy = new EgressProxy();
+
+        AdminTask(final ClientSession session, final long correlationId, final AdminAction action)
+        {
+            this.session = session;
+            this.correlationId = correlationId;
+            this.action = action;
+        }
+
+        @Override
+        public void run()
+        {
+            final long timeoutNs = ctx.adminTimeoutNs();
+            try
+            {
+                final long value;
+                switch (action)
+                {
+                    case TAKE_SNAPSHOT:
+                        value = engine.takeSnapshot(timeoutNs);
+                        break;
+                    case STATE_HASH:
+                        value = engine.stateHash(timeoutNs);
+                        break;
+                    default:
+                        value = engine.aggregateCount(timeoutNs);
+                        break;
+                }
+                proxy.adminResponse(session, correlationId, action, AdminStatus.OK, value, "");
+            }
+            catch (final RuntimeException ex)
+            {
+                proxy.adminResponse(session, correlationId, action, AdminStatus.FAILED, 0, ex.getMessage());
+            }
+        }
+    }
+}

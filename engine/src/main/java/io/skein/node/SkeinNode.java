@@ -1,0 +1,827 @@
+package io.skein.node;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.CommonContext;
+import io.aeron.Subscription;
+import io.skein.aggregate.Aggregate;
+import io.skein.engine.SkeinEngine;
+import io.skein.journal.EmbeddedArchive;
+import io.skein.journal.Journal;
+import io.skein.protocol.SkeinException;
+import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * A Skein node: an engine with the aggregate types found on the classpath, its embedded archiving media driver and
+ * journal, and an ingress on an Aeron channel through which clients open sessions and send commands. Replies are
+ * released once their events are recorded, on each session's own publication.
+ * <pre>{@code
+ * try (SkeinNode node = SkeinNode.launch(new SkeinNode.Context().dir(new File("node"))))
+ * {
+ *     node.awaitShutdown();
+ * }
+ * }</pre>
+ */
+public final class SkeinNode implements AutoCloseable
+{
+    private final Context ctx;
+    private final EmbeddedArchive archive;
+    private final Journal journal;
+    private final SkeinEngine engine;
+    private final Aeron aeron;
+    private final NodeCounters counters;
+    private final IngressAgent ingressAgent;
+    private final AgentRunner ingressRunner;
+    private final ExecutorService adminExecutor;
+    private volatile boolean closed;
+
+    private SkeinNode(final Context ctx)
+    {
+        this.ctx = ctx;
+        EmbeddedArchive archive = null;
+        Journal journal = null;
+        SkeinEngine engine = null;
+        Aeron aeron = null;
+        NodeCounters counters = null;
+        ExecutorService adminExecutor = null;
+        try
+        {
+            archive = EmbeddedArchive.launch(ctx.archiveContext());
+            journal = Journal.launch(ctx.journalContext().embeddedArchive(archive));
+            engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
+            aeron = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(archive.aeronDirectoryName())
+                .errorHandler(ctx.errorHandler())
+                .clientName("skein-node-" + ctx.name()));
+            counters = new NodeCounters(aeron, ctx.name());
+            final Subscription subscription = aeron.addSubscription(ctx.ingressChannel(), ctx.ingressStreamId());
+            adminExecutor = Executors.newSingleThreadExecutor((runnable) ->
+            {
+                final Thread thread = new Thread(runnable, "skein-admin");
+                thread.setDaemon(true);
+                return thread;
+            });
+            ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor);
+            ingressRunner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, ingressAgent);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (null != adminExecutor)
+            {
+                adminExecutor.shutdownNow();
+            }
+            CloseHelper.quietCloseAll(counters, aeron, engine, journal, archive);
+            throw ex;
+        }
+        this.archive = archive;
+        this.journal = journal;
+        this.engine = engine;
+        this.aeron = aeron;
+        this.counters = counters;
+        this.adminExecutor = adminExecutor;
+        AgentRunner.startOnThread(ingressRunner);
+    }
+
+    /**
+     * Start a node: launch the archive, recover the engine from its journal and snapshots, open the ingress.
+     *
+     * @param ctx for the configuration; concluded here if it was not already.
+     * @return the running node.
+     */
+    public static SkeinNode launch(final Context ctx)
+    {
+        if (!ctx.isConcluded)
+        {
+            ctx.conclude();
+        }
+        return new SkeinNode(ctx);
+    }
+
+    /**
+     * The node's engine, for embedding code that also submits commands directly.
+     *
+     * @return the engine.
+     */
+    public SkeinEngine engine()
+    {
+        return engine;
+    }
+
+    /**
+     * The node's journal.
+     *
+     * @return the journal.
+     */
+    public Journal journal()
+    {
+        return journal;
+    }
+
+    /**
+     * The node's embedded archive.
+     *
+     * @return the archive.
+     */
+    public EmbeddedArchive archive()
+    {
+        return archive;
+    }
+
+    /**
+     * The node's counters.
+     *
+     * @return the counters.
+     */
+    public NodeCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * The node's configuration.
+     *
+     * @return the concluded context.
+     */
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * Number of client sessions open now.
+     *
+     * @return the count.
+     */
+    public int openSessions()
+    {
+        return ingressAgent.openSessionCount();
+    }
+
+    /**
+     * Stop taking commands, let the engine answer those already taken, tell open sessions the node is closing,
+     * snapshot if configured, and stop the journal and archive.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.quietClose(ingressRunner);
+        CloseHelper.quietClose(engine);
+        ingressAgent.closeSessions();
+        adminExecutor.shutdownNow();
+        CloseHelper.quietCloseAll(counters, aeron, journal, archive);
+    }
+
+    /**
+     * Configuration of a node: its directory, ingress, security and session settings, and the contexts of the
+     * archive, journal and engine it hosts. Settings can also come from properties ({@link #properties(Properties)}),
+     * with these keys:
+     * <table>
+     *     <caption>Node properties</caption>
+     *     <tr><th>key</th><th>meaning</th><th>default</th></tr>
+     *     <tr><td>skein.dir</td><td>directory of the archive, journal and driver files</td><td>required</td></tr>
+     *     <tr><td>skein.name</td><td>name in counters and thread names</td><td>node</td></tr>
+     *     <tr><td>skein.ingress.channel</td><td>Aeron channel clients send to</td><td>{@value #INGRESS_CHANNEL_DEFAULT}
+     *     </td></tr>
+     *     <tr><td>skein.ingress.stream.id</td><td>stream id of the ingress</td><td>{@value #INGRESS_STREAM_ID_DEFAULT}
+     *     </td></tr>
+     *     <tr><td>skein.secret</td><td>shared secret clients must present</td><td>none; required beyond loopback
+     *     </td></tr>
+     *     <tr><td>skein.session.timeout.ms</td><td>close a session heard nothing from for this long</td><td>10000
+     *     </td></tr>
+     *     <tr><td>skein.max.sessions</td><td>most sessions open at once</td><td>64</td></tr>
+     *     <tr><td>skein.ring.size</td><td>slots in the engine's input ring</td><td>4096</td></tr>
+     *     <tr><td>skein.snapshot.every.entries</td><td>snapshot after this many journal entries, 0 off</td><td>0
+     *     </td></tr>
+     *     <tr><td>skein.snapshot.interval.ms</td><td>snapshot at this interval, 0 off</td><td>0</td></tr>
+     *     <tr><td>skein.snapshot.retention</td><td>snapshots kept, 0 all</td><td>3</td></tr>
+     *     <tr><td>skein.snapshot.on.close</td><td>snapshot at clean shutdown</td><td>true</td></tr>
+     *     <tr><td>skein.journal.compact</td><td>delete journal segments below the oldest kept snapshot</td>
+     *     <td>false</td></tr>
+     *     <tr><td>skein.archive.term.length</td><td>journal term length (entries are at most 1/8 of it)</td>
+     *     <td>16777216</td></tr>
+     *     <tr><td>skein.archive.sync.level</td><td>0 survives a process crash, 1-2 also a machine crash</td>
+     *     <td>0</td></tr>
+     * </table>
+     */
+    public static final class Context
+    {
+        /**
+         * Default ingress channel: UDP on loopback, reachable from other processes on this host.
+         */
+        public static final String INGRESS_CHANNEL_DEFAULT = "aeron:udp?endpoint=localhost:20121";
+
+        /**
+         * Default stream id of the ingress.
+         */
+        public static final int INGRESS_STREAM_ID_DEFAULT = 101;
+
+        private boolean isConcluded;
+        private File dir;
+        private String name = "node";
+        private String ingressChannel = INGRESS_CHANNEL_DEFAULT;
+        private int ingressStreamId = INGRESS_STREAM_ID_DEFAULT;
+        private String sharedSecret;
+        private Authenticator authenticator;
+        private long sessionTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+        private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(5);
+        private long adminTimeoutNs = TimeUnit.SECONDS.toNanos(60);
+        private int maxSessions = 64;
+        private long egressSendTimeoutNs = TimeUnit.MILLISECONDS.toNanos(20);
+        private int egressTermLength = 1024 * 1024;
+        private NanoClock nanoClock;
+        private ErrorHandler errorHandler;
+        private IdleStrategy idleStrategy;
+        private final SkeinEngine.Context engineContext =
+            new SkeinEngine.Context().ringSize(4096).snapshotOnClose(true);
+        private final EmbeddedArchive.Context archiveContext = new EmbeddedArchive.Context();
+        private final Journal.Context journalContext = new Journal.Context();
+
+        /**
+         * Validate and fill in defaults: the archive lives in the node's directory, aggregate types come from the
+         * classpath ({@code META-INF/services/io.skein.aggregate.Aggregate}) unless given, and a node whose ingress
+         * is reachable beyond loopback refuses to start without a shared secret or an authenticator.
+         *
+         * @return this, concluded.
+         */
+        public Context conclude()
+        {
+            if (isConcluded)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "context already concluded");
+            }
+            isConcluded = true;
+            if (null == dir)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "set the node's directory (skein.dir)");
+            }
+            if (null == errorHandler)
+            {
+                errorHandler = (ex) -> System.err.println("skein node " + name + ": " + ex);
+            }
+            if (null == nanoClock)
+            {
+                nanoClock = SystemNanoClock.INSTANCE;
+            }
+            if (null == idleStrategy)
+            {
+                idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 250_000);
+            }
+            if (null == authenticator)
+            {
+                if (null != sharedSecret && !sharedSecret.isEmpty())
+                {
+                    authenticator = Authenticators.sharedSecret(sharedSecret);
+                }
+                else if (isLoopback(ingressChannel))
+                {
+                    authenticator = Authenticators.allowAll();
+                }
+                else
+                {
+                    throw new SkeinException(SkeinException.Code.CONFIGURATION, "the ingress " + ingressChannel +
+                        " is reachable beyond this host: set a shared secret (skein.secret) or an authenticator");
+                }
+            }
+            if (maxSessions < 1 || egressSendTimeoutNs < 0 || sessionTimeoutNs <= 0 || connectTimeoutNs <= 0)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "maxSessions and the timeouts must be positive");
+            }
+            if (Integer.bitCount(egressTermLength) != 1 || egressTermLength < 64 * 1024)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "egressTermLength must be a power of two of at least 64 KiB: " + egressTermLength);
+            }
+            try
+            {
+                ChannelUri.parse(ingressChannel);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "invalid ingress channel " + ingressChannel + ": " + ex.getMessage());
+            }
+            if (null == archiveContext.baseDir() && null == archiveContext.archiveDir())
+            {
+                archiveContext.baseDir(dir);
+            }
+            if (null == journalContext.journalDir())
+            {
+                journalContext.journalDir(new File(dir, "journal"));
+            }
+            journalContext.errorHandler(errorHandler);
+            archiveContext.errorHandler(errorHandler);
+            if (engineContext.aggregates().isEmpty())
+            {
+                for (final ServiceLoader.Provider<Aggregate> provider : ServiceLoader.load(Aggregate.class).stream()
+                    .toArray(ServiceLoader.Provider[]::new))
+                {
+                    engineContext.aggregate(provider::get);
+                }
+                if (engineContext.aggregates().isEmpty())
+                {
+                    throw new SkeinException(SkeinException.Code.CONFIGURATION, "no aggregate types found: put a " +
+                        "jar registering io.skein.aggregate.Aggregate implementations (META-INF/services) on the " +
+                        "classpath, or add them to the engine context");
+                }
+            }
+            engineContext.name(name).errorHandler(errorHandler);
+            return this;
+        }
+
+        /**
+         * Whether a channel can only be reached from this host: IPC, or UDP to a loopback address.
+         *
+         * @param channel an Aeron channel URI.
+         * @return true if only local processes can send to it.
+         */
+        public static boolean isLoopback(final String channel)
+        {
+            final ChannelUri uri = ChannelUri.parse(channel);
+            if (CommonContext.IPC_MEDIA.equals(uri.media()))
+            {
+                return true;
+            }
+            final String endpoint = uri.get(CommonContext.ENDPOINT_PARAM_NAME);
+            if (null == endpoint)
+            {
+                return false;
+            }
+            final int colon = endpoint.lastIndexOf(':');
+            String host = colon > 0 ? endpoint.substring(0, colon) : endpoint;
+            if (host.startsWith("[") && host.endsWith("]"))
+            {
+                host = host.substring(1, host.length() - 1);
+            }
+            try
+            {
+                return "localhost".equalsIgnoreCase(host) || InetAddress.getByName(host).isLoopbackAddress();
+            }
+            catch (final UnknownHostException ex)
+            {
+                return false;
+            }
+        }
+
+        /**
+         * Apply settings from properties with the keys listed on {@link Context}. Unknown {@code skein.*} keys are
+         * refused, so a misspelt setting is not silently ignored.
+         *
+         * @param properties to read.
+         * @return this for a fluent API.
+         * @throws SkeinException with code CONFIGURATION for an unknown key or a bad value.
+         */
+        public Context properties(final Properties properties)
+        {
+            for (final Map.Entry<Object, Object> entry : properties.entrySet())
+            {
+                final String key = String.valueOf(entry.getKey());
+                if (key.startsWith("skein."))
+                {
+                    apply(key, String.valueOf(entry.getValue()).trim());
+                }
+            }
+            return this;
+        }
+
+        /**
+         * Apply settings from a properties file with the keys listed on {@link Context}.
+         *
+         * @param file to read.
+         * @return this for a fluent API.
+         */
+        public Context propertiesFile(final File file)
+        {
+            final Properties properties = new Properties();
+            try (InputStream in = Files.newInputStream(file.toPath()))
+            {
+                properties.load(in);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot read " + file + ": " + ex.getMessage(), ex);
+            }
+            return properties(properties);
+        }
+
+        private void apply(final String key, final String value)
+        {
+            try
+            {
+                switch (key)
+                {
+                    case "skein.dir" -> dir(new File(value));
+                    case "skein.name" -> name(value);
+                    case "skein.ingress.channel" -> ingressChannel(value);
+                    case "skein.ingress.stream.id" -> ingressStreamId(Integer.parseInt(value));
+                    case "skein.secret" -> sharedSecret(value);
+                    case "skein.session.timeout.ms" -> sessionTimeoutNs(
+                        TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
+                    case "skein.max.sessions" -> maxSessions(Integer.parseInt(value));
+                    case "skein.ring.size" -> engineContext.ringSize(Integer.parseInt(value));
+                    case "skein.snapshot.every.entries" -> engineContext.snapshotEveryEntries(Long.parseLong(value));
+                    case "skein.snapshot.interval.ms" -> engineContext.snapshotIntervalNs(
+                        TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
+                    case "skein.snapshot.retention" -> engineContext.snapshotRetention(Integer.parseInt(value));
+                    case "skein.snapshot.on.close" -> engineContext.snapshotOnClose(parseBoolean(value));
+                    case "skein.journal.compact" -> engineContext.compactJournal(parseBoolean(value));
+                    case "skein.archive.term.length" -> archiveContext.termLength(Integer.parseInt(value));
+                    case "skein.archive.sync.level" -> archiveContext.fileSyncLevel(Integer.parseInt(value));
+                    default -> throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                        "unknown setting " + key + " (see SkeinNode.Context for the keys)");
+                }
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "setting " + key + " needs a number, not '" + value + "'");
+            }
+        }
+
+        private static boolean parseBoolean(final String value)
+        {
+            if ("true".equalsIgnoreCase(value) || "false".equalsIgnoreCase(value))
+            {
+                return Boolean.parseBoolean(value);
+            }
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "expected true or false, not '" + value + "'");
+        }
+
+        /**
+         * Set the node's directory: the archive, journal and media driver files live under it.
+         *
+         * @param dir of the node.
+         * @return this for a fluent API.
+         */
+        public Context dir(final File dir)
+        {
+            this.dir = dir;
+            return this;
+        }
+
+        /**
+         * The node's directory.
+         *
+         * @return the directory.
+         */
+        public File dir()
+        {
+            return dir;
+        }
+
+        /**
+         * Set the node's name, used in counters and thread names.
+         *
+         * @param name of the node.
+         * @return this for a fluent API.
+         */
+        public Context name(final String name)
+        {
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * The node's name.
+         *
+         * @return the name.
+         */
+        public String name()
+        {
+            return name;
+        }
+
+        /**
+         * Set the Aeron channel clients send commands to.
+         *
+         * @param channel an Aeron channel URI, e.g. {@code aeron:udp?endpoint=0.0.0.0:20121} or {@code aeron:ipc}.
+         * @return this for a fluent API.
+         */
+        public Context ingressChannel(final String channel)
+        {
+            this.ingressChannel = channel;
+            return this;
+        }
+
+        /**
+         * The Aeron channel clients send commands to.
+         *
+         * @return the channel.
+         */
+        public String ingressChannel()
+        {
+            return ingressChannel;
+        }
+
+        /**
+         * Set the stream id of the ingress.
+         *
+         * @param streamId of the ingress.
+         * @return this for a fluent API.
+         */
+        public Context ingressStreamId(final int streamId)
+        {
+            this.ingressStreamId = streamId;
+            return this;
+        }
+
+        /**
+         * The stream id of the ingress.
+         *
+         * @return the stream id.
+         */
+        public int ingressStreamId()
+        {
+            return ingressStreamId;
+        }
+
+        /**
+         * Set the secret clients must present to open a session (ignored if an authenticator is set).
+         *
+         * @param secret shared with the clients.
+         * @return this for a fluent API.
+         */
+        public Context sharedSecret(final String secret)
+        {
+            this.sharedSecret = secret;
+            return this;
+        }
+
+        /**
+         * Set how connecting clients are authenticated.
+         *
+         * @param authenticator deciding on credentials.
+         * @return this for a fluent API.
+         */
+        public Context authenticator(final Authenticator authenticator)
+        {
+            this.authenticator = authenticator;
+            return this;
+        }
+
+        /**
+         * How connecting clients are authenticated.
+         *
+         * @return the authenticator.
+         */
+        public Authenticator authenticator()
+        {
+            return authenticator;
+        }
+
+        /**
+         * Set how long a session may stay silent (no command or keep-alive) before the node closes it.
+         *
+         * @param timeoutNs the longest silence.
+         * @return this for a fluent API.
+         */
+        public Context sessionTimeoutNs(final long timeoutNs)
+        {
+            this.sessionTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long a session may stay silent before the node closes it.
+         *
+         * @return the timeout in nanoseconds.
+         */
+        public long sessionTimeoutNs()
+        {
+            return sessionTimeoutNs;
+        }
+
+        /**
+         * Set how long a connecting client's response channel may take to become reachable.
+         *
+         * @param timeoutNs the longest wait.
+         * @return this for a fluent API.
+         */
+        public Context connectTimeoutNs(final long timeoutNs)
+        {
+            this.connectTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long a connecting client's response channel may take to become reachable.
+         *
+         * @return the timeout in nanoseconds.
+         */
+        public long connectTimeoutNs()
+        {
+            return connectTimeoutNs;
+        }
+
+        /**
+         * Set how long an admin request (snapshot, state hash) may take.
+         *
+         * @param timeoutNs the longest wait.
+         * @return this for a fluent API.
+         */
+        public Context adminTimeoutNs(final long timeoutNs)
+        {
+            this.adminTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long an admin request may take.
+         *
+         * @return the timeout in nanoseconds.
+         */
+        public long adminTimeoutNs()
+        {
+            return adminTimeoutNs;
+        }
+
+        /**
+         * Set the most sessions open at once.
+         *
+         * @param maxSessions the limit.
+         * @return this for a fluent API.
+         */
+        public Context maxSessions(final int maxSessions)
+        {
+            this.maxSessions = maxSessions;
+            return this;
+        }
+
+        /**
+         * The most sessions open at once.
+         *
+         * @return the limit.
+         */
+        public int maxSessions()
+        {
+            return maxSessions;
+        }
+
+        /**
+         * Set how long a reply is retried while its client is back-pressured before it is dropped and counted. A
+         * client that stays back-pressured that long is then given one attempt per reply until it catches up, so it
+         * costs the reply thread one timeout, not one per reply.
+         *
+         * @param timeoutNs the longest retry per reply.
+         * @return this for a fluent API.
+         */
+        public Context egressSendTimeoutNs(final long timeoutNs)
+        {
+            this.egressSendTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long a reply is retried while its client is back-pressured.
+         *
+         * @return the timeout in nanoseconds.
+         */
+        public long egressSendTimeoutNs()
+        {
+            return egressSendTimeoutNs;
+        }
+
+        /**
+         * Set the term length of each session's reply publication, unless the client's channel names one.
+         *
+         * @param termLength a power of two of at least 64 KiB.
+         * @return this for a fluent API.
+         */
+        public Context egressTermLength(final int termLength)
+        {
+            this.egressTermLength = termLength;
+            return this;
+        }
+
+        /**
+         * The term length of each session's reply publication.
+         *
+         * @return the term length.
+         */
+        public int egressTermLength()
+        {
+            return egressTermLength;
+        }
+
+        /**
+         * Set the clock for session timeouts.
+         *
+         * @param clock for timeouts.
+         * @return this for a fluent API.
+         */
+        public Context nanoClock(final NanoClock clock)
+        {
+            this.nanoClock = clock;
+            return this;
+        }
+
+        /**
+         * The clock for session timeouts.
+         *
+         * @return the clock.
+         */
+        public NanoClock nanoClock()
+        {
+            return nanoClock;
+        }
+
+        /**
+         * Set where errors go.
+         *
+         * @param errorHandler that never throws.
+         * @return this for a fluent API.
+         */
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        /**
+         * Where errors go.
+         *
+         * @return the error handler.
+         */
+        public ErrorHandler errorHandler()
+        {
+            return errorHandler;
+        }
+
+        /**
+         * Set the idle strategy of the ingress thread.
+         *
+         * @param idleStrategy for the ingress.
+         * @return this for a fluent API.
+         */
+        public Context idleStrategy(final IdleStrategy idleStrategy)
+        {
+            this.idleStrategy = idleStrategy;
+            return this;
+        }
+
+        /**
+         * The idle strategy of the ingress thread.
+         *
+         * @return the idle strategy.
+         */
+        public IdleStrategy idleStrategy()
+        {
+            return idleStrategy;
+        }
+
+        /**
+         * The hosted engine's context, to set aggregate types, ring size, snapshot policy and so on.
+         *
+         * @return the engine context.
+         */
+        public SkeinEngine.Context engineContext()
+        {
+            return engineContext;
+        }
+
+        /**
+         * The embedded archive's context, to set term length, segment length and sync level.
+         *
+         * @return the archive context.
+         */
+        public EmbeddedArchive.Context archiveContext()
+        {
+            return archiveContext;
+        }
+
+        /**
+         * The journal's context.
+         *
+         * @return the journal context.
+         */
+        public Journal.Context journalContext()
+        {
+            return journalContext;
+        }
+    }
+}
