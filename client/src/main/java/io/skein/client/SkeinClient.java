@@ -1,5 +1,8 @@
 package io.skein.client;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.CommonContext;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Image;
@@ -158,7 +163,7 @@ public final class SkeinClient implements AutoCloseable
             final String resolved = subscription.tryResolveChannelEndpointPort();
             if (null != resolved)
             {
-                return resolved;
+                return withAddressLiteral(resolved);
             }
             if (clock.nanoTime() - deadlineNs > 0)
             {
@@ -166,6 +171,39 @@ public final class SkeinClient implements AutoCloseable
                     "could not bind the response channel " + ctx.responseChannel());
             }
             idle.idle();
+        }
+    }
+
+    /**
+     * The node takes only IP address literals (or localhost) in a response channel, never resolving names for a
+     * client, so resolve the host here.
+     */
+    private static String withAddressLiteral(final String channel)
+    {
+        final ChannelUri uri = ChannelUri.parse(channel);
+        final String endpoint = uri.get(CommonContext.ENDPOINT_PARAM_NAME);
+        if (null == endpoint)
+        {
+            return channel;
+        }
+        final int colon = endpoint.lastIndexOf(':');
+        final String host = colon > 0 ? endpoint.substring(0, colon) : endpoint;
+        if ("localhost".equals(host) || host.startsWith("["))
+        {
+            return channel;
+        }
+        try
+        {
+            final InetAddress address = InetAddress.getByName(host);
+            final String literal = address instanceof Inet6Address ?
+                "[" + address.getHostAddress() + "]" : address.getHostAddress();
+            uri.put(CommonContext.ENDPOINT_PARAM_NAME, literal + endpoint.substring(colon));
+            return uri.toString();
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "cannot resolve the response channel's " +
+                "host " + host + ": " + ex.getMessage());
         }
     }
 

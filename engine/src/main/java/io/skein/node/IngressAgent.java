@@ -281,10 +281,16 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             return;
         }
 
+        final String egressChannel = egressChannel(channel, ctx.egressTermLength());
+        if (null == egressChannel)
+        {
+            counters.sessionsRejected().incrementRelease();
+            return;
+        }
         final long registrationId;
         try
         {
-            registrationId = aeron.asyncAddPublication(egressChannel(channel), streamId);
+            registrationId = aeron.asyncAddPublication(egressChannel, streamId);
         }
         catch (final RuntimeException ex)
         {
@@ -297,14 +303,96 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         sessions.add(session);
     }
 
-    private String egressChannel(final String channel)
+    /**
+     * The channel to send a session's replies on, or null if the client's channel is not acceptable. Only
+     * {@code aeron:ipc} and {@code aeron:udp} with an {@code endpoint} of an IP address literal (or localhost) and a
+     * port are taken, with no other parameters: the node never resolves names or takes driver options on a client's
+     * behalf, so bad input stops here and never reaches the media driver.
+     */
+    static String egressChannel(final String channel, final int termLength)
     {
-        final ChannelUri uri = ChannelUri.parse(channel);
-        if (null == uri.get(CommonContext.TERM_LENGTH_PARAM_NAME))
+        final ChannelUri uri;
+        try
         {
-            uri.put(CommonContext.TERM_LENGTH_PARAM_NAME, Integer.toString(ctx.egressTermLength()));
+            uri = ChannelUri.parse(channel);
         }
+        catch (final RuntimeException ex)
+        {
+            return null;
+        }
+        if (null != uri.prefix() && !uri.prefix().isEmpty())
+        {
+            return null;
+        }
+        final String endpoint = uri.get(CommonContext.ENDPOINT_PARAM_NAME);
+        final int expectedParams;
+        if (CommonContext.IPC_MEDIA.equals(uri.media()))
+        {
+            expectedParams = 0;
+        }
+        else if (CommonContext.UDP_MEDIA.equals(uri.media()) && null != endpoint && isLiteralEndpoint(endpoint))
+        {
+            expectedParams = 1;
+        }
+        else
+        {
+            return null;
+        }
+        final int[] params = new int[1];
+        uri.forEachParameter((key, value) -> params[0]++);
+        if (params[0] != expectedParams)
+        {
+            return null;
+        }
+        uri.put(CommonContext.TERM_LENGTH_PARAM_NAME, Integer.toString(termLength));
         return uri.toString();
+    }
+
+    private static boolean isLiteralEndpoint(final String endpoint)
+    {
+        final int colon = endpoint.lastIndexOf(':');
+        if (colon <= 0 || colon == endpoint.length() - 1 || endpoint.length() - colon > 6)
+        {
+            return false;
+        }
+        int port = 0;
+        for (int i = colon + 1; i < endpoint.length(); i++)
+        {
+            final char c = endpoint.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return false;
+            }
+            port = port * 10 + (c - '0');
+        }
+        if (port < 1 || port > 65535)
+        {
+            return false;
+        }
+        final String host = endpoint.substring(0, colon);
+        if ("localhost".equals(host))
+        {
+            return true;
+        }
+        if (host.startsWith("[") && host.endsWith("]"))
+        {
+            final String v6 = host.substring(1, host.length() - 1);
+            return !v6.isEmpty() && v6.chars().allMatch((c) -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
+        }
+        final String[] octets = host.split("\\.", -1);
+        if (octets.length != 4)
+        {
+            return false;
+        }
+        for (final String octet : octets)
+        {
+            if (octet.isEmpty() || octet.length() > 3 || !octet.chars().allMatch(Character::isDigit) ||
+                Integer.parseInt(octet) > 255)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void onAdmin(final Header header)
