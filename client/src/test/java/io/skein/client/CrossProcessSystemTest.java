@@ -1,0 +1,94 @@
+package io.skein.client;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.codecs.Outcome;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A client in another JVM, with its own media driver, talks to a node over UDP loopback and is then killed with
+ * SIGKILL mid-stream: the node stays healthy, times the dead session out, and serves a new client; every deposit the
+ * dead client saw acknowledged is in the balance.
+ */
+class CrossProcessSystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    @TempDir
+    File dir;
+
+    @Test
+    void shouldStayHealthyWhenAClientInAnotherProcessIsKilledMidStream() throws Exception
+    {
+        final long accountId = 77;
+        try (TestNode node = TestNode.launch(new File(dir, "node"),
+            (ctx) -> ctx.sessionTimeoutNs(TimeUnit.SECONDS.toNanos(1))))
+        {
+            final Process client = startClient(node.ingressChannel(), accountId);
+            long acked = 0;
+            try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII)))
+            {
+                final String first = out.readLine();
+                assertEquals("opened ACCEPTED version 1", first);
+                String line;
+                while (acked < 2_000 && null != (line = out.readLine()))
+                {
+                    acked = Long.parseLong(line.substring("acked ".length()));
+                }
+                assertTrue(acked >= 2_000, "the client in the other process saw " + acked + " acknowledgements");
+                client.destroyForcibly();
+                assertTrue(client.waitFor(10, TimeUnit.SECONDS));
+            }
+            finally
+            {
+                client.destroyForcibly();
+            }
+
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (node.node().openSessions() > 0 || node.node().counters().sessionsTimedOut().get() < 1)
+            {
+                assertTrue(System.nanoTime() < deadlineNs, "waiting for the node to time out the dead session");
+                Thread.sleep(10);
+            }
+
+            final Bank bank = new Bank();
+            try (SkeinClient survivor = SkeinClient.connect(node.clientContext()))
+            {
+                final long balance = Bank.balanceOf(survivor.send(bank.buffer, 0, bank.balance(1, accountId),
+                    TIMEOUT_NS));
+                assertTrue(balance >= acked, "balance " + balance + " lost acknowledged deposits: " + acked);
+                assertEquals(Outcome.ACCEPTED,
+                    survivor.send(bank.buffer, 0, bank.deposit(2, accountId, 1, Long.MAX_VALUE), TIMEOUT_NS)
+                        .outcome());
+                assertEquals(balance + 1, Bank.balanceOf(survivor.send(bank.buffer, 0, bank.balance(3, accountId),
+                    TIMEOUT_NS)));
+                assertEquals(1, node.node().openSessions());
+            }
+        }
+    }
+
+    private Process startClient(final String ingressChannel, final long accountId) throws Exception
+    {
+        final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        final ProcessBuilder builder = new ProcessBuilder(
+            java,
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "-Xmx128m",
+            "-cp", System.getProperty("java.class.path"),
+            ClientProcess.class.getName(),
+            ingressChannel,
+            Long.toString(accountId));
+        builder.redirectError(new File(dir, "client.err"));
+        return builder.start();
+    }
+}
