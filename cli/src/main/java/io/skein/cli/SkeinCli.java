@@ -12,7 +12,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "skein 0.1.0-SNAPSHOT",
     description = "Event-sourced business logic at memory speed.",
-    subcommands = { DemoCommand.class, CommandLine.HelpCommand.class })
+    subcommands = {
+        DemoCommand.class,
+        NodeCommand.class,
+        LoadCommand.class,
+        AdminCommand.class,
+        CommandLine.HelpCommand.class })
 public final class SkeinCli implements Runnable
 {
     /**

@@ -1,4 +1,5 @@
 /**
- * The {@code skein} command line: the demo now, and the node, send, load, journal and snapshot tools as they land.
+ * The {@code skein} command line: the demo, a node, a load generator, operator requests to a node, and the journal
+ * and snapshot tools.
  */
 package io.skein.cli;

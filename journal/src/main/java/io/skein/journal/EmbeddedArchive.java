@@ -1,6 +1,11 @@
 package io.skein.journal;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -8,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveMarkFile;
 import io.aeron.archive.ArchiveThreadingMode;
 import io.aeron.archive.ArchivingMediaDriver;
 import io.aeron.archive.client.AeronArchive;
@@ -26,12 +32,19 @@ import org.agrona.concurrent.BackoffIdleStrategy;
  */
 public final class EmbeddedArchive implements AutoCloseable
 {
+    /**
+     * Name of the lock file in the archive directory held for as long as an embedded archive runs there.
+     */
+    public static final String LOCK_FILE_NAME = "skein-archive.lock";
+
     private final Context ctx;
     private final ArchivingMediaDriver driver;
+    private final FileChannel lockChannel;
 
     private EmbeddedArchive(final Context ctx)
     {
         this.ctx = ctx;
+        lockChannel = lockArchiveDir(ctx.archiveDir());
         final MediaDriver.Context driverCtx = new MediaDriver.Context()
             .aeronDirectoryName(ctx.aeronDirectoryName())
             .dirDeleteOnStart(true)
@@ -61,7 +74,57 @@ public final class EmbeddedArchive implements AutoCloseable
             .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:ipc"))
             .errorHandler(ctx::onError);
 
-        driver = launchWaitingForStaleMarkFile(driverCtx, archiveCtx, ctx.markFileWaitNs());
+        try
+        {
+            driver = launchWaitingForStaleMarkFile(driverCtx, archiveCtx, ctx.markFileWaitNs());
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(lockChannel);
+            throw ex;
+        }
+    }
+
+    /**
+     * Take the archive directory's lock, which the operating system releases when the holder exits in any way
+     * (SIGKILL included). Holding it proves no other embedded archive runs there, so a mark file left behind is from
+     * a dead process and can be removed at once instead of waiting for it to go stale.
+     */
+    private static FileChannel lockArchiveDir(final File archiveDir)
+    {
+        if (!archiveDir.isDirectory() && !archiveDir.mkdirs())
+        {
+            throw new SkeinException(SkeinException.Code.STORAGE, "cannot create the archive directory " + archiveDir);
+        }
+        FileChannel channel = null;
+        try
+        {
+            channel = FileChannel.open(new File(archiveDir, LOCK_FILE_NAME).toPath(),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            final FileLock lock = channel.tryLock();
+            if (null == lock)
+            {
+                throw new OverlappingFileLockException();
+            }
+            final File markFile = new File(archiveDir, ArchiveMarkFile.FILENAME);
+            if (markFile.exists() && !markFile.delete())
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, "cannot remove the stale mark file " + markFile);
+            }
+            return channel;
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            CloseHelper.quietClose(channel);
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "the archive directory " + archiveDir +
+                " is in use by another running archive (a node, or a tool reading it)");
+        }
+        catch (final IOException ex)
+        {
+            CloseHelper.quietClose(channel);
+            throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.ERROR,
+                "cannot lock the archive directory " + archiveDir + ": " + ex.getMessage(), ex);
+        }
     }
 
     /**
@@ -125,7 +188,14 @@ public final class EmbeddedArchive implements AutoCloseable
     @Override
     public void close()
     {
-        CloseHelper.close(driver);
+        try
+        {
+            CloseHelper.close(driver);
+        }
+        finally
+        {
+            CloseHelper.quietClose(lockChannel);
+        }
     }
 
     private static ArchivingMediaDriver launchWaitingForStaleMarkFile(

@@ -1,0 +1,72 @@
+package io.skein.cli;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.client.SkeinClient;
+import io.skein.codecs.AdminAction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code skein admin}: operator requests to a running node.
+ */
+@Command(name = "admin", mixinStandardHelpOptions = true,
+    description = "Ask a running node to take a snapshot now, or for its state hash or aggregate count.")
+public final class AdminCommand implements Callable<Integer>
+{
+    /**
+     * What to ask the node.
+     */
+    enum Request
+    {
+        /**
+         * Take a snapshot now.
+         */
+        snapshot,
+
+        /**
+         * Hash of all aggregate state.
+         */
+        hash,
+
+        /**
+         * Number of aggregates.
+         */
+        count
+    }
+
+    @Mixin
+    private ClientOptions client;
+
+    @Parameters(index = "0", description = "snapshot, hash or count.")
+    private Request request;
+
+    @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for the answer " +
+        "(default: ${DEFAULT-VALUE}).")
+    private long timeoutSeconds;
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Integer call() throws Exception
+    {
+        try (ClientOptions.Connection connection = client.new Connection();
+            SkeinClient session = connection.connect())
+        {
+            final long timeoutNs = TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            switch (request)
+            {
+                case snapshot -> System.out.printf("snapshot taken at journal position %,d%n",
+                    session.admin(AdminAction.TAKE_SNAPSHOT, timeoutNs));
+                case hash -> System.out.printf("state hash %016x%n", session.admin(AdminAction.STATE_HASH, timeoutNs));
+                default -> System.out.printf("%,d aggregates%n", session.admin(AdminAction.AGGREGATE_COUNT,
+                    timeoutNs));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.skein.cli;
+
+import java.io.File;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.aggregate.Aggregate;
+import io.skein.aggregate.AggregateDefinition;
+import io.skein.node.SkeinNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code skein node}: runs a node until interrupted. Settings come from a properties file, then {@code skein.*}
+ * system properties, then these flags.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+    description = "Run a Skein node: the embedded archive and journal, an engine with the aggregate types on the " +
+    "classpath, and an Aeron ingress for clients. Stop it with Ctrl-C (a clean shutdown, with a snapshot).")
+public final class NodeCommand implements Callable<Integer>
+{
+    /**
+     * The line a node prints once it takes commands; tools and tests wait for it.
+     */
+    static final String READY = "skein node ready";
+
+    @Option(names = "--dir", description = "Directory of the archive, journal and driver files (or skein.dir).")
+    private File dir;
+
+    @Option(names = "--config", description = "Properties file with skein.* settings (see the README).")
+    private File config;
+
+    @Option(names = "--ingress", description = "Aeron channel clients send to (default " +
+        SkeinNode.Context.INGRESS_CHANNEL_DEFAULT + ").")
+    private String ingressChannel;
+
+    @Option(names = "--ingress-stream", description = "Stream id of the ingress (default " +
+        SkeinNode.Context.INGRESS_STREAM_ID_DEFAULT + ").")
+    private Integer ingressStreamId;
+
+    @Option(names = "--secret", description = "Shared secret clients must present (or SKEIN_SECRET); required " +
+        "when the ingress is reachable beyond this host.")
+    private String secret;
+
+    @Option(names = "--name", description = "Name in counters and logs (default node).")
+    private String name;
+
+    @Option(names = "--snapshot-every", description = "Snapshot after this many journal entries.")
+    private Long snapshotEveryEntries;
+
+    @Option(names = "--snapshot-interval", description = "Snapshot every this many seconds.")
+    private Long snapshotIntervalSeconds;
+
+    @Option(names = "--sync-level", description = "Archive file sync: 0 survives a process crash, 1-2 also a " +
+        "machine crash (default 0).")
+    private Integer syncLevel;
+
+    @Option(names = "--term-length", description = "Journal term length in bytes, a power of two; entries are at " +
+        "most an eighth of it (default 16 MiB).")
+    private Integer termLength;
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public Integer call() throws Exception
+    {
+        final SkeinNode.Context ctx = new SkeinNode.Context();
+        if (null != config)
+        {
+            ctx.propertiesFile(config);
+        }
+        ctx.properties(System.getProperties());
+        if (null != dir)
+        {
+            ctx.dir(dir);
+        }
+        if (null != ingressChannel)
+        {
+            ctx.ingressChannel(ingressChannel);
+        }
+        if (null != ingressStreamId)
+        {
+            ctx.ingressStreamId(ingressStreamId);
+        }
+        final String secretValue = null != secret ? secret : System.getenv("SKEIN_SECRET");
+        if (null != secretValue)
+        {
+            ctx.sharedSecret(secretValue);
+        }
+        if (null != name)
+        {
+            ctx.name(name);
+        }
+        if (null != snapshotEveryEntries)
+        {
+            ctx.engineContext().snapshotEveryEntries(snapshotEveryEntries);
+        }
+        if (null != snapshotIntervalSeconds)
+        {
+            ctx.engineContext().snapshotIntervalNs(TimeUnit.SECONDS.toNanos(snapshotIntervalSeconds));
+        }
+        if (null != syncLevel)
+        {
+            ctx.archiveContext().fileSyncLevel(syncLevel);
+        }
+        if (null != termLength)
+        {
+            ctx.archiveContext().termLength(termLength);
+        }
+        ctx.conclude();
+
+        final long startNs = System.nanoTime();
+        final SkeinNode node = SkeinNode.launch(ctx);
+        final double startMs = (System.nanoTime() - startNs) / 1e6;
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            System.out.println("skein node: shutting down");
+            node.close();
+            stopped.countDown();
+        }, "skein-shutdown"));
+
+        final StringBuilder types = new StringBuilder();
+        for (final java.util.function.Supplier<? extends Aggregate<?>> factory : ctx.engineContext().aggregates())
+        {
+            final AggregateDefinition<Object> definition = new AggregateDefinition<>();
+            @SuppressWarnings("unchecked")
+            final Aggregate<Object> aggregate = (Aggregate<Object>)factory.get();
+            aggregate.define(definition);
+            types.append(types.length() > 0 ? ", " : "").append(definition.name()).append(" (")
+                .append(definition.typeId()).append(')');
+        }
+        final long snapshotAt = node.engine().startedFromSnapshotAt();
+        System.out.printf("%s: ingress %s stream %d, dir %s%n  aggregate types: %s%n  recovered in %.0f ms: %s" +
+            "%,d journal entries replayed%n", READY, ctx.ingressChannel(), ctx.ingressStreamId(),
+            ctx.dir().getAbsolutePath(), types, startMs,
+            snapshotAt >= 0 ? String.format("snapshot at journal position %,d, then ", snapshotAt) : "",
+            node.engine().recoveredEntries());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}
