@@ -97,7 +97,8 @@ class IngressFuzzSystemTest
             while (total(outcomes) < SESSION_COMMANDS)
             {
                 client.poll();
-                assertTrue(System.nanoTime() < deadlineNs, "replies to invalid commands: " + total(outcomes));
+                assertTrue(System.nanoTime() < deadlineNs, "replies to invalid commands: " + total(outcomes) +
+                    ", replies dropped by the node " + node.node().counters().repliesDropped().get());
             }
 
             assertEquals(0, outcomes[Outcome.ACCEPTED.ordinal()], "an invalid command was accepted");

@@ -168,6 +168,41 @@ class NodeClientSystemTest
     }
 
     @Test
+    void shouldKeepServingOthersWhileAClientStopsReadingItsReplies()
+    {
+        final Bank bank = new Bank();
+        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.egressSendTimeoutNs(TimeUnit.MILLISECONDS.toNanos(5)));
+            SkeinClient stalled = SkeinClient.connect(node.clientContext());
+            SkeinClient healthy = SkeinClient.connect(node.clientContext()))
+        {
+            assertEquals(Outcome.ACCEPTED, stalled.send(bank.buffer, 0, bank.open(1, 5, 0), TIMEOUT_NS).outcome());
+            int sent = 0;
+            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+            while (sent < 5_000)
+            {
+                if (stalled.offer(bank.buffer, 0, bank.deposit(sent + 2, 5, 1, sent + 1)) == SendResult.SENT)
+                {
+                    sent++;
+                }
+                assertTrue(System.nanoTime() < deadlineNs, "the ingress stopped taking the stalled client's commands");
+            }
+            for (int i = 0; i < 100; i++)
+            {
+                final CommandResult result = healthy.send(bank.buffer, 0, bank.balance(10_000 + i, 5), TIMEOUT_NS);
+                assertEquals(Outcome.ACCEPTED, result.outcome());
+            }
+            long balance = 0;
+            for (int i = 0; balance < 5_000 && System.nanoTime() < deadlineNs; i++)
+            {
+                balance = Bank.balanceOf(healthy.send(bank.buffer, 0, bank.balance(-2 - i, 5), TIMEOUT_NS));
+            }
+            assertEquals(5_000, balance, "every command of the stalled client was still applied");
+            assertTrue(node.node().counters().repliesDropped().get() > 0,
+                "replies to a client that stopped reading are dropped and counted");
+        }
+    }
+
+    @Test
     void shouldTimeOutClearlyWhenNoNodeListens()
     {
         final SkeinException ex = assertThrows(SkeinException.class, () ->

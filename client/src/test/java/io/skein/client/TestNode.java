@@ -26,6 +26,7 @@ final class TestNode implements AutoCloseable
             .dir(dir)
             .ingressChannel(ingressChannel)
             .egressTermLength(64 * 1024)
+            .egressSendTimeoutNs(TimeUnit.SECONDS.toNanos(1))
             .errorHandler((ex) -> System.err.println("test node: " + ex));
         ctx.archiveContext().termLength(64 * 1024).segmentFileLength(64 * 1024 * 16)
             .markFileWaitNs(TimeUnit.SECONDS.toNanos(20));
