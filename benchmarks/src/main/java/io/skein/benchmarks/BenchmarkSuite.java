@@ -20,8 +20,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs the whole benchmark suite (JMH, GC profiler on) and writes {@code results.json} and {@code summary.md}: each
- * Skein figure beside its raw baseline measured in the same run, as a ratio, with the machine and date.
+ * Runs the whole benchmark suite (JMH, GC profiler on, then the end-to-end harness over Aeron) and writes
+ * {@code results.json}, {@code end-to-end.json}, charts and {@code summary.md}: each Skein figure beside its raw
+ * baseline measured in the same run, as a ratio, with the machine and date.
  * <pre>
  * java -jar benchmarks/target/skein-benchmarks.jar [--smoke] [--output DIR]
  * </pre>
@@ -60,11 +61,13 @@ public final class BenchmarkSuite
             }
         }
         final Collection<RunResult> results = run(smoke, output, 1);
-        final String summary = summary(results, smoke);
+        final String endToEnd = EndToEndHarness.run(smoke, output);
+        final String summary = summary(results, smoke) + "\n" + endToEnd;
         Files.write(new File(output, "summary.md").toPath(), summary.getBytes(StandardCharsets.UTF_8));
         System.out.println();
         System.out.println(summary);
-        System.out.println("Wrote " + new File(output, "results.json") + " and " + new File(output, "summary.md"));
+        System.out.println("Wrote " + new File(output, "results.json") + ", end-to-end.json, summary.md and the " +
+            "charts (latency-ipc.png, latency-udp.png, throughput.png) in " + output);
     }
 
     /**

@@ -33,4 +33,18 @@ class BenchmarkSmokeTest
         assertFalse(summary.contains("missing"), summary);
         assertTrue(new File(dir, "results.json").length() > 0);
     }
+
+    @Test
+    void shouldRunTheEndToEndHarnessOverIpcAndUdpAndDrawItsCharts() throws Exception
+    {
+        final String table = EndToEndHarness.run(true, dir);
+        assertTrue(table.contains("| ipc, max sustainable throughput |"), table);
+        assertTrue(table.contains("| udp at 1,000/s, Skein |"), table);
+        assertTrue(table.contains("| udp at 1,000/s, raw echo |"), table);
+        for (final String file : new String[] {"end-to-end.json", "latency-ipc.png", "latency-udp.png",
+            "throughput.png"})
+        {
+            assertTrue(new File(dir, file).length() > 0, file);
+        }
+    }
 }

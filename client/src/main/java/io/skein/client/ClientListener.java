@@ -3,7 +3,8 @@ package io.skein.client;
 import io.skein.protocol.Reply;
 
 /**
- * Receives what the node sends to a client, on the thread calling {@link SkeinClient#poll()}.
+ * Receives what the node sends to a client, on the thread calling {@link SkeinClient#poll()}. An exception thrown
+ * from a callback goes to the Aeron client's error handler and delivery carries on with the next message.
  */
 public interface ClientListener
 {

@@ -1,0 +1,221 @@
+package io.skein.benchmarks;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import io.aeron.Aeron;
+import io.skein.codecs.CommandReplyEncoder;
+import io.skein.codecs.MessageHeaderEncoder;
+import io.skein.node.SkeinNode;
+import org.agrona.IoUtil;
+
+/**
+ * End-to-end over Aeron: a client sends bank deposits to a Skein node (each journaled and recorded before its reply
+ * is released) over IPC and over UDP loopback, against a raw Aeron echo of the same request and reply sizes on the
+ * same media driver. For each channel it measures the maximum sustainable throughput (a window of requests in
+ * flight) and latency at fixed offered rates (open loop, corrected for coordinated omission), writes
+ * {@code end-to-end.json} and charts, and returns a Markdown table of the figures and their ratios.
+ */
+public final class EndToEndHarness
+{
+    private static final double[] PERCENTILES = {50, 90, 99, 99.9, 99.99};
+
+    private final boolean smoke;
+    private final File output;
+    private final List<Measurement> measurements = new ArrayList<>();
+
+    /**
+     * One figure for Skein and the raw baseline under the same load.
+     */
+    static final class Measurement
+    {
+        final String channel;
+        final long rate;
+        final OpenLoop.Result skein;
+        final OpenLoop.Result raw;
+
+        Measurement(final String channel, final long rate, final OpenLoop.Result skein, final OpenLoop.Result raw)
+        {
+            this.channel = channel;
+            this.rate = rate;
+            this.skein = skein;
+            this.raw = raw;
+        }
+    }
+
+    EndToEndHarness(final boolean smoke, final File output)
+    {
+        this.smoke = smoke;
+        this.output = output;
+    }
+
+    /**
+     * Run the end-to-end measurements on their own.
+     *
+     * @param args {@code --smoke} for a quick check that it runs.
+     * @throws Exception if a run fails.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        final boolean smoke = args.length > 0 && "--smoke".equals(args[0]);
+        final File output = new File("benchmarks/target/results");
+        System.out.println(run(smoke, output));
+    }
+
+    /**
+     * Run every end-to-end measurement and write the JSON and charts.
+     *
+     * @param smoke  tiny runs that only check the harness works.
+     * @param output directory for the results.
+     * @return the Markdown table.
+     * @throws Exception if a run fails.
+     */
+    public static String run(final boolean smoke, final File output) throws Exception
+    {
+        Files.createDirectories(output.toPath());
+        final EndToEndHarness harness = new EndToEndHarness(smoke, output);
+        harness.measure("ipc", "aeron:ipc", "aeron:ipc", "aeron:ipc", "aeron:ipc");
+        harness.measure("udp", "aeron:udp?endpoint=localhost:" + freePort(), "aeron:udp?endpoint=localhost:0",
+            "aeron:udp?endpoint=localhost:" + freePort(), "aeron:udp?endpoint=localhost:" + freePort());
+        Files.write(new File(output, "end-to-end.json").toPath(),
+            harness.json().getBytes(StandardCharsets.UTF_8));
+        Charts.render(harness.measurements, output);
+        return harness.table();
+    }
+
+    List<Measurement> measurements()
+    {
+        return measurements;
+    }
+
+    private void measure(
+        final String name,
+        final String ingress,
+        final String response,
+        final String rawRequests,
+        final String rawReplies) throws Exception
+    {
+        final File dir = Files.createTempDirectory("skein-e2e-").toFile();
+        final SkeinNode.Context ctx = new SkeinNode.Context()
+            .dir(dir)
+            .name("e2e-" + name)
+            .ingressChannel(ingress)
+            .errorHandler(Throwable::printStackTrace);
+        ctx.archiveContext().termLength(8 * 1024 * 1024);
+        ctx.engineContext().snapshotOnClose(false);
+        final long warmup = smoke ? 1_000 : 100_000;
+        final long maxCount = smoke ? 2_000 : 300_000;
+        final long[] rates = smoke ? new long[] {1_000} : new long[] {10_000, 50_000};
+        final long seconds = smoke ? 1 : 5;
+        final int replyLength = MessageHeaderEncoder.ENCODED_LENGTH + CommandReplyEncoder.BLOCK_LENGTH + 4 + 4;
+        try (SkeinNode node = SkeinNode.launch(ctx);
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(node.archive().aeronDirectoryName()));
+            SkeinRoundTrip skein = new SkeinRoundTrip(aeron, ingress, response);
+            RawEchoRoundTrip raw = new RawEchoRoundTrip(aeron, rawRequests, rawReplies, skein.requestLength(),
+                replyLength))
+        {
+            long base = 1L << 32;
+            System.out.printf("end-to-end %s: warming up (%,d requests each)%n", name, warmup);
+            OpenLoop.run(skein, 0, warmup, 1024, base);
+            OpenLoop.run(raw, 0, warmup, 1024, base);
+            base += 1L << 32;
+            final OpenLoop.Result skeinMax = OpenLoop.run(skein, 0, maxCount, 1024, base);
+            final OpenLoop.Result rawMax = OpenLoop.run(raw, 0, maxCount, 1024, base);
+            System.out.printf("end-to-end %s: max throughput Skein %,.0f/s, raw %,.0f/s%n", name,
+                skeinMax.throughput(), rawMax.throughput());
+            measurements.add(new Measurement(name, 0, skeinMax, rawMax));
+            for (final long rate : rates)
+            {
+                base += 1L << 32;
+                final OpenLoop.Result skeinAtRate = OpenLoop.run(skein, rate, rate * seconds, 1 << 16, base);
+                final OpenLoop.Result rawAtRate = OpenLoop.run(raw, rate, rate * seconds, 1 << 16, base);
+                System.out.printf("end-to-end %s at %,d/s: p99 Skein %.1f us, raw %.1f us%n", name, rate,
+                    skeinAtRate.micros(99), rawAtRate.micros(99));
+                measurements.add(new Measurement(name, rate, skeinAtRate, rawAtRate));
+            }
+        }
+        finally
+        {
+            IoUtil.delete(dir, true);
+        }
+    }
+
+    String table()
+    {
+        final StringBuilder out = new StringBuilder();
+        out.append("| end to end over Aeron (bank deposits, reply after recording) | Skein | raw Aeron echo ")
+            .append("(same sizes, same driver) | ratio |\n|---|---|---|---|\n");
+        for (final Measurement m : measurements)
+        {
+            if (0 == m.rate)
+            {
+                out.append(String.format(Locale.ROOT, "| %s, max sustainable throughput | %,.0f /s | %,.0f /s | " +
+                    "%.2f |%n", m.channel, m.skein.throughput(), m.raw.throughput(),
+                    m.skein.throughput() / m.raw.throughput()));
+            }
+        }
+        out.append("\n| latency at a fixed offered rate, µs (open loop) | p50 | p90 | p99 | p99.9 | p99.99 | max |\n")
+            .append("|---|---|---|---|---|---|---|\n");
+        for (final Measurement m : measurements)
+        {
+            if (0 != m.rate)
+            {
+                latencyRow(out, m.channel + " at " + String.format(Locale.ROOT, "%,d", m.rate) + "/s, Skein",
+                    m.skein);
+                latencyRow(out, m.channel + " at " + String.format(Locale.ROOT, "%,d", m.rate) + "/s, raw echo",
+                    m.raw);
+            }
+        }
+        return out.toString();
+    }
+
+    private static void latencyRow(final StringBuilder out, final String what, final OpenLoop.Result result)
+    {
+        out.append("| ").append(what);
+        for (final double percentile : PERCENTILES)
+        {
+            out.append(String.format(Locale.ROOT, " | %.1f", result.micros(percentile)));
+        }
+        out.append(String.format(Locale.ROOT, " | %.1f |%n", result.histogram.getMaxValue() / 1e3));
+    }
+
+    private String json()
+    {
+        final StringBuilder json = new StringBuilder("[");
+        for (final Measurement m : measurements)
+        {
+            json.append(json.length() > 1 ? "," : "").append("\n  {\"channel\":\"").append(m.channel)
+                .append("\",\"offeredRate\":").append(m.rate)
+                .append(",\"skein\":").append(json(m.skein)).append(",\"raw\":").append(json(m.raw)).append('}');
+        }
+        return json.append("\n]\n").toString();
+    }
+
+    private static String json(final OpenLoop.Result result)
+    {
+        final StringBuilder json = new StringBuilder("{");
+        json.append(String.format(Locale.ROOT, "\"replies\":%d,\"throughput\":%.1f", result.replies,
+            result.throughput()));
+        for (final double percentile : PERCENTILES)
+        {
+            json.append(String.format(Locale.ROOT, ",\"p%s\":%.1f",
+                String.valueOf(percentile).replace(".0", ""), result.micros(percentile)));
+        }
+        return json.append(String.format(Locale.ROOT, ",\"max\":%.1f}", result.histogram.getMaxValue() / 1e3))
+            .toString();
+    }
+
+    private static int freePort() throws IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(0))
+        {
+            return socket.getLocalPort();
+        }
+    }
+}
