@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
         NodeCommand.class,
         LoadCommand.class,
         AdminCommand.class,
+        SendCommand.class,
+        JournalCommand.class,
         CommandLine.HelpCommand.class })
 public final class SkeinCli implements Runnable
 {

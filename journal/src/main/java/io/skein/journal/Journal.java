@@ -73,7 +73,23 @@ public final class Journal implements AutoCloseable
             this.counters = aeron.countersReader();
 
             final RecordingLog.Entry journalEntry = recordingLog.latest(RecordingLog.TYPE_JOURNAL);
-            if (null == journalEntry)
+            if (ctx.readOnly())
+            {
+                if (null == journalEntry)
+                {
+                    throw new SkeinException(SkeinException.Code.STORAGE, "no journal in " + ctx.journalDir());
+                }
+                recordingId = journalEntry.recordingId();
+                final RecordingDescription description = RecordingDescription.read(archive, recordingId);
+                startPosition = description.startPosition;
+                recoveredEndPosition = AeronArchive.NULL_POSITION == description.stopPosition ?
+                    archive.getMaxRecordedPosition(recordingId) : description.stopPosition;
+                segmentFileLength = description.segmentFileLength;
+                recordingTermLength = description.termBufferLength;
+                publication = null;
+                counterId = CountersReader.NULL_COUNTER_ID;
+            }
+            else if (null == journalEntry)
             {
                 final String channel = new ChannelUriStringBuilder().media(CommonContext.IPC_MEDIA)
                     .termLength(ctx.termLength()).build();
@@ -112,7 +128,7 @@ public final class Journal implements AutoCloseable
                     ctx.streamId(), SourceLocation.LOCAL, true);
                 counterId = awaitRecordingCounter(publication.sessionId());
             }
-            maxEntryLength = publication.maxMessageLength();
+            maxEntryLength = null == publication ? 0 : publication.maxMessageLength();
         }
         catch (final RuntimeException ex)
         {
@@ -146,6 +162,10 @@ public final class Journal implements AutoCloseable
      */
     public long append(final DirectBuffer buffer, final int offset, final int length)
     {
+        if (null == publication)
+        {
+            throw new SkeinException(SkeinException.Code.CLOSED, "the journal was opened read-only");
+        }
         if (length > maxEntryLength)
         {
             throw new SkeinException(SkeinException.Code.BAD_INPUT, "journal entry of " + length +
@@ -190,6 +210,10 @@ public final class Journal implements AutoCloseable
      */
     public long durablePosition()
     {
+        if (null == publication)
+        {
+            return recoveredEndPosition;
+        }
         final long position = counters.getCounterValue(counterId);
         if (counters.getCounterState(counterId) != CountersReader.RECORD_ALLOCATED ||
             counters.getCounterRegistrationId(counterId) == CountersReader.NULL_COUNTER_ID)
@@ -232,7 +256,7 @@ public final class Journal implements AutoCloseable
      */
     public long position()
     {
-        return publication.position();
+        return null == publication ? recoveredEndPosition : publication.position();
     }
 
     /**
@@ -293,6 +317,10 @@ public final class Journal implements AutoCloseable
      */
     public void purgeSnapshot(final RecordingLog.Entry entry)
     {
+        if (null == publication)
+        {
+            throw new SkeinException(SkeinException.Code.CLOSED, "the journal was opened read-only");
+        }
         recordingLog.invalidate(entry.index());
         archive.purgeRecording(entry.recordingId());
     }
@@ -306,6 +334,10 @@ public final class Journal implements AutoCloseable
      */
     public long compact(final long position)
     {
+        if (null == publication)
+        {
+            throw new SkeinException(SkeinException.Code.CLOSED, "the journal was opened read-only");
+        }
         final long base = AeronArchive.segmentFileBasePosition(
             startPosition, Math.min(position, publication.position()), recordingTermLength, segmentFileLength);
         if (base > startPosition)
@@ -373,7 +405,7 @@ public final class Journal implements AutoCloseable
     public void close()
     {
         CloseHelper.quietCloseAll(recordingLog);
-        if (null != archive && !aeron.isClosed())
+        if (null != archive && null != publication && !aeron.isClosed())
         {
             try
             {
@@ -426,6 +458,7 @@ public final class Journal implements AutoCloseable
         public static final int SNAPSHOT_STREAM_ID_DEFAULT = 1003;
 
         private boolean isConcluded;
+        private boolean readOnly;
         private String aeronDirectoryName;
         private File journalDir;
         private String controlRequestChannel = "aeron:ipc";
@@ -477,6 +510,29 @@ public final class Journal implements AutoCloseable
             this.aeronDirectoryName = embedded.aeronDirectoryName();
             this.termLength = embedded.context().termLength();
             return this;
+        }
+
+        /**
+         * Open an existing journal for reading only: no recording is started or extended and nothing is appended,
+         * for tools that inspect a stopped node's journal.
+         *
+         * @param readOnly true for read-only.
+         * @return this for a fluent API.
+         */
+        public Context readOnly(final boolean readOnly)
+        {
+            this.readOnly = readOnly;
+            return this;
+        }
+
+        /**
+         * Whether the journal is opened for reading only.
+         *
+         * @return true if read-only.
+         */
+        public boolean readOnly()
+        {
+            return readOnly;
         }
 
         /**

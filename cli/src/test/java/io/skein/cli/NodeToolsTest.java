@@ -1,0 +1,109 @@
+package io.skein.cli;
+
+import java.io.File;
+import java.io.RandomAccessFile;
+import java.net.DatagramSocket;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.node.SkeinNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The operator tools against a real node: send commands and queries with fields from the command line, ask for the
+ * state hash, then dump and verify the stopped node's journal, and catch a corrupted entry.
+ */
+class NodeToolsTest
+{
+    @TempDir
+    File dir;
+
+    @Test
+    void shouldSendDumpAndVerify() throws Exception
+    {
+        final String ingress = "aeron:udp?endpoint=localhost:" + freePort();
+        final long entryOneEnd;
+        final SkeinNode.Context ctx = new SkeinNode.Context().dir(dir).ingressChannel(ingress);
+        ctx.archiveContext().termLength(64 * 1024).segmentFileLength(1024 * 1024)
+            .markFileWaitNs(TimeUnit.SECONDS.toNanos(20));
+        try (SkeinNode node = SkeinNode.launch(ctx))
+        {
+            final CliRun open = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
+                "OpenAccount", "ownerId=7", "initialDeposit=100");
+            assertEquals(0, open.exitCode, open.toString());
+            assertTrue(open.out.startsWith("ACCEPTED account:42 version 1, journal position "), open.out);
+            entryOneEnd = Long.parseLong(open.out.replaceAll("(?s).*journal position (\\d+),.*", "$1"));
+
+            final CliRun deposit = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
+                "Deposit", "amount=50", "--key", "123e4567-e89b-12d3-a456-426614174000");
+            assertEquals(0, deposit.exitCode, deposit.toString());
+            final CliRun retry = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
+                "Deposit", "amount=50", "--key", "123e4567-e89b-12d3-a456-426614174000");
+            assertTrue(retry.out.startsWith("DUPLICATE account:42 version 2"), retry.toString());
+
+            final CliRun overdraw = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
+                "Withdraw", "amount=1000");
+            assertEquals(4, overdraw.exitCode, overdraw.toString());
+            assertTrue(overdraw.out.contains("REJECTED") && overdraw.out.contains("insufficient funds"),
+                overdraw.out);
+
+            final CliRun balance = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
+                "GetBalance", "unused=0");
+            assertTrue(balance.out.contains("reply Balance{balance=150, status=OPEN, ownerId=7}"), balance.out);
+
+            final CliRun typo = CliRun.run("send", "--ingress", ingress, "--aggregate", "acount:42", "Deposit",
+                "amount=1");
+            assertEquals(1, typo.exitCode);
+            assertEquals("skein: no aggregate type acount; known types: account (1), order-book (2)",
+                typo.err.trim());
+
+            final CliRun hash = CliRun.run("admin", "hash", "--ingress", ingress);
+            assertEquals(String.format("state hash %016x", node.engine().stateHash(TimeUnit.SECONDS.toNanos(5))),
+                hash.out.trim());
+
+            final CliRun busy = CliRun.run("journal", "dump", "--dir", dir.getAbsolutePath());
+            assertEquals(1, busy.exitCode);
+            assertTrue(busy.err.contains("in use by another running archive"), busy.err);
+        }
+
+        final CliRun dump = CliRun.run("journal", "dump", "--dir", dir.getAbsolutePath());
+        assertEquals(0, dump.exitCode, dump.toString());
+        assertTrue(dump.out.contains("@0.." + entryOneEnd + " #1 "), dump.out);
+        assertTrue(dump.out.contains("account:42 v1 corr=1"), dump.out);
+        assertTrue(dump.out.contains("1 AccountOpened{ownerId=7, initialBalance=100}"), dump.out);
+        assertTrue(dump.out.contains("key=123e4567e89b12d3a456426614174000"), dump.out);
+        assertTrue(dump.out.contains("2 Deposited{amount=50}"), dump.out);
+        assertFalse(dump.out.contains("Withdrawn"), "a rejected command is not journaled");
+
+        final CliRun verify = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
+        assertEquals(0, verify.exitCode, verify.toString());
+        assertTrue(verify.out.contains("OK: 2 entries, 2 events, 1 aggregates"), verify.out);
+
+        final File segment = new File(new File(dir, "archive"), "0-0.rec");
+        try (RandomAccessFile file = new RandomAccessFile(segment, "rw"))
+        {
+            file.seek(entryOneEnd + 32 + 8);
+            file.write(new byte[] {99, 0, 0, 0, 0, 0, 0, 0});
+        }
+        final CliRun corrupted = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
+        assertEquals(3, corrupted.exitCode, corrupted.toString());
+        assertTrue(corrupted.out.contains("FAILED at position " + entryOneEnd + " (entry 99): entry sequence 99 " +
+            "follows 1"), corrupted.out);
+
+        final CliRun missing = CliRun.run("journal", "verify", "--dir", new File(dir, "nope").getAbsolutePath());
+        assertEquals(1, missing.exitCode);
+        assertTrue(missing.err.startsWith("skein: no such directory"), missing.err);
+    }
+
+    private static int freePort() throws Exception
+    {
+        try (DatagramSocket socket = new DatagramSocket(0))
+        {
+            return socket.getLocalPort();
+        }
+    }
+}
