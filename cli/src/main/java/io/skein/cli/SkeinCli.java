@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
         AdminCommand.class,
         SendCommand.class,
         JournalCommand.class,
+        SnapshotCommand.class,
+        StateCommand.class,
+        HistoryCommand.class,
         CommandLine.HelpCommand.class })
 public final class SkeinCli implements Runnable
 {

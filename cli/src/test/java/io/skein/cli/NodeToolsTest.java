@@ -27,6 +27,7 @@ class NodeToolsTest
     {
         final String ingress = "aeron:udp?endpoint=localhost:" + freePort();
         final long entryOneEnd;
+        final CliRun hash;
         final SkeinNode.Context ctx = new SkeinNode.Context().dir(dir).ingressChannel(ingress);
         ctx.archiveContext().termLength(64 * 1024).segmentFileLength(1024 * 1024)
             .markFileWaitNs(TimeUnit.SECONDS.toNanos(20));
@@ -61,7 +62,7 @@ class NodeToolsTest
             assertEquals("skein: no aggregate type acount; known types: account (1), order-book (2)",
                 typo.err.trim());
 
-            final CliRun hash = CliRun.run("admin", "hash", "--ingress", ingress);
+            hash = CliRun.run("admin", "hash", "--ingress", ingress);
             assertEquals(String.format("state hash %016x", node.engine().stateHash(TimeUnit.SECONDS.toNanos(5))),
                 hash.out.trim());
 
@@ -82,6 +83,27 @@ class NodeToolsTest
         final CliRun verify = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
         assertEquals(0, verify.exitCode, verify.toString());
         assertTrue(verify.out.contains("OK: 2 entries, 2 events, 1 aggregates"), verify.out);
+
+        final CliRun snapshots = CliRun.run("snapshot", "list", "--dir", dir.getAbsolutePath());
+        assertEquals(0, snapshots.exitCode, snapshots.toString());
+        assertTrue(snapshots.out.contains("snapshot at journal position ") && snapshots.out.contains("valid"),
+            snapshots.out);
+
+        final CliRun now = CliRun.run("state", "--dir", dir.getAbsolutePath(), "--aggregate", "account:42");
+        assertTrue(now.out.contains("account:42 version 2: AccountState{status=OPEN, ownerId=7, balance=150}"),
+            now.toString());
+        final CliRun then = CliRun.run("state", "--dir", dir.getAbsolutePath(), "--aggregate", "account:42",
+            "--as-of-position", Long.toString(entryOneEnd));
+        assertTrue(then.out.contains("account:42 version 1: AccountState{status=OPEN, ownerId=7, balance=100}"),
+            then.toString());
+        final CliRun whole = CliRun.run("state", "--dir", dir.getAbsolutePath());
+        assertTrue(whole.out.contains("1 aggregates, state hash " + hash.out.trim().substring("state hash ".length())),
+            whole.toString());
+
+        final CliRun history = CliRun.run("history", "--dir", dir.getAbsolutePath(), "--aggregate", "account:42",
+            "--page-size", "1");
+        assertTrue(history.out.contains("v1 #1 ") && history.out.contains("AccountOpened{ownerId=7, " +
+            "initialBalance=100}") && history.out.contains("next page: --from-version 2"), history.toString());
 
         final File segment = new File(new File(dir, "archive"), "0-0.rec");
         try (RandomAccessFile file = new RandomAccessFile(segment, "rw"))

@@ -3,6 +3,7 @@ package io.skein.engine;
 import java.nio.ByteOrder;
 
 import io.skein.protocol.SkeinProtocol;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.sbe.MessageDecoderFlyweight;
 
@@ -35,6 +36,16 @@ public final class RecordedEvent
         this.correlationId = correlationId;
         this.causationId = causationId;
         this.bytes = bytes;
+    }
+
+    /**
+     * The event's bytes, message header included, for tools that decode it without generated code.
+     *
+     * @return a view over a copy of the event.
+     */
+    public DirectBuffer buffer()
+    {
+        return new UnsafeBuffer(bytes);
     }
 
     /**

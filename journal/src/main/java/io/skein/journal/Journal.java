@@ -300,6 +300,27 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * The number of bytes an archive recording holds (the journal's, or a snapshot's), for tools.
+     *
+     * @param recordingId of the recording.
+     * @return its length in bytes, or -1 if the archive no longer has it.
+     */
+    public long recordingLength(final long recordingId)
+    {
+        try
+        {
+            final RecordingDescription description = RecordingDescription.read(archive, recordingId);
+            final long stop = AeronArchive.NULL_POSITION == description.stopPosition ?
+                archive.getMaxRecordedPosition(recordingId) : description.stopPosition;
+            return stop - description.startPosition;
+        }
+        catch (final RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
      * A reader over the journal recording.
      *
      * @return a new reader, to close after use.
