@@ -67,6 +67,7 @@ final class CommandExecutor implements CommandContext
     private long batchTimestampNs = NO_BATCH_TIME;
     private long nextSequence = 1;
     private long lastEntrySequence;
+    private long lastEntryTimestampNs;
     private long epoch;
     private String failure;
 
@@ -281,6 +282,7 @@ final class CommandExecutor implements CommandContext
         }
         nextSequence += count;
         lastEntrySequence = entryDecoder.entrySequence();
+        lastEntryTimestampNs = entryDecoder.timestampNs();
         final long keyHi = entryDecoder.idempotencyKeyHi();
         final long keyLo = entryDecoder.idempotencyKeyLo();
         if ((keyHi | keyLo) != 0 && IdempotencyWindow.NOT_FOUND == window.find(keyHi, keyLo))
@@ -366,13 +368,16 @@ final class CommandExecutor implements CommandContext
         window.clear();
         nextSequence = 1;
         lastEntrySequence = 0;
+        lastEntryTimestampNs = 0;
         counters.aggregates().setRelease(0);
     }
 
-    void restoreSequences(final long nextSequence, final long lastEntrySequence, final long epoch)
+    void restoreSequences(
+        final long nextSequence, final long lastEntrySequence, final long epoch, final long lastEntryTimestampNs)
     {
         this.nextSequence = nextSequence;
         this.lastEntrySequence = lastEntrySequence;
+        this.lastEntryTimestampNs = lastEntryTimestampNs;
         this.epoch = epoch;
     }
 
@@ -438,6 +443,15 @@ final class CommandExecutor implements CommandContext
     long lastEntrySequence()
     {
         return lastEntrySequence;
+    }
+
+    /**
+     * The timestamp of the last journal entry applied: the time the state reflects, stamped in snapshots so that two
+     * snapshots of the same state are the same bytes whoever takes them.
+     */
+    long lastEntryTimestampNs()
+    {
+        return lastEntryTimestampNs;
     }
 
     /**
@@ -696,6 +710,7 @@ final class CommandExecutor implements CommandContext
         }
         nextSequence = lastSequence + 1;
         lastEntrySequence++;
+        lastEntryTimestampNs = timestampNs;
 
         long position = SkeinProtocol.NULL_POSITION;
         if (null != appender)

@@ -60,6 +60,7 @@ public final class SkeinEngine implements AutoCloseable
     private final long recoveredEntries;
     private final CommandExecutor executor;
     private final SnapshotTaker snapshotTaker = new SnapshotTaker();
+    private final SnapshotBuilder snapshotBuilder;
     private long snapshotPosition = SkeinProtocol.NULL_POSITION;
     private volatile boolean closed;
 
@@ -98,7 +99,7 @@ public final class SkeinEngine implements AutoCloseable
         {
             try
             {
-                takeSnapshotOnWriter(ex);
+                onSnapshotPolicy(ex);
             }
             catch (final RuntimeException failure)
             {
@@ -114,6 +115,10 @@ public final class SkeinEngine implements AutoCloseable
             CloseHelper.quietClose(counters);
             throw ex;
         }
+        snapshotBuilder = ctx.snapshotMode() == SnapshotMode.OFF_WRITER && null != ctx.journal() ?
+            new SnapshotBuilder(ctx.journal(), ctx.aggregates(), ctx.idempotencyWindowCapacity(), ctx.name(),
+            this::retainAndCompact, ctx.errorHandler(), Math.max(ctx.shutdownTimeoutNs(),
+            TimeUnit.SECONDS.toNanos(60))) : null;
 
         final int maxReplyLength = ctx.maxReplyLength();
         disruptor = new Disruptor<>(
@@ -415,8 +420,10 @@ public final class SkeinEngine implements AutoCloseable
     }
 
     /**
-     * Take a snapshot now, on the single writer between commands: the writer pauses while it is written. It counts
-     * once recorded, the journal is durable to its position, and it is entered in the recording log.
+     * Take a snapshot now. {@link SnapshotMode#INLINE}: on the single writer between commands, which pauses while it
+     * is written. {@link SnapshotMode#OFF_WRITER}: the writer notes its journal position and the snapshot builder
+     * writes the state as of that position on its own thread. Either way it counts once recorded, the journal is
+     * durable to its position, and it is entered in the recording log.
      *
      * @param timeoutNs the longest to wait.
      * @return the journal position the snapshot reflects.
@@ -428,19 +435,38 @@ public final class SkeinEngine implements AutoCloseable
         {
             throw new SkeinException(SkeinException.Code.CONFIGURATION, "snapshots need a journal");
         }
+        final long deadlineNs = System.nanoTime() + timeoutNs;
         final CompletableFuture<Long> result = new CompletableFuture<>();
         runOnWriter((executor) ->
         {
             try
             {
-                result.complete(takeSnapshotOnWriter(executor));
+                result.complete(null == snapshotBuilder ? takeSnapshotOnWriter(executor) : ctx.journal().position());
             }
             catch (final Throwable ex)
             {
                 result.completeExceptionally(ex);
             }
         }, timeoutNs);
-        return await(result, timeoutNs);
+        final long position = await(result, timeoutNs);
+        return null == snapshotBuilder ? position : awaitBuilder(position, deadlineNs);
+    }
+
+    private long awaitBuilder(final long position, final long deadlineNs)
+    {
+        while (true)
+        {
+            final CompletableFuture<Long> built = snapshotBuilder.request(position);
+            if (null != built)
+            {
+                return await(built, Math.max(0, deadlineNs - System.nanoTime()));
+            }
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "another snapshot was still being built");
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
     }
 
     /**
@@ -453,10 +479,23 @@ public final class SkeinEngine implements AutoCloseable
         return snapshotPosition;
     }
 
+    private void onSnapshotPolicy(final CommandExecutor executor)
+    {
+        if (null == snapshotBuilder)
+        {
+            takeSnapshotOnWriter(executor);
+        }
+        else if (null == snapshotBuilder.request(ctx.journal().position()))
+        {
+            ctx.errorHandler().onError(new SkeinException(SkeinException.Code.GENERIC, SkeinException.Category.WARNING,
+                "snapshot policy triggered while the previous snapshot is still being built; skipped", null));
+        }
+    }
+
     private long takeSnapshotOnWriter(final CommandExecutor executor)
     {
         final Journal journal = ctx.journal();
-        final long position = snapshotTaker.take(executor, journal, ctx.epochNanoClock().nanoTime()).position();
+        final long position = snapshotTaker.take(executor, journal, journal.position()).position();
         retainAndCompact(journal);
         return position;
     }
@@ -575,13 +614,21 @@ public final class SkeinEngine implements AutoCloseable
         {
             try
             {
-                takeSnapshotOnWriter(executor);
+                if (null == snapshotBuilder)
+                {
+                    takeSnapshotOnWriter(executor);
+                }
+                else
+                {
+                    awaitBuilder(ctx.journal().position(), System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+                }
             }
             catch (final RuntimeException ex)
             {
                 ctx.errorHandler().onError(ex);
             }
         }
+        CloseHelper.quietClose(snapshotBuilder);
         CloseHelper.quietClose(counters);
     }
 
@@ -680,6 +727,7 @@ public final class SkeinEngine implements AutoCloseable
         private ReadProgress recoveryProgress;
         private long snapshotEveryEntries;
         private boolean snapshotOnClose;
+        private SnapshotMode snapshotMode = SnapshotMode.INLINE;
         private boolean useSnapshots = true;
         private long snapshotIntervalNs;
         private int snapshotRetention = SNAPSHOT_RETENTION_DEFAULT;
@@ -1186,6 +1234,30 @@ public final class SkeinEngine implements AutoCloseable
         public long snapshotEveryEntries()
         {
             return snapshotEveryEntries;
+        }
+
+        /**
+         * Set where snapshots are built: on the writer ({@link SnapshotMode#INLINE}, the default) or on a builder
+         * thread that keeps its own copy of the state from the journal ({@link SnapshotMode#OFF_WRITER}), so the
+         * writer never pauses.
+         *
+         * @param mode for snapshots.
+         * @return this for a fluent API.
+         */
+        public Context snapshotMode(final SnapshotMode mode)
+        {
+            this.snapshotMode = mode;
+            return this;
+        }
+
+        /**
+         * Where snapshots are built.
+         *
+         * @return the mode.
+         */
+        public SnapshotMode snapshotMode()
+        {
+            return snapshotMode;
         }
 
         /**

@@ -34,6 +34,7 @@ final class SnapshotLoader implements EntryHandler
     private boolean ended;
     private long aggregates;
     private long keys;
+    private long timestampNs;
 
     /**
      * Load a snapshot.
@@ -66,6 +67,14 @@ final class SnapshotLoader implements EntryHandler
         }
     }
 
+    /**
+     * The time the last loaded snapshot's state reflects: the timestamp of its last journal entry.
+     */
+    long timestampNs()
+    {
+        return timestampNs;
+    }
+
     @Override
     public void onEntry(final DirectBuffer buffer, final int offset, final int length, final long position)
     {
@@ -94,8 +103,9 @@ final class SnapshotLoader implements EntryHandler
                     throw corrupt("begins at journal position " + beginDecoder.journalPosition() +
                         " but the recording log says " + entry.position());
                 }
-                executor.restoreSequences(
-                    beginDecoder.nextSequence(), beginDecoder.lastEntrySequence(), beginDecoder.epoch());
+                executor.restoreSequences(beginDecoder.nextSequence(), beginDecoder.lastEntrySequence(),
+                    beginDecoder.epoch(), beginDecoder.timestampNs());
+                timestampNs = beginDecoder.timestampNs();
                 begun = true;
                 break;
 

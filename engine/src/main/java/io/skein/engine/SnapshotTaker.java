@@ -1,5 +1,6 @@
 package io.skein.engine;
 
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
@@ -31,8 +32,14 @@ final class SnapshotTaker
     private final SnapshotEndEncoder endEncoder = new SnapshotEndEncoder();
     private final CRC32C crc = new CRC32C();
 
-    RecordingLog.Entry take(final CommandExecutor executor, final Journal journal, final long timestampNs)
+    /**
+     * Write a snapshot of the executor's state, which must be the state after every journal entry up to
+     * {@code journalPosition} and none after. It is stamped with the time of the last entry it reflects, so snapshots
+     * of the same state are the same bytes whether taken on the writer or built off it.
+     */
+    RecordingLog.Entry take(final CommandExecutor executor, final Journal journal, final long journalPosition)
     {
+        final long timestampNs = executor.lastEntryTimestampNs();
         final int[] typeIds = sortedTypeIds(executor);
         for (final int typeId : typeIds)
         {
@@ -44,7 +51,6 @@ final class SnapshotTaker
             }
         }
 
-        final long journalPosition = journal.position();
         crc.reset();
         try (SnapshotWriter writer = journal.snapshotWriter())
         {
@@ -78,7 +84,7 @@ final class SnapshotTaker
                         .version(record.version);
                     final int lengthOffset = aggregateEncoder.limit();
                     final int stateLength = codec.encode(record.state, buffer, lengthOffset + 4);
-                    buffer.putInt(lengthOffset, stateLength, java.nio.ByteOrder.LITTLE_ENDIAN);
+                    buffer.putInt(lengthOffset, stateLength, ByteOrder.LITTLE_ENDIAN);
                     append(writer, lengthOffset + 4 + stateLength);
                     aggregates++;
                 }

@@ -135,6 +135,11 @@ public final class TimeTravel
                 continue;
             }
             final String failure = loader.load(executor, journal, entry);
+            if (null == failure && loader.timestampNs() > maxTimestampNs)
+            {
+                executor.resetState();
+                continue;
+            }
             if (null == failure)
             {
                 from = entry.position();

@@ -20,6 +20,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -268,6 +269,88 @@ class SnapshotSystemTest
             }
             assertEquals(3, snapshots, journal.recordingLog().entries().toString());
         }
+    }
+
+    @Test
+    void shouldBuildOffWriterTheSameBytesAsAnInlineSnapshotAtTheSamePosition() throws Exception
+    {
+        final List<byte[]> inline;
+        final List<byte[]> offWriter;
+        final long inlinePosition;
+        final long offWriterPosition;
+        try (TestArchive archive = TestArchive.launch(new File(dir, "inline")))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(context(journal).epochNanoClock(() -> 1_000_000_000L)))
+            {
+                send(engine, 0, 500);
+                inlinePosition = engine.takeSnapshot(TIMEOUT_NS);
+            }
+            inline = snapshotMessages(journal);
+        }
+        try (TestArchive archive = TestArchive.launch(new File(dir, "off-writer")))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(context(journal).epochNanoClock(() -> 1_000_000_000L)
+                .snapshotMode(SnapshotMode.OFF_WRITER)))
+            {
+                send(engine, 0, 500);
+                offWriterPosition = engine.takeSnapshot(TIMEOUT_NS);
+            }
+            offWriter = snapshotMessages(journal);
+        }
+        assertEquals(inlinePosition, offWriterPosition);
+        assertTrue(inline.size() > 37, "aggregates, keys, begin and end: " + inline.size());
+        assertEquals(inline.size(), offWriter.size());
+        for (int i = 0; i < inline.size(); i++)
+        {
+            assertArrayEquals(inline.get(i), offWriter.get(i), "snapshot message " + i);
+        }
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
+
+    @Test
+    void shouldTakePolicySnapshotsOffWriterAndRestartFromThem() throws Exception
+    {
+        final long hash;
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(context(journal).snapshotMode(SnapshotMode.OFF_WRITER)
+                .snapshotEveryEntries(200).snapshotRetention(0)))
+            {
+                send(engine, 0, 1_000);
+                hash = engine.stateHash(TIMEOUT_NS);
+            }
+            int snapshots = 0;
+            for (final RecordingLog.Entry entry : journal.recordingLog().entries())
+            {
+                snapshots += entry.type() == RecordingLog.TYPE_SNAPSHOT ? 1 : 0;
+            }
+            assertTrue(snapshots >= 2, "policy snapshots built off the writer: " + snapshots);
+        }
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
+        {
+            assertTrue(engine.startedFromSnapshotAt() > 0);
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS));
+        }
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), false))
+        {
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS), "a full replay agrees");
+        }
+    }
+
+    private static List<byte[]> snapshotMessages(final Journal journal)
+    {
+        final List<byte[]> messages = new ArrayList<>();
+        journal.readSnapshot(journal.recordingLog().latest(RecordingLog.TYPE_SNAPSHOT).recordingId(),
+            (buffer, offset, length, position) ->
+            {
+                final byte[] bytes = new byte[length];
+                buffer.getBytes(offset, bytes);
+                messages.add(bytes);
+            });
+        return messages;
     }
 
     @Test
