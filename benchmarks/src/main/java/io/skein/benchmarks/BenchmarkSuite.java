@@ -20,9 +20,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs the whole benchmark suite (JMH, GC profiler on, then the end-to-end harness over Aeron) and writes
- * {@code results.json}, {@code end-to-end.json}, charts and {@code summary.md}: each Skein figure beside its raw
- * baseline measured in the same run, as a ratio, with the machine and date.
+ * Runs the whole benchmark suite (JMH, GC profiler on; then the end-to-end harness over Aeron and the snapshot
+ * harness) and writes {@code results.json}, {@code end-to-end.json}, {@code snapshots.json}, charts and
+ * {@code summary.md}: each Skein figure beside its raw baseline measured in the same run, as a ratio, with the
+ * machine and date.
  * <pre>
  * java -jar benchmarks/target/skein-benchmarks.jar [--smoke] [--output DIR]
  * </pre>
@@ -62,12 +63,13 @@ public final class BenchmarkSuite
         }
         final Collection<RunResult> results = run(smoke, output, 1);
         final String endToEnd = EndToEndHarness.run(smoke, output);
-        final String summary = summary(results, smoke) + "\n" + endToEnd;
+        final String snapshots = SnapshotHarness.run(smoke, output);
+        final String summary = summary(results, smoke) + "\n" + endToEnd + "\n" + snapshots;
         Files.write(new File(output, "summary.md").toPath(), summary.getBytes(StandardCharsets.UTF_8));
         System.out.println();
         System.out.println(summary);
-        System.out.println("Wrote " + new File(output, "results.json") + ", end-to-end.json, summary.md and the " +
-            "charts (latency-ipc.png, latency-udp.png, throughput.png) in " + output);
+        System.out.println("Wrote results.json, end-to-end.json, snapshots.json, summary.md and the charts " +
+            "(latency-ipc.png, latency-udp.png, throughput.png) in " + output);
     }
 
     /**

@@ -35,6 +35,15 @@ class BenchmarkSmokeTest
     }
 
     @Test
+    void shouldRunTheSnapshotHarness() throws Exception
+    {
+        final String table = SnapshotHarness.run(true, dir);
+        assertTrue(table.contains("| inline snapshot: write |"), table);
+        assertTrue(table.contains("| restart from the snapshot"), table);
+        assertTrue(new File(dir, "snapshots.json").length() > 0);
+    }
+
+    @Test
     void shouldRunTheEndToEndHarnessOverIpcAndUdpAndDrawItsCharts() throws Exception
     {
         final String table = EndToEndHarness.run(true, dir);
