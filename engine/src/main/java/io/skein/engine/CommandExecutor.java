@@ -22,6 +22,7 @@ import org.agrona.ErrorHandler;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.sbe.MessageEncoderFlyweight;
@@ -288,6 +289,52 @@ final class CommandExecutor implements CommandContext
         if ((keyHi | keyLo) != 0 && IdempotencyWindow.NOT_FOUND == window.find(keyHi, keyLo))
         {
             window.record(keyHi, keyLo, runtime.typeId(), aggregateId, record.version, nextSequence - 1, position);
+        }
+    }
+
+    /**
+     * Apply a journal entry's events to its aggregate only, if its type is one of {@code typeIds}: for rebuilding
+     * the aggregate types a snapshot does not hold (no state codec) from the journal before the snapshot. Sequences,
+     * the idempotency window and every other type are left alone: the snapshot restored those.
+     *
+     * @param buffer  holding the entry.
+     * @param offset  of the entry's message header.
+     * @param length  of the entry.
+     * @param typeIds the aggregate types being rebuilt.
+     */
+    void replayTypes(final DirectBuffer buffer, final int offset, final int length, final IntHashSet typeIds)
+    {
+        headerDecoder.wrap(buffer, offset);
+        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version());
+        if (!typeIds.contains(entryDecoder.aggregateTypeId()))
+        {
+            return;
+        }
+        final AggregateRuntime<Object> runtime = runtimes.get(entryDecoder.aggregateTypeId());
+        final long aggregateId = entryDecoder.aggregateId();
+        final AggregateRecord<Object> record = runtime.recordFor(aggregateId);
+        final JournalEntryDecoder.EventsDecoder events = entryDecoder.events();
+        final int count = events.count();
+        if (entryDecoder.version() != record.version + count)
+        {
+            throw diverged("journal entry " + entryDecoder.entrySequence() + " takes aggregate " +
+                runtime.definition().name() + "/" + aggregateId + " to version " + entryDecoder.version() +
+                " with " + count + " events, but it is at version " + record.version);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            events.next();
+            final int eventLength = events.bodyLength();
+            final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
+            applyEvent(runtime.definition(), buffer, eventOffset, eventLength, record.state);
+            events.skipBody();
+        }
+        record.version = entryDecoder.version();
+        if (runtime.isSpare(record))
+        {
+            runtime.commit(aggregateId, record);
+            counters.aggregates().incrementRelease();
         }
     }
 

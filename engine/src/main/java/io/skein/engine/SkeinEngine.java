@@ -75,6 +75,12 @@ public final class SkeinEngine implements AutoCloseable
         {
             @SuppressWarnings("unchecked")
             final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
+            if (ctx.compactJournal() && null == runtime.definition().stateCodec())
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "journal compaction needs every " +
+                    "aggregate type to have a state codec, and " + runtime.definition().name() + " has none: its " +
+                    "state is rebuilt from the journal, so the journal must be kept");
+            }
             final AggregateRuntime<Object> existing = runtimes.put(runtime.typeId(), runtime);
             if (null != existing)
             {

@@ -8,12 +8,15 @@ import io.skein.codecs.SnapshotAggregateDecoder;
 import io.skein.codecs.SnapshotBeginDecoder;
 import io.skein.codecs.SnapshotEndDecoder;
 import io.skein.codecs.SnapshotKeyDecoder;
+import io.skein.codecs.SnapshotTypeDecoder;
 import io.skein.journal.EntryHandler;
 import io.skein.journal.Journal;
+import io.skein.journal.JournalReader;
 import io.skein.journal.RecordingLog;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.IntHashSet;
 
 /**
  * Loads a snapshot recording into the executor, checking its framing, counts, journal position and checksum; a
@@ -35,6 +38,10 @@ final class SnapshotLoader implements EntryHandler
     private long aggregates;
     private long keys;
     private long timestampNs;
+    private int declaredTypes;
+    private final IntHashSet includedTypes = new IntHashSet();
+    private final IntHashSet missingTypes = new IntHashSet();
+    private final SnapshotTypeDecoder typeDecoder = new SnapshotTypeDecoder();
 
     /**
      * Load a snapshot.
@@ -49,6 +56,7 @@ final class SnapshotLoader implements EntryHandler
         ended = false;
         aggregates = 0;
         keys = 0;
+        includedTypes.clear();
         crc.reset();
         executor.resetState();
         try
@@ -58,12 +66,45 @@ final class SnapshotLoader implements EntryHandler
             {
                 throw new SkeinException(SkeinException.Code.STORAGE, "snapshot has no end marker (incomplete)");
             }
+            rebuildTypesWithoutState(journal);
             return null;
         }
         catch (final RuntimeException ex)
         {
             executor.resetState();
             return ex.getMessage();
+        }
+    }
+
+    /**
+     * Rebuild the aggregate types the snapshot does not hold (they have no state codec) by applying their entries
+     * from the start of the journal up to the snapshot's position.
+     */
+    private void rebuildTypesWithoutState(final Journal journal)
+    {
+        missingTypes.clear();
+        for (final int typeId : executor.runtimes().keySet())
+        {
+            if (!includedTypes.contains(typeId))
+            {
+                missingTypes.add(typeId);
+            }
+        }
+        if (missingTypes.isEmpty())
+        {
+            return;
+        }
+        if (journal.startPosition() > 0)
+        {
+            throw new SkeinException(SkeinException.Code.STORAGE, "aggregate types " + missingTypes + " are not " +
+                "in the snapshot (no state codec) and the journal before position " + journal.startPosition() +
+                " was compacted, so they cannot be rebuilt");
+        }
+        try (JournalReader reader = journal.reader())
+        {
+            reader.read(journal.startPosition(), entry.position(),
+                (buffer, offset, length, position) -> executor.replayTypes(buffer, offset, length, missingTypes),
+                null);
         }
     }
 
@@ -106,7 +147,19 @@ final class SnapshotLoader implements EntryHandler
                 executor.restoreSequences(beginDecoder.nextSequence(), beginDecoder.lastEntrySequence(),
                     beginDecoder.epoch(), beginDecoder.timestampNs());
                 timestampNs = beginDecoder.timestampNs();
+                declaredTypes = beginDecoder.aggregateTypes();
                 begun = true;
+                break;
+
+            case SnapshotTypeDecoder.TEMPLATE_ID:
+                requireBegun();
+                typeDecoder.wrap(buffer, body, blockLength, version);
+                if (null == executor.runtimes().get(typeDecoder.aggregateTypeId()))
+                {
+                    throw corrupt("holds aggregate type " + typeDecoder.aggregateTypeId() + ", unknown to this " +
+                        "engine");
+                }
+                includedTypes.add(typeDecoder.aggregateTypeId());
                 break;
 
             case SnapshotAggregateDecoder.TEMPLATE_ID:
@@ -131,6 +184,10 @@ final class SnapshotLoader implements EntryHandler
                 {
                     throw corrupt("fails its checksum");
                 }
+                if (includedTypes.size() != declaredTypes)
+                {
+                    throw corrupt("declares " + declaredTypes + " aggregate types but names " + includedTypes.size());
+                }
                 if (endDecoder.aggregates() != aggregates || endDecoder.keys() != keys)
                 {
                     throw corrupt("holds " + aggregates + " aggregates and " + keys + " keys but its end marker " +
@@ -153,6 +210,10 @@ final class SnapshotLoader implements EntryHandler
             throw corrupt("holds aggregate type " + aggregateDecoder.aggregateTypeId() + ", unknown to this engine");
         }
         final StateCodec<Object> codec = runtime.definition().stateCodec();
+        if (!includedTypes.contains(runtime.typeId()))
+        {
+            throw corrupt("holds an aggregate of type " + runtime.definition().name() + " it does not name");
+        }
         if (null == codec)
         {
             throw corrupt("holds aggregate type " + runtime.definition().name() + " which has no state codec");

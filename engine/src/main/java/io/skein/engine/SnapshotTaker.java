@@ -10,17 +10,18 @@ import io.skein.codecs.SnapshotAggregateEncoder;
 import io.skein.codecs.SnapshotBeginEncoder;
 import io.skein.codecs.SnapshotEndEncoder;
 import io.skein.codecs.SnapshotKeyEncoder;
+import io.skein.codecs.SnapshotTypeEncoder;
 import io.skein.engine.AggregateRuntime.AggregateRecord;
 import io.skein.journal.Journal;
 import io.skein.journal.RecordingLog;
 import io.skein.journal.SnapshotWriter;
-import io.skein.protocol.SkeinException;
 import org.agrona.ExpandableArrayBuffer;
 
 /**
  * Writes the engine's state as a snapshot recording, on the single writer between commands: a begin marker with the
- * journal position, sequences and epoch; every aggregate in type and id order, in its type's own state encoding; the
- * idempotency window oldest first; and an end marker with a CRC-32C over everything before it.
+ * journal position, sequences and epoch; the aggregate types it holds (those with a state codec; the others are
+ * rebuilt from the journal on load); every aggregate of those types in type and id order, in its type's own state
+ * encoding; the idempotency window oldest first; and an end marker with a CRC-32C over everything before it.
  */
 final class SnapshotTaker
 {
@@ -29,6 +30,7 @@ final class SnapshotTaker
     private final SnapshotBeginEncoder beginEncoder = new SnapshotBeginEncoder();
     private final SnapshotAggregateEncoder aggregateEncoder = new SnapshotAggregateEncoder();
     private final SnapshotKeyEncoder keyEncoder = new SnapshotKeyEncoder();
+    private final SnapshotTypeEncoder typeEncoder = new SnapshotTypeEncoder();
     private final SnapshotEndEncoder endEncoder = new SnapshotEndEncoder();
     private final CRC32C crc = new CRC32C();
 
@@ -40,16 +42,7 @@ final class SnapshotTaker
     RecordingLog.Entry take(final CommandExecutor executor, final Journal journal, final long journalPosition)
     {
         final long timestampNs = executor.lastEntryTimestampNs();
-        final int[] typeIds = sortedTypeIds(executor);
-        for (final int typeId : typeIds)
-        {
-            if (null == executor.runtimes().get(typeId).definition().stateCodec())
-            {
-                throw new SkeinException(SkeinException.Code.CONFIGURATION, "aggregate type " +
-                    executor.runtimes().get(typeId).definition().name() + " has no state codec, so the engine " +
-                    "cannot be snapshotted (see AggregateDefinition.snapshot)");
-            }
-        }
+        final int[] typeIds = typesWithCodec(executor);
 
         crc.reset();
         try (SnapshotWriter writer = journal.snapshotWriter())
@@ -62,6 +55,11 @@ final class SnapshotTaker
                 .lastEntrySequence(executor.lastEntrySequence())
                 .aggregateTypes(typeIds.length);
             append(writer, MessageHeaderEncoder.ENCODED_LENGTH + beginEncoder.encodedLength());
+            for (final int typeId : typeIds)
+            {
+                typeEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder).aggregateTypeId(typeId);
+                append(writer, MessageHeaderEncoder.ENCODED_LENGTH + typeEncoder.encodedLength());
+            }
 
             long aggregates = 0;
             for (final int typeId : typeIds)
@@ -119,6 +117,24 @@ final class SnapshotTaker
     {
         crc.update(buffer.byteArray(), 0, length);
         writer.append(buffer, 0, length);
+    }
+
+    /**
+     * The aggregate types whose state goes into snapshots, in id order: those with a state codec. The others are
+     * rebuilt from the journal when a snapshot is loaded.
+     */
+    static int[] typesWithCodec(final CommandExecutor executor)
+    {
+        final int[] all = sortedTypeIds(executor);
+        int n = 0;
+        for (final int typeId : all)
+        {
+            if (null != executor.runtimes().get(typeId).definition().stateCodec())
+            {
+                all[n++] = typeId;
+            }
+        }
+        return Arrays.copyOf(all, n);
     }
 
     static int[] sortedTypeIds(final CommandExecutor executor)

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.skein.aggregate.Aggregate;
+import io.skein.aggregate.AggregateDefinition;
 import io.skein.codecs.Outcome;
 import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.journal.Journal;
@@ -93,14 +95,15 @@ class SnapshotSystemTest
         assertNotEquals(first, second);
 
         // Flip a byte of the first aggregate's state in the snapshot's segment file: frames are 32-byte aligned,
-        // the begin marker's frame ends at 96, and the state starts 32 bytes into the next message.
+        // the begin marker's frame ends at 96, the one type marker's at 160, and the state starts 32 bytes into the
+        // next message (after its 32-byte frame header).
         final File segment = new File(new File(dir, "archive"), secondRecording + "-0.rec");
         assertTrue(segment.exists(), segment.toString());
         try (RandomAccessFile file = new RandomAccessFile(segment, "rw"))
         {
-            file.seek(96 + 32 + 32 + 3);
+            file.seek(160 + 32 + 32 + 3);
             final int value = file.read();
-            file.seek(96 + 32 + 32 + 3);
+            file.seek(160 + 32 + 32 + 3);
             file.write(value ^ 0xFF);
         }
 
@@ -319,15 +322,19 @@ class SnapshotSystemTest
             try (SkeinEngine engine = SkeinEngine.launch(context(journal).snapshotMode(SnapshotMode.OFF_WRITER)
                 .snapshotEveryEntries(200).snapshotRetention(0)))
             {
-                send(engine, 0, 1_000);
+                for (int round = 1; round <= 3; round++)
+                {
+                    send(engine, (round - 1) * 300, 300);
+                    final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                    while (countSnapshots(journal) < round)
+                    {
+                        assertTrue(System.nanoTime() < deadlineNs, "waiting for policy snapshot " + round);
+                        Thread.sleep(1);
+                    }
+                }
                 hash = engine.stateHash(TIMEOUT_NS);
             }
-            int snapshots = 0;
-            for (final RecordingLog.Entry entry : journal.recordingLog().entries())
-            {
-                snapshots += entry.type() == RecordingLog.TYPE_SNAPSHOT ? 1 : 0;
-            }
-            assertTrue(snapshots >= 2, "policy snapshots built off the writer: " + snapshots);
+            assertEquals(3, countSnapshots(journal), "one policy snapshot built off the writer per round");
         }
         try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
         {
@@ -338,6 +345,16 @@ class SnapshotSystemTest
         {
             assertEquals(hash, engine.stateHash(TIMEOUT_NS), "a full replay agrees");
         }
+    }
+
+    private static int countSnapshots(final Journal journal)
+    {
+        int snapshots = 0;
+        for (final RecordingLog.Entry entry : journal.recordingLog().entries())
+        {
+            snapshots += entry.type() == RecordingLog.TYPE_SNAPSHOT ? 1 : 0;
+        }
+        return snapshots;
     }
 
     private static List<byte[]> snapshotMessages(final Journal journal)
@@ -351,6 +368,73 @@ class SnapshotSystemTest
                 messages.add(bytes);
             });
         return messages;
+    }
+
+    @Test
+    void shouldRebuildTypesWithoutAStateCodecFromTheJournalBeforeTheSnapshot() throws Exception
+    {
+        final long hash;
+        final long snapshotPosition;
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = SkeinEngine.launch(context(journal).aggregate(CodecLessTally::new)))
+            {
+                send(engine, 0, 300);
+                sendTo(engine, AggregateFixtureTest.TYPE_ID + 1, 0, 300);
+                snapshotPosition = engine.takeSnapshot(TIMEOUT_NS);
+                send(engine, 300, 50);
+                sendTo(engine, AggregateFixtureTest.TYPE_ID + 1, 300, 50);
+                hash = engine.stateHash(TIMEOUT_NS);
+            }
+        }
+        try (TestArchive archive = TestArchive.launch(dir);
+            SkeinEngine engine = SkeinEngine.launch(context(archive.journal()).aggregate(CodecLessTally::new)))
+        {
+            assertEquals(snapshotPosition, engine.startedFromSnapshotAt());
+            assertEquals(100, engine.recoveredEntries(), "only the tail after the snapshot is replayed in full");
+            assertEquals(hash, engine.stateHash(TIMEOUT_NS));
+        }
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
+
+    @Test
+    void shouldRefuseJournalCompactionWhenATypeHasNoStateCodec() throws Exception
+    {
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final SkeinException ex = assertThrows(SkeinException.class, () -> SkeinEngine.launch(
+                context(archive.journal()).aggregate(CodecLessTally::new).compactJournal(true)));
+            assertEquals(SkeinException.Code.CONFIGURATION, ex.code());
+            assertTrue(ex.getMessage().contains("codec-less-tally has none"), ex.getMessage());
+        }
+    }
+
+    /**
+     * The tally aggregate under another type id, without a state codec: snapshots leave it out and it is rebuilt from
+     * the journal.
+     */
+    static final class CodecLessTally implements Aggregate<AggregateFixtureTest.TallyState>
+    {
+        private final AggregateFixtureTest.Tally tally = new AggregateFixtureTest.Tally();
+
+        @Override
+        public void define(final AggregateDefinition<AggregateFixtureTest.TallyState> definition)
+        {
+            tally.define(definition);
+            definition.typeId(AggregateFixtureTest.TYPE_ID + 1).name("codec-less-tally").snapshot(null);
+        }
+    }
+
+    private void sendTo(final SkeinEngine engine, final int typeId, final int from, final int count) throws Exception
+    {
+        for (int i = from; i < from + count; i++)
+        {
+            writer.wrap(buffer, 0).correlationId(i).aggregate(typeId, i % 11).idempotencyKey(typeId, i + 1);
+            writer.body(new AddEncoder()).amount(i).repeat(1).behaviour(0).putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+            assertEquals(Outcome.ACCEPTED, engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS)
+                .outcome());
+        }
     }
 
     @Test

@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.CRC32;
 
 /**
@@ -46,7 +46,7 @@ public final class RecordingLog implements AutoCloseable
     private final File file;
     private final FileChannel channel;
     private final ByteBuffer record = ByteBuffer.allocate(RECORD_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-    private final List<Entry> entries = new ArrayList<>();
+    private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private final boolean tornTail;
 
     /**
@@ -74,7 +74,7 @@ public final class RecordingLog implements AutoCloseable
     }
 
     /**
-     * The entries, oldest first.
+     * The entries, oldest first. Safe to read from any thread while another appends (a snapshot builder).
      *
      * @return an unmodifiable list.
      */
@@ -121,7 +121,7 @@ public final class RecordingLog implements AutoCloseable
      * @param timestampMs when the entry was made.
      * @return the entry.
      */
-    public Entry append(
+    public synchronized Entry append(
         final int type, final long recordingId, final long position, final long epoch, final long timestampMs)
     {
         final Entry entry = new Entry(entries.size(), type, recordingId, position, epoch, timestampMs, true);
@@ -136,7 +136,7 @@ public final class RecordingLog implements AutoCloseable
      * @param index of the entry.
      * @return the invalidated entry.
      */
-    public Entry invalidate(final int index)
+    public synchronized Entry invalidate(final int index)
     {
         final Entry old = entries.get(index);
         final Entry entry = new Entry(
