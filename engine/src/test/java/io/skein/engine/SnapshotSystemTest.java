@@ -334,7 +334,9 @@ class SnapshotSystemTest
                 }
                 hash = engine.stateHash(TIMEOUT_NS);
             }
-            assertEquals(3, countSnapshots(journal), "one policy snapshot built off the writer per round");
+            final int snapshots = countSnapshots(journal);
+            assertTrue(snapshots >= 3 && snapshots <= 900 / 200, "policy snapshots built off the writer, at " +
+                "least one per round and at most one per 200 entries: " + snapshots);
         }
         try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal(), true))
         {
