@@ -2,6 +2,7 @@ package io.skein.engine;
 
 import java.util.zip.CRC32C;
 
+import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.StateCodec;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.SnapshotAggregateDecoder;
@@ -154,11 +155,7 @@ final class SnapshotLoader implements EntryHandler
             case SnapshotTypeDecoder.TEMPLATE_ID:
                 requireBegun();
                 typeDecoder.wrap(buffer, body, blockLength, version);
-                if (null == executor.runtimes().get(typeDecoder.aggregateTypeId()))
-                {
-                    throw corrupt("holds aggregate type " + typeDecoder.aggregateTypeId() + ", unknown to this " +
-                        "engine");
-                }
+                checkType(executor.runtimes().get(typeDecoder.aggregateTypeId()));
                 includedTypes.add(typeDecoder.aggregateTypeId());
                 break;
 
@@ -200,6 +197,25 @@ final class SnapshotLoader implements EntryHandler
                 throw corrupt("has an unknown template " + headerDecoder.templateId());
         }
         update(buffer, offset, length);
+    }
+
+    private void checkType(final AggregateRuntime<Object> runtime)
+    {
+        if (null == runtime)
+        {
+            throw corrupt("holds aggregate type " + typeDecoder.aggregateTypeId() + ", unknown to this engine");
+        }
+        final AggregateDefinition<Object> definition = runtime.definition();
+        if (typeDecoder.schemaId() != definition.schemaId())
+        {
+            throw corrupt("holds " + definition.name() + " state of schema " + typeDecoder.schemaId() +
+                " but the type now uses schema " + definition.schemaId());
+        }
+        if (typeDecoder.schemaVersion() > definition.schemaVersion())
+        {
+            throw corrupt("holds " + definition.name() + " state of schema version " + typeDecoder.schemaVersion() +
+                ", newer than this build's " + definition.schemaVersion());
+        }
     }
 
     private void loadAggregate(final DirectBuffer buffer)

@@ -4,6 +4,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
+import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.StateCodec;
 import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.codecs.SnapshotAggregateEncoder;
@@ -57,7 +58,11 @@ final class SnapshotTaker
             append(writer, MessageHeaderEncoder.ENCODED_LENGTH + beginEncoder.encodedLength());
             for (final int typeId : typeIds)
             {
-                typeEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder).aggregateTypeId(typeId);
+                final AggregateDefinition<Object> definition = executor.runtimes().get(typeId).definition();
+                typeEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                    .aggregateTypeId(typeId)
+                    .schemaId(definition.schemaId())
+                    .schemaVersion(definition.schemaVersion());
                 append(writer, MessageHeaderEncoder.ENCODED_LENGTH + typeEncoder.encodedLength());
             }
 
