@@ -270,6 +270,10 @@ final class LoadRun
         @Override
         public void onReply(final Reply reply)
         {
+            if (reply.correlationId() < 0)
+            {
+                return;
+            }
             final long latencyNs = System.nanoTime() - intendedNs[(int)(reply.correlationId() & (CAPACITY - 1))];
             latency.recordValue(Math.min(Math.max(0, latencyNs), MAX_LATENCY_NS));
             outcomes[reply.outcome().ordinal()]++;

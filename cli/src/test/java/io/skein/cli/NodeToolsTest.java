@@ -3,6 +3,7 @@ package io.skein.cli;
 import java.io.File;
 import java.io.RandomAccessFile;
 import java.net.DatagramSocket;
+import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.node.SkeinNode;
@@ -119,6 +120,37 @@ class NodeToolsTest
         final CliRun missing = CliRun.run("journal", "verify", "--dir", new File(dir, "nope").getAbsolutePath());
         assertEquals(1, missing.exitCode);
         assertTrue(missing.err.startsWith("skein: no such directory"), missing.err);
+    }
+
+    @Test
+    void shouldGenerateLoadFromSeveralClientsAndReportLatencyAsTextAndJson() throws Exception
+    {
+        final String ingress = "aeron:udp?endpoint=localhost:" + freePort();
+        final SkeinNode.Context ctx = new SkeinNode.Context().dir(dir).ingressChannel(ingress);
+        ctx.archiveContext().termLength(1024 * 1024).segmentFileLength(16 * 1024 * 1024)
+            .markFileWaitNs(TimeUnit.SECONDS.toNanos(20));
+        ctx.engineContext().snapshotOnClose(false);
+        final File json = new File(dir, "load.json");
+        try (SkeinNode node = SkeinNode.launch(ctx))
+        {
+            final CliRun load = CliRun.run("load", "--ingress", ingress, "--workload", "BANK", "--aggregates", "20",
+                "--clients", "2", "--rate", "1000", "--duration", "2", "--warmup", "200", "--json",
+                json.getAbsolutePath());
+            assertEquals(0, load.exitCode, load.toString());
+            assertTrue(load.out.contains("Sending 2,000 bank commands from 2 clients at 1,000 commands/s"), load.out);
+            assertTrue(load.out.contains("100%  2,000/2,000"), load.out);
+            assertTrue(load.out.matches("(?s).*p50 [0-9.]+  p90 [0-9.]+  p99 [0-9.]+  p99.9 [0-9.]+  p99.99 [0-9.]+" +
+                "  max [0-9.]+.*"), load.out);
+            assertTrue(load.out.contains("accepted 2,000"), load.out);
+            final String text = Files.readString(json.toPath());
+            assertTrue(text.contains("\"replies\":2000") && text.contains("\"latencyMicros\":{\"p50\":"), text);
+            assertEquals(20 + 200 + 2_000, node.engine().counters().accepted().get(),
+                "the 20 accounts (opened once, by the warm-up), the warm-up's deposits and the run's");
+
+            final CliRun bad = CliRun.run("load", "--ingress", ingress, "--rate", "0");
+            assertEquals(2, bad.exitCode, bad.toString());
+            assertTrue(bad.err.contains("--rate 0 (as fast as possible) needs --count"), bad.err);
+        }
     }
 
     private static int freePort() throws Exception
