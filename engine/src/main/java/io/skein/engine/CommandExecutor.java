@@ -71,6 +71,7 @@ final class CommandExecutor implements CommandContext
     private long lastEntryTimestampNs;
     private long epoch;
     private String failure;
+    private boolean follower;
 
     private AggregateRuntime<Object> runtime;
     private AggregateRecord<Object> record;
@@ -181,6 +182,10 @@ final class CommandExecutor implements CommandContext
         if (binding.kind() == Kind.QUERY)
         {
             return runQuery(binding, bodyOffset, blockLength, version);
+        }
+        if (follower)
+        {
+            return rejectInput(RejectReason.UNAVAILABLE, "this node is a follower: send commands to the leader");
         }
         return runCommand(binding, bodyOffset, blockLength, version);
     }
@@ -490,6 +495,15 @@ final class CommandExecutor implements CommandContext
     long lastEntrySequence()
     {
         return lastEntrySequence;
+    }
+
+    /**
+     * Set whether this executor follows a leader: it then answers queries but refuses commands, and changes state only
+     * through replicated journal entries.
+     */
+    void follower(final boolean follower)
+    {
+        this.follower = follower;
     }
 
     /**

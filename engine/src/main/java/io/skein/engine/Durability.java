@@ -15,5 +15,12 @@ public enum Durability
      * What that survives depends on the archive's file sync level: 0 survives a process crash, 1 and 2 also a machine
      * crash.
      */
-    RECORDED
+    RECORDED,
+
+    /**
+     * Once the local archive has recorded the entry and enough followers have recorded it too (see
+     * {@link SkeinEngine.Context#replicationGate(DurabilityGate)}): losing the leader's machine then loses no
+     * acknowledged command.
+     */
+    REPLICATED
 }

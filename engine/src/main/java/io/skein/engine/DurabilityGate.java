@@ -1,9 +1,11 @@
 package io.skein.engine;
 
 /**
- * Tells the reply stage how far the journal is durable, so a reply is released only once its entry is.
+ * Tells the reply stage how far the journal is durable, so a reply is released only once its entry is. Replication
+ * supplies one for {@link Durability#REPLICATED}: how far enough followers have recorded the journal.
  */
-interface DurabilityGate
+@FunctionalInterface
+public interface DurabilityGate
 {
     /**
      * Position returned once the journal can no longer make entries durable.

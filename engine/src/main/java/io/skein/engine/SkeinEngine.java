@@ -61,6 +61,7 @@ public final class SkeinEngine implements AutoCloseable
     private final CommandExecutor executor;
     private final SnapshotTaker snapshotTaker = new SnapshotTaker();
     private final SnapshotBuilder snapshotBuilder;
+    private final FollowerTail followerTail;
     private long snapshotPosition = SkeinProtocol.NULL_POSITION;
     private volatile boolean closed;
 
@@ -134,10 +135,53 @@ public final class SkeinEngine implements AutoCloseable
             ProducerType.MULTI,
             ctx.waitStrategy());
         disruptor.setDefaultExceptionHandler(new FatalExceptionHandler(ctx.errorHandler()));
+        executor.follower(ctx.follower());
         disruptor.handleEventsWith(commandProcessor).then(
             new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx),
                 new BackoffIdleStrategy(10, 20, 1_000, 20_000)));
         ringBuffer = disruptor.start();
+        followerTail = ctx.follower() ? new FollowerTail(ctx.journal(), ctx.journal().recoveredEndPosition(),
+            this::submitTask, ctx.errorHandler(), ctx.name()) : null;
+    }
+
+    private boolean submitTask(final EngineTask task)
+    {
+        while (!closed)
+        {
+            try
+            {
+                runOnWriter(task, TimeUnit.SECONDS.toNanos(1));
+                return true;
+            }
+            catch (final SkeinException ex)
+            {
+                if (ex.code() == SkeinException.Code.CLOSED)
+                {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * For a follower: the journal position up to which replicated entries have been applied to its state.
+     *
+     * @return the position, or {@link SkeinProtocol#NULL_POSITION} for an engine that is not a follower.
+     */
+    public long appliedPosition()
+    {
+        return null == followerTail ? SkeinProtocol.NULL_POSITION : followerTail.appliedPosition();
+    }
+
+    /**
+     * Whether this engine follows a leader: it answers queries, refuses commands, and applies replicated entries.
+     *
+     * @return true for a follower.
+     */
+    public boolean isFollower()
+    {
+        return null != followerTail;
     }
 
     private long recover(final Context ctx, final CommandExecutor executor)
@@ -191,15 +235,25 @@ public final class SkeinEngine implements AutoCloseable
 
     private static DurabilityGate durabilityGate(final Context ctx)
     {
-        if (ctx.durability() != Durability.RECORDED)
+        if (ctx.durability() == Durability.NONE)
         {
             return null;
         }
         final Journal journal = ctx.journal();
+        final DurabilityGate replicated = ctx.durability() == Durability.REPLICATED ? ctx.replicationGate() : null;
         return () ->
         {
             final long position = journal.durablePosition();
-            return Journal.FAILED_POSITION == position ? DurabilityGate.FAILED : position;
+            if (Journal.FAILED_POSITION == position)
+            {
+                return DurabilityGate.FAILED;
+            }
+            if (null == replicated)
+            {
+                return position;
+            }
+            final long followers = replicated.durablePosition();
+            return DurabilityGate.FAILED == followers ? DurabilityGate.FAILED : Math.min(position, followers);
         };
     }
 
@@ -441,6 +495,10 @@ public final class SkeinEngine implements AutoCloseable
         {
             throw new SkeinException(SkeinException.Code.CONFIGURATION, "snapshots need a journal");
         }
+        if (null != followerTail)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "a follower does not take snapshots");
+        }
         final long deadlineNs = System.nanoTime() + timeoutNs;
         final CompletableFuture<Long> result = new CompletableFuture<>();
         runOnWriter((executor) ->
@@ -591,6 +649,7 @@ public final class SkeinEngine implements AutoCloseable
             return;
         }
         closed = true;
+        CloseHelper.quietClose(followerTail);
         while (activeProducers.get() > 0)
         {
             Thread.onSpinWait();
@@ -616,7 +675,7 @@ public final class SkeinEngine implements AutoCloseable
                 disruptor.halt();
             }
         }
-        if (ctx.snapshotOnClose() && null != ctx.journal() && null == executor.failure())
+        if (ctx.snapshotOnClose() && null != ctx.journal() && null == executor.failure() && null == followerTail)
         {
             try
             {
@@ -734,6 +793,8 @@ public final class SkeinEngine implements AutoCloseable
         private long snapshotEveryEntries;
         private boolean snapshotOnClose;
         private SnapshotMode snapshotMode = SnapshotMode.INLINE;
+        private boolean follower;
+        private DurabilityGate replicationGate;
         private boolean useSnapshots = true;
         private long snapshotIntervalNs;
         private int snapshotRetention = SNAPSHOT_RETENTION_DEFAULT;
@@ -795,15 +856,24 @@ public final class SkeinEngine implements AutoCloseable
                         "set either a journal or an entry appender, not both");
                 }
                 entryAppender = journal::append;
-                maxEntryLength = Math.min(maxEntryLength, journal.maxEntryLength());
+                if (journal.maxEntryLength() > 0)
+                {
+                    maxEntryLength = Math.min(maxEntryLength, journal.maxEntryLength());
+                }
                 if (null == durability)
                 {
                     durability = Durability.RECORDED;
                 }
             }
-            else if (durability == Durability.RECORDED)
+            else if (durability == Durability.RECORDED || durability == Durability.REPLICATED || follower)
             {
-                throw new SkeinException(SkeinException.Code.CONFIGURATION, "durability RECORDED needs a journal");
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "durability " + durability + (follower ? " and a follower" : "") + " need a journal");
+            }
+            if (durability == Durability.REPLICATED && null == replicationGate)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "durability REPLICATED needs a replication gate (a node with followers supplies it)");
             }
             if (null == durability)
             {
@@ -1240,6 +1310,53 @@ public final class SkeinEngine implements AutoCloseable
         public long snapshotEveryEntries()
         {
             return snapshotEveryEntries;
+        }
+
+        /**
+         * Set whether the engine follows a leader: its journal is the local copy that replication keeps growing
+         * (opened read-only); it applies the entries as they arrive, answers queries on its own state, and refuses
+         * commands until promoted.
+         *
+         * @param follower true for a follower.
+         * @return this for a fluent API.
+         */
+        public Context follower(final boolean follower)
+        {
+            this.follower = follower;
+            return this;
+        }
+
+        /**
+         * Whether the engine follows a leader.
+         *
+         * @return true for a follower.
+         */
+        public boolean follower()
+        {
+            return follower;
+        }
+
+        /**
+         * Set how far enough followers have recorded the journal, for {@link Durability#REPLICATED}: a reply is
+         * released once both the local archive and this gate have passed its entry.
+         *
+         * @param gate reporting the replicated position.
+         * @return this for a fluent API.
+         */
+        public Context replicationGate(final DurabilityGate gate)
+        {
+            this.replicationGate = gate;
+            return this;
+        }
+
+        /**
+         * How far enough followers have recorded the journal.
+         *
+         * @return the gate, or null.
+         */
+        public DurabilityGate replicationGate()
+        {
+            return replicationGate;
         }
 
         /**

@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.ServiceLoader;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
@@ -19,13 +20,19 @@ import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
 import io.aeron.Subscription;
 import io.skein.aggregate.Aggregate;
+import io.skein.engine.Durability;
 import io.skein.engine.SkeinEngine;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
 import io.skein.protocol.SkeinException;
+import io.skein.replication.FollowerStatusSender;
+import io.skein.replication.JournalReplicator;
+import io.skein.replication.ReplicationTracker;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -53,6 +60,8 @@ public final class SkeinNode implements AutoCloseable
     private final IngressAgent ingressAgent;
     private final AgentRunner ingressRunner;
     private final ExecutorService adminExecutor;
+    private final JournalReplicator replicator;
+    private final ReplicationTracker tracker;
     private volatile boolean closed;
 
     private SkeinNode(final Context ctx)
@@ -64,15 +73,35 @@ public final class SkeinNode implements AutoCloseable
         Aeron aeron = null;
         NodeCounters counters = null;
         ExecutorService adminExecutor = null;
+        JournalReplicator replicator = null;
+        ReplicationTracker tracker = null;
         try
         {
             archive = EmbeddedArchive.launch(ctx.archiveContext());
-            journal = Journal.launch(ctx.journalContext().embeddedArchive(archive));
-            engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
             aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(archive.aeronDirectoryName())
                 .errorHandler(ctx.errorHandler())
                 .clientName("skein-node-" + ctx.name()));
+            if (ctx.isFollower())
+            {
+                replicator = new JournalReplicator(aeron, ctx.journalContext().journalDir(),
+                    ctx.leaderArchiveControlChannel(), ctx.leaderArchiveControlStreamId(),
+                    ctx.followerResponseChannel(), ctx.connectTimeoutNs() * 2);
+                ctx.journalContext().readOnly(true);
+                ctx.engineContext().follower(true).snapshotOnClose(false);
+            }
+            journal = Journal.launch(ctx.journalContext().embeddedArchive(archive));
+            if (!ctx.isFollower() && null != ctx.replicationStatusChannel())
+            {
+                tracker = new ReplicationTracker(aeron, ctx.replicationStatusChannel(),
+                    ctx.replicationStatusStreamId(), journal, ctx.replicatedFollowers(), ctx.followerTimeoutNs(),
+                    ctx.nanoClock());
+                if (ctx.replicatedFollowers() > 0)
+                {
+                    ctx.engineContext().durability(Durability.REPLICATED).replicationGate(tracker);
+                }
+            }
+            engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
             counters = new NodeCounters(aeron, ctx.name());
             final Subscription subscription = aeron.addSubscription(ctx.ingressChannel(), ctx.ingressStreamId());
             adminExecutor = Executors.newSingleThreadExecutor((runnable) ->
@@ -82,7 +111,22 @@ public final class SkeinNode implements AutoCloseable
                 return thread;
             });
             ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor);
-            ingressRunner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, ingressAgent);
+            final Agent agent;
+            if (null != replicator)
+            {
+                agent = new CompositeAgent(ingressAgent, new FollowerStatusSender(aeron,
+                    ctx.replicationStatusChannel(), ctx.replicationStatusStreamId(), replicator, engine,
+                    ctx.followerId(), TimeUnit.MILLISECONDS.toNanos(100), ctx.nanoClock()));
+            }
+            else if (null != tracker)
+            {
+                agent = new CompositeAgent(ingressAgent, tracker);
+            }
+            else
+            {
+                agent = ingressAgent;
+            }
+            ingressRunner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, agent);
         }
         catch (final RuntimeException ex)
         {
@@ -90,9 +134,11 @@ public final class SkeinNode implements AutoCloseable
             {
                 adminExecutor.shutdownNow();
             }
-            CloseHelper.quietCloseAll(counters, aeron, engine, journal, archive);
+            CloseHelper.quietCloseAll(counters, engine, journal, replicator, aeron, archive);
             throw ex;
         }
+        this.replicator = replicator;
+        this.tracker = tracker;
         this.archive = archive;
         this.journal = journal;
         this.engine = engine;
@@ -168,6 +214,26 @@ public final class SkeinNode implements AutoCloseable
     }
 
     /**
+     * For a leader with followers: how far each has recorded the journal.
+     *
+     * @return the tracker, or null if this node takes no follower reports.
+     */
+    public ReplicationTracker replicationTracker()
+    {
+        return tracker;
+    }
+
+    /**
+     * For a follower: the local copy of the leader's journal.
+     *
+     * @return the replicator, or null for a leader.
+     */
+    public JournalReplicator replicator()
+    {
+        return replicator;
+    }
+
+    /**
      * Number of client sessions open now.
      *
      * @return the count.
@@ -193,7 +259,7 @@ public final class SkeinNode implements AutoCloseable
         CloseHelper.quietClose(engine);
         ingressAgent.closeSessions();
         adminExecutor.shutdownNow();
-        CloseHelper.quietCloseAll(counters, aeron, journal, archive);
+        CloseHelper.quietCloseAll(counters, replicator, journal, aeron, archive);
     }
 
     /**
@@ -256,6 +322,14 @@ public final class SkeinNode implements AutoCloseable
         private NanoClock nanoClock;
         private ErrorHandler errorHandler;
         private IdleStrategy idleStrategy;
+        private String leaderArchiveControlChannel;
+        private int leaderArchiveControlStreamId = 10;
+        private String followerResponseChannel = "aeron:udp?endpoint=localhost:0";
+        private String replicationStatusChannel;
+        private int replicationStatusStreamId = 105;
+        private int replicatedFollowers;
+        private long followerTimeoutNs = TimeUnit.SECONDS.toNanos(5);
+        private long followerId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         private final SkeinEngine.Context engineContext =
             new SkeinEngine.Context().ringSize(4096).snapshotOnClose(true);
         private final EmbeddedArchive.Context archiveContext = new EmbeddedArchive.Context();
@@ -452,6 +526,11 @@ public final class SkeinNode implements AutoCloseable
                     case "skein.journal.compact" -> engineContext.compactJournal(parseBoolean(value));
                     case "skein.archive.term.length" -> archiveContext.termLength(Integer.parseInt(value));
                     case "skein.archive.sync.level" -> archiveContext.fileSyncLevel(Integer.parseInt(value));
+                    case "skein.archive.control.channel" -> archiveContext.controlChannel(value);
+                    case "skein.replication.status.channel" -> replicationStatusChannel(value);
+                    case "skein.replication.followers" -> replicatedFollowers(Integer.parseInt(value));
+                    case "skein.leader.archive.control.channel" -> leaderArchiveControlChannel(value);
+                    case "skein.follower.id" -> followerId(Long.parseLong(value));
                     default -> throw new SkeinException(SkeinException.Code.CONFIGURATION,
                         "unknown setting " + key + " (see SkeinNode.Context for the keys)");
                 }
@@ -792,6 +871,170 @@ public final class SkeinNode implements AutoCloseable
         public IdleStrategy idleStrategy()
         {
             return idleStrategy;
+        }
+
+        /**
+         * Make this node a follower of the leader whose archive answers on this UDP control channel: its archive
+         * replicates the leader's journal and its engine applies it (queries answered, commands refused).
+         *
+         * @param channel the leader archive's control channel, or null for a leader.
+         * @return this for a fluent API.
+         */
+        public Context leaderArchiveControlChannel(final String channel)
+        {
+            this.leaderArchiveControlChannel = channel;
+            return this;
+        }
+
+        /**
+         * The leader archive's control channel, for a follower.
+         *
+         * @return the channel, or null for a leader.
+         */
+        public String leaderArchiveControlChannel()
+        {
+            return leaderArchiveControlChannel;
+        }
+
+        /**
+         * The leader archive's control stream id.
+         *
+         * @return the stream id.
+         */
+        public int leaderArchiveControlStreamId()
+        {
+            return leaderArchiveControlStreamId;
+        }
+
+        /**
+         * Whether this node follows a leader.
+         *
+         * @return true for a follower.
+         */
+        public boolean isFollower()
+        {
+            return null != leaderArchiveControlChannel;
+        }
+
+        /**
+         * Set the UDP channel on this host the leader's archive answers a follower's requests on.
+         *
+         * @param channel reachable from the leader; port 0 lets the driver choose.
+         * @return this for a fluent API.
+         */
+        public Context followerResponseChannel(final String channel)
+        {
+            this.followerResponseChannel = channel;
+            return this;
+        }
+
+        /**
+         * The UDP channel the leader's archive answers this follower on.
+         *
+         * @return the channel.
+         */
+        public String followerResponseChannel()
+        {
+            return followerResponseChannel;
+        }
+
+        /**
+         * Set the channel followers report their positions on: the leader listens on it, followers send to it.
+         *
+         * @param channel a UDP endpoint on the leader, or null for no replication.
+         * @return this for a fluent API.
+         */
+        public Context replicationStatusChannel(final String channel)
+        {
+            this.replicationStatusChannel = channel;
+            return this;
+        }
+
+        /**
+         * The channel followers report their positions on.
+         *
+         * @return the channel, or null.
+         */
+        public String replicationStatusChannel()
+        {
+            return replicationStatusChannel;
+        }
+
+        /**
+         * The stream id of follower reports.
+         *
+         * @return the stream id.
+         */
+        public int replicationStatusStreamId()
+        {
+            return replicationStatusStreamId;
+        }
+
+        /**
+         * Set how many followers must have recorded an entry before its reply is released
+         * ({@link Durability#REPLICATED}); 0 releases on the local recording alone.
+         *
+         * @param followers required.
+         * @return this for a fluent API.
+         */
+        public Context replicatedFollowers(final int followers)
+        {
+            this.replicatedFollowers = followers;
+            return this;
+        }
+
+        /**
+         * How many followers must hold an entry before its reply is released.
+         *
+         * @return the count.
+         */
+        public int replicatedFollowers()
+        {
+            return replicatedFollowers;
+        }
+
+        /**
+         * Set how long a follower may go unheard before it stops counting towards replicated acknowledgements.
+         *
+         * @param timeoutNs the longest silence.
+         * @return this for a fluent API.
+         */
+        public Context followerTimeoutNs(final long timeoutNs)
+        {
+            this.followerTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long a follower may go unheard.
+         *
+         * @return the timeout in nanoseconds.
+         */
+        public long followerTimeoutNs()
+        {
+            return followerTimeoutNs;
+        }
+
+        /**
+         * Set this follower's id, unique among its leader's followers.
+         *
+         * @param followerId the id.
+         * @return this for a fluent API.
+         */
+        public Context followerId(final long followerId)
+        {
+            this.followerId = followerId;
+            return this;
+        }
+
+        /**
+         * This follower's id.
+         *
+         * @return the id.
+         */
+        public long followerId()
+        {
+            return followerId;
         }
 
         /**

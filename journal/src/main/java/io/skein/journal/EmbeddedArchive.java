@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aeron.archive.Archive;
+import io.aeron.exceptions.AeronException;
 import io.aeron.archive.ArchiveMarkFile;
 import io.aeron.archive.ArchiveThreadingMode;
 import io.aeron.archive.ArchivingMediaDriver;
@@ -65,7 +66,8 @@ public final class EmbeddedArchive implements AutoCloseable
             .deleteArchiveOnStart(false)
             .threadingMode(ArchiveThreadingMode.SHARED)
             .idleStrategySupplier(BackoffIdleStrategy::new)
-            .controlChannelEnabled(false)
+            .controlChannelEnabled(null != ctx.controlChannel())
+            .controlChannel(null != ctx.controlChannel() ? ctx.controlChannel() : "aeron:udp?endpoint=localhost:0")
             .replicationChannel(ctx.replicationChannel())
             .recordingEventsEnabled(false)
             .segmentFileLength(ctx.segmentFileLength())
@@ -160,7 +162,18 @@ public final class EmbeddedArchive implements AutoCloseable
     }
 
     /**
-     * Errors the driver and archive have reported since launch.
+     * Warnings the driver and archive have reported since launch (Aeron events of category WARN, such as a control
+     * client that left before its answer); not counted as errors.
+     *
+     * @return the count.
+     */
+    public int warningCount()
+    {
+        return ctx.warningCount.get();
+    }
+
+    /**
+     * Errors the driver and archive have reported since launch (warnings excluded).
      *
      * @return the count.
      */
@@ -258,9 +271,11 @@ public final class EmbeddedArchive implements AutoCloseable
         private int segmentFileLength = SEGMENT_FILE_LENGTH_DEFAULT;
         private int fileSyncLevel = FILE_SYNC_LEVEL_DEFAULT;
         private String replicationChannel = "aeron:udp?endpoint=localhost:0";
+        private String controlChannel;
         private long markFileWaitNs = TimeUnit.SECONDS.toNanos(20);
         private ErrorHandler errorHandler;
         private final AtomicInteger errorCount = new AtomicInteger();
+        private final AtomicInteger warningCount = new AtomicInteger();
         private final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
 
         /**
@@ -299,6 +314,29 @@ public final class EmbeddedArchive implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "fileSyncLevel must be 0, 1 or 2");
             }
             return this;
+        }
+
+        /**
+         * Open the archive's control channel on UDP so followers on other hosts can replicate the journal from it
+         * (a leader with followers needs one); null (the default) keeps control to IPC on this host.
+         *
+         * @param channel such as {@code aeron:udp?endpoint=10.0.0.5:8010}, or null.
+         * @return this for a fluent API.
+         */
+        public Context controlChannel(final String channel)
+        {
+            this.controlChannel = channel;
+            return this;
+        }
+
+        /**
+         * The archive's UDP control channel, or null if control is IPC only.
+         *
+         * @return the channel or null.
+         */
+        public String controlChannel()
+        {
+            return controlChannel;
         }
 
         /**
@@ -502,10 +540,19 @@ public final class EmbeddedArchive implements AutoCloseable
 
         void onError(final Throwable throwable)
         {
-            errorCount.incrementAndGet();
-            if (errors.size() < 100)
+            if (throwable instanceof AeronException &&
+                ((AeronException)throwable).category() == AeronException.Category.WARN)
             {
-                errors.add(throwable);
+                // Aeron's own warnings (a control client that went away before its answer, for example).
+                warningCount.incrementAndGet();
+            }
+            else
+            {
+                errorCount.incrementAndGet();
+                if (errors.size() < 100)
+                {
+                    errors.add(throwable);
+                }
             }
             if (null != errorHandler)
             {

@@ -41,6 +41,7 @@ public final class JournalReader implements AutoCloseable
     private RuntimeException failure;
     private long entries;
     private long lastPosition;
+    private boolean followConnected;
     private Subscription followSubscription;
     private long followSessionId;
 
@@ -198,6 +199,7 @@ public final class JournalReader implements AutoCloseable
             recordingId, fromPosition, AeronArchive.NULL_LENGTH, CommonContext.IPC_CHANNEL, replayStreamId);
         followSubscription = aeron.addSubscription(
             ChannelUri.addSessionId(CommonContext.IPC_CHANNEL, (int)followSessionId), replayStreamId);
+        followConnected = false;
     }
 
     /**
@@ -219,6 +221,27 @@ public final class JournalReader implements AutoCloseable
             throw ex;
         }
         return fragments;
+    }
+
+    /**
+     * Whether the follow has ended: the recording stopped (its source went away) and the replay reached its end, or
+     * the replay failed. Follow again from {@link #position()} once the recording grows.
+     *
+     * @return true if no longer following.
+     */
+    public boolean followEnded()
+    {
+        if (null == followSubscription)
+        {
+            return true;
+        }
+        if (followSubscription.imageCount() > 0)
+        {
+            followConnected = true;
+            final Image image = followSubscription.imageAtIndex(0);
+            return image.isEndOfStream() || image.isClosed();
+        }
+        return followConnected;
     }
 
     /**

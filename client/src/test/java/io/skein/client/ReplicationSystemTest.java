@@ -1,0 +1,161 @@
+package io.skein.client;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.codecs.Outcome;
+import io.skein.codecs.RejectReason;
+import io.skein.node.SkeinNode;
+import io.skein.protocol.CommandResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A leader and followers on loopback, each with its own directory, media driver, archive and ports: followers copy
+ * the leader's journal with Aeron Archive replication and apply it; REPLICATED replies wait for followers.
+ */
+class ReplicationSystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(20);
+
+    @TempDir
+    File dir;
+
+    private final String archiveControl = "aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort();
+    private final String status = "aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort();
+
+    @Test
+    void shouldKeepFollowersStateEqualToTheLeadersWithRepliesReleasedOnceTwoFollowersHoldThem() throws Exception
+    {
+        final Bank bank = new Bank();
+        try (TestNode leader = leader(2); TestNode first = follower(1); TestNode second = follower(2);
+            SkeinClient client = SkeinClient.connect(leader.clientContext()))
+        {
+            for (int account = 1; account <= 10; account++)
+            {
+                assertEquals(Outcome.ACCEPTED,
+                    client.send(bank.buffer, 0, bank.open(-account, account, 0), TIMEOUT_NS).outcome());
+            }
+            final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
+            for (int i = 0; i < 2_000; i++)
+            {
+                CompletableFuture<CommandResult> reply;
+                while ((reply = client.submit(bank.buffer, 0, bank.deposit(i, 1 + i % 10, 1, i + 1)))
+                    .isCompletedExceptionally())
+                {
+                    client.poll();
+                }
+                replies.add(reply);
+                client.poll();
+            }
+            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+            long lastPosition = 0;
+            for (final CompletableFuture<CommandResult> reply : replies)
+            {
+                while (!reply.isDone())
+                {
+                    client.poll();
+                    assertTrue(System.nanoTime() < deadlineNs, "waiting for replicated replies");
+                }
+                assertEquals(Outcome.ACCEPTED, reply.get().outcome());
+                lastPosition = Math.max(lastPosition, reply.get().journalPosition());
+            }
+            assertTrue(leader.node().replicationTracker().followerPosition(1) >= lastPosition);
+            assertTrue(leader.node().replicationTracker().followerPosition(2) >= lastPosition);
+
+            awaitApplied(first, lastPosition);
+            awaitApplied(second, lastPosition);
+            final long leaderHash = leader.node().engine().stateHash(TIMEOUT_NS);
+            assertEquals(leaderHash, first.node().engine().stateHash(TIMEOUT_NS));
+            assertEquals(leaderHash, second.node().engine().stateHash(TIMEOUT_NS));
+
+            try (SkeinClient reader = SkeinClient.connect(first.clientContext()))
+            {
+                assertEquals(200, Bank.balanceOf(reader.send(bank.buffer, 0, bank.balance(1, 3), TIMEOUT_NS)),
+                    "a follower answers queries from its own state");
+                final CommandResult refused = reader.send(bank.buffer, 0, bank.deposit(2, 3, 1, 99_999), TIMEOUT_NS);
+                assertEquals(Outcome.REJECTED, refused.outcome());
+                assertEquals(RejectReason.UNAVAILABLE, refused.reason());
+            }
+        }
+    }
+
+    @Test
+    void shouldHoldRepliesUntilAFollowerHoldsThemAndLetARestartedFollowerCatchUp() throws Exception
+    {
+        final Bank bank = new Bank();
+        try (TestNode leader = leader(1); SkeinClient client = SkeinClient.connect(leader.clientContext()))
+        {
+            try (TestNode follower = follower(1))
+            {
+                assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 5, 0), TIMEOUT_NS).outcome());
+                assertEquals(Outcome.ACCEPTED,
+                    client.send(bank.buffer, 0, bank.deposit(2, 5, 10, 1), TIMEOUT_NS).outcome());
+            }
+
+            final CompletableFuture<CommandResult> held = client.submit(bank.buffer, 0, bank.deposit(3, 5, 7, 2));
+            final long holdUntilNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < holdUntilNs)
+            {
+                client.poll();
+                assertFalse(held.isDone(), "no reply while no follower holds the entry");
+            }
+
+            try (TestNode follower = follower(1))
+            {
+                final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (!held.isDone())
+                {
+                    client.poll();
+                    assertTrue(System.nanoTime() < deadlineNs, "waiting for the restarted follower");
+                }
+                final CommandResult result = held.get();
+                assertEquals(Outcome.ACCEPTED, result.outcome());
+                awaitApplied(follower, result.journalPosition());
+                assertEquals(leader.node().engine().stateHash(TIMEOUT_NS),
+                    follower.node().engine().stateHash(TIMEOUT_NS));
+            }
+        }
+    }
+
+    private TestNode leader(final int requiredFollowers)
+    {
+        return TestNode.launch(new File(dir, "leader"), (ctx) ->
+        {
+            ctx.name("leader").replicationStatusChannel(status).replicatedFollowers(requiredFollowers);
+            ctx.archiveContext().controlChannel(archiveControl);
+        });
+    }
+
+    private TestNode follower(final int id)
+    {
+        return TestNode.launch(new File(dir, "follower-" + id), (ctx) -> ctx
+            .name("follower-" + id)
+            .followerId(id)
+            .leaderArchiveControlChannel(archiveControl)
+            .replicationStatusChannel(status));
+    }
+
+    private static void awaitApplied(final TestNode follower, final long position) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        while (follower.node().engine().appliedPosition() < position)
+        {
+            assertTrue(System.nanoTime() < deadlineNs, "follower applied " +
+                follower.node().engine().appliedPosition() + " of " + position);
+            Thread.sleep(1);
+        }
+    }
+
+    static SkeinNode node(final TestNode node)
+    {
+        return node.node();
+    }
+}

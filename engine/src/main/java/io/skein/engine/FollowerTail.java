@@ -1,0 +1,202 @@
+package io.skein.engine;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import io.skein.journal.EntryHandler;
+import io.skein.journal.Journal;
+import io.skein.journal.JournalReader;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A follower engine's tail: follows the local copy of the leader's journal (which replication keeps growing) and
+ * hands the entries, in pooled chunks, to the single writer, which applies them through the event appliers. The
+ * writer stays the only thread that changes state; nothing is allocated per entry.
+ */
+final class FollowerTail implements Runnable, AutoCloseable
+{
+    private static final int CHUNKS = 8;
+    private static final int CHUNK_CAPACITY = 1024 * 1024;
+    private static final int MIN_FREE = 256 * 1024;
+    private static final int MAX_ENTRIES = 4096;
+
+    private final Journal journal;
+    private final Writer writer;
+    private final ErrorHandler errorHandler;
+    private final ArrayBlockingQueue<Chunk> free = new ArrayBlockingQueue<>(CHUNKS);
+    private final Thread thread;
+    private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    private volatile boolean running = true;
+    private volatile long appliedPosition;
+    private long position;
+    private Chunk current;
+
+    /**
+     * Hands a chunk to the single writer.
+     */
+    @FunctionalInterface
+    interface Writer
+    {
+        /**
+         * Put a task on the writer's ring.
+         *
+         * @param task to run on the writer.
+         * @return true if queued, false if the engine is closed.
+         */
+        boolean submit(EngineTask task);
+    }
+
+    FollowerTail(
+        final Journal journal,
+        final long fromPosition,
+        final Writer writer,
+        final ErrorHandler errorHandler,
+        final String name)
+    {
+        this.journal = journal;
+        this.writer = writer;
+        this.errorHandler = errorHandler;
+        this.position = fromPosition;
+        this.appliedPosition = fromPosition;
+        for (int i = 0; i < CHUNKS; i++)
+        {
+            free.add(new Chunk());
+        }
+        thread = new Thread(this, "skein-follower-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    long appliedPosition()
+    {
+        return appliedPosition;
+    }
+
+    @Override
+    public void run()
+    {
+        try (JournalReader reader = journal.reader())
+        {
+            boolean following = false;
+            while (running)
+            {
+                if (!following)
+                {
+                    reader.follow(position);
+                    following = true;
+                }
+                int work = 0;
+                if (null == current)
+                {
+                    current = free.poll();
+                }
+                if (null != current && current.capacity() - current.used >= MIN_FREE)
+                {
+                    work = reader.poll(current, 64);
+                    position = reader.position();
+                }
+                if (null != current && current.count > 0 &&
+                    (0 == work || current.capacity() - current.used < MIN_FREE || current.count >= MAX_ENTRIES - 64))
+                {
+                    if (!writer.submit(current))
+                    {
+                        return;
+                    }
+                    current = null;
+                    work++;
+                }
+                if (0 == work && reader.followEnded())
+                {
+                    // The local copy stopped growing (the leader went away); follow again from where it got to.
+                    reader.stopFollowing();
+                    following = false;
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                }
+                if (0 == work)
+                {
+                    idle.idle();
+                }
+                else
+                {
+                    idle.reset();
+                }
+            }
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        running = false;
+        try
+        {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A batch of journal entries copied from the replay, applied on the writer, then returned to the pool.
+     */
+    private final class Chunk implements EngineTask, EntryHandler
+    {
+        private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[CHUNK_CAPACITY]);
+        private final int[] offsets = new int[MAX_ENTRIES];
+        private final int[] lengths = new int[MAX_ENTRIES];
+        private final long[] positions = new long[MAX_ENTRIES];
+        private int count;
+        private int used;
+
+        int capacity()
+        {
+            return buffer.capacity();
+        }
+
+        @Override
+        public void onEntry(final DirectBuffer source, final int offset, final int length, final long entryPosition)
+        {
+            buffer.putBytes(used, source, offset, length);
+            offsets[count] = used;
+            lengths[count] = length;
+            positions[count] = entryPosition;
+            used += length;
+            count++;
+        }
+
+        @Override
+        public void run(final CommandExecutor executor)
+        {
+            try
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    executor.replay(buffer, offsets[i], lengths[i], positions[i]);
+                }
+                appliedPosition = positions[count - 1];
+            }
+            catch (final RuntimeException ex)
+            {
+                running = false;
+                errorHandler.onError(ex);
+            }
+            finally
+            {
+                count = 0;
+                used = 0;
+                free.offer(this);
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.skein.replication;
+
+import io.aeron.Aeron;
+import io.aeron.Counter;
+import io.aeron.Publication;
+import io.skein.codecs.FollowerStatusEncoder;
+import io.skein.codecs.MessageHeaderEncoder;
+import io.skein.engine.SkeinEngine;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A follower's side of the position reports: sends how far its archive has recorded the leader's journal (and how
+ * far its engine has applied it) whenever that moves, and at least every heartbeat interval.
+ */
+public final class FollowerStatusSender implements Agent
+{
+    private final Publication publication;
+    private final JournalReplicator replicator;
+    private final SkeinEngine engine;
+    private final long followerId;
+    private final long heartbeatNs;
+    private final NanoClock clock;
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+    private final FollowerStatusEncoder encoder = new FollowerStatusEncoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final Counter applyLag;
+    private long lastSentPosition = Long.MIN_VALUE;
+    private long lastSentNs;
+    private long recordedPosition;
+
+    /**
+     * Report to a leader.
+     *
+     * @param aeron         the follower's Aeron client.
+     * @param statusChannel the leader's status channel.
+     * @param statusStreamId stream id of the status messages.
+     * @param replicator    keeping the local copy.
+     * @param engine        the follower engine.
+     * @param followerId    this follower's id, unique among the leader's followers.
+     * @param heartbeatNs   the longest gap between reports.
+     * @param clock         for the heartbeat.
+     */
+    public FollowerStatusSender(
+        final Aeron aeron,
+        final String statusChannel,
+        final int statusStreamId,
+        final JournalReplicator replicator,
+        final SkeinEngine engine,
+        final long followerId,
+        final long heartbeatNs,
+        final NanoClock clock)
+    {
+        this.publication = aeron.addExclusivePublication(statusChannel, statusStreamId);
+        this.replicator = replicator;
+        this.engine = engine;
+        this.followerId = followerId;
+        this.heartbeatNs = heartbeatNs;
+        this.clock = clock;
+        this.applyLag = aeron.addCounter(ReplicationTracker.REPLICATION_COUNTER_TYPE_ID,
+            "skein follower apply lag bytes (recorded, not yet applied)");
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "skein-follower-status";
+    }
+
+    @Override
+    public int doWork()
+    {
+        final long recorded = replicator.recordedPosition();
+        if (recorded >= 0)
+        {
+            recordedPosition = recorded;
+        }
+        final long nowNs = clock.nanoTime();
+        if (recordedPosition != lastSentPosition || nowNs - lastSentNs >= heartbeatNs)
+        {
+            final long applied = engine.appliedPosition();
+            encoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                .followerId(followerId)
+                .epoch(0)
+                .recordedPosition(recordedPosition)
+                .appliedPosition(applied);
+            if (publication.offer(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()) > 0)
+            {
+                lastSentPosition = recordedPosition;
+                lastSentNs = nowNs;
+                applyLag.setRelease(Math.max(0, recordedPosition - applied));
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * How far the local archive has recorded the leader's journal, as last seen.
+     *
+     * @return the position.
+     */
+    public long recordedPosition()
+    {
+        return recordedPosition;
+    }
+
+    @Override
+    public void onClose()
+    {
+        CloseHelper.quietCloseAll(applyLag, publication);
+    }
+}

@@ -1,0 +1,187 @@
+package io.skein.replication;
+
+import java.io.File;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.aeron.Aeron;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.archive.client.ReplicationParams;
+import io.aeron.archive.codecs.RecordingSignal;
+import io.aeron.archive.status.RecordingPos;
+import io.skein.journal.Journal;
+import io.skein.journal.RecordingLog;
+import io.skein.protocol.SkeinException;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.status.CountersReader;
+
+/**
+ * Keeps a follower's local copy of the leader's journal: asks the follower's own archive to replicate the leader's
+ * journal recording and follow it live (Aeron Archive replication). The first time it creates the local copy and
+ * names it in the follower's recording log; after a restart it extends the same copy from where it stopped.
+ */
+public final class JournalReplicator implements AutoCloseable
+{
+    private final AeronArchive local;
+    private final CountersReader counters;
+    private final long recordingId;
+    private final long replicationId;
+    private final AtomicLong signalledRecordingId = new AtomicLong(Aeron.NULL_VALUE);
+
+    /**
+     * Start replicating.
+     *
+     * @param aeron                 connected to the follower's own media driver.
+     * @param journalDir            the follower's journal directory (its recording log).
+     * @param leaderControlChannel  the leader archive's UDP control channel.
+     * @param leaderControlStreamId the leader archive's control stream id.
+     * @param responseChannel       a UDP channel on this host the leader's archive can answer on.
+     * @param timeoutNs             the longest to wait for the leader.
+     */
+    public JournalReplicator(
+        final Aeron aeron,
+        final File journalDir,
+        final String leaderControlChannel,
+        final int leaderControlStreamId,
+        final String responseChannel,
+        final long timeoutNs)
+    {
+        AeronArchive local = null;
+        try
+        {
+            local = AeronArchive.connect(new AeronArchive.Context()
+                .aeron(aeron)
+                .controlRequestChannel("aeron:ipc")
+                .controlResponseChannel("aeron:ipc")
+                .recordingSignalConsumer((controlSessionId, correlationId, recordingId, subscriptionId, position,
+                    signal) ->
+                {
+                    if (Aeron.NULL_VALUE != recordingId && signal != RecordingSignal.DELETE)
+                    {
+                        signalledRecordingId.compareAndSet(Aeron.NULL_VALUE, recordingId);
+                    }
+                }));
+            this.local = local;
+            this.counters = aeron.countersReader();
+
+            final long existing;
+            try (RecordingLog log = new RecordingLog(journalDir))
+            {
+                final RecordingLog.Entry entry = log.latest(RecordingLog.TYPE_JOURNAL);
+                existing = null == entry ? Aeron.NULL_VALUE : entry.recordingId();
+            }
+            final long leaderRecordingId = findLeaderJournal(
+                aeron, leaderControlChannel, leaderControlStreamId, responseChannel, timeoutNs);
+            replicationId = local.replicate(leaderRecordingId, leaderControlStreamId, leaderControlChannel,
+                new ReplicationParams().dstRecordingId(existing).srcResponseChannel(responseChannel));
+            if (Aeron.NULL_VALUE != existing)
+            {
+                recordingId = existing;
+            }
+            else
+            {
+                recordingId = awaitNewRecording(timeoutNs);
+                try (RecordingLog log = new RecordingLog(journalDir))
+                {
+                    log.append(RecordingLog.TYPE_JOURNAL, recordingId, 0, 0, System.currentTimeMillis());
+                }
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(local);
+            throw ex instanceof SkeinException ? ex : new SkeinException(SkeinException.Code.STORAGE,
+                SkeinException.Category.ERROR, "cannot replicate the leader's journal from " + leaderControlChannel +
+                ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static long findLeaderJournal(
+        final Aeron aeron,
+        final String controlChannel,
+        final int controlStreamId,
+        final String responseChannel,
+        final long timeoutNs)
+    {
+        try (AeronArchive leader = AeronArchive.connect(new AeronArchive.Context()
+            .aeron(aeron)
+            .controlRequestChannel(controlChannel)
+            .controlRequestStreamId(controlStreamId)
+            .controlResponseChannel(responseChannel)
+            .messageTimeoutNs(timeoutNs)))
+        {
+            final long[] found = {Aeron.NULL_VALUE};
+            leader.listRecordingsForUri(0, 1_000, "aeron:ipc", Journal.Context.STREAM_ID_DEFAULT,
+                (controlSessionId, correlationId, recordingId, startTimestamp, stopTimestamp, startPosition,
+                stopPosition, initialTermId, segmentFileLength, termBufferLength, mtuLength, sessionId, streamId,
+                strippedChannel, originalChannel, sourceIdentity) -> found[0] = Math.max(found[0], recordingId));
+            if (Aeron.NULL_VALUE == found[0])
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, "the leader at " + controlChannel +
+                    " has no journal recording yet");
+            }
+            return found[0];
+        }
+    }
+
+    private long awaitNewRecording(final long timeoutNs)
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        while (Aeron.NULL_VALUE == signalledRecordingId.get())
+        {
+            local.pollForRecordingSignals();
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "the local archive did not start the copy " +
+                    "of the leader's journal");
+            }
+            try
+            {
+                Thread.sleep(1);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "interrupted");
+            }
+        }
+        return signalledRecordingId.get();
+    }
+
+    /**
+     * The local copy's recording id.
+     *
+     * @return the recording id.
+     */
+    public long recordingId()
+    {
+        return recordingId;
+    }
+
+    /**
+     * How far the local archive has recorded the copy: what this follower reports to the leader.
+     *
+     * @return the recorded position, or {@link Aeron#NULL_VALUE} if replication is not recording just now.
+     */
+    public long recordedPosition()
+    {
+        final int counterId = RecordingPos.findCounterIdByRecording(counters, recordingId);
+        return CountersReader.NULL_COUNTER_ID == counterId ? Aeron.NULL_VALUE : counters.getCounterValue(counterId);
+    }
+
+    /**
+     * Stop replicating (the local copy stays).
+     */
+    @Override
+    public void close()
+    {
+        try
+        {
+            local.tryStopReplication(replicationId);
+        }
+        catch (final RuntimeException ignore)
+        {
+            // The replication may already have ended with its source.
+        }
+        CloseHelper.quietClose(local);
+    }
+}
