@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
  * {@code skein admin}: operator requests to a running node.
  */
 @Command(name = "admin", mixinStandardHelpOptions = true,
-    description = "Ask a running node to take a snapshot now, or for its state hash or aggregate count.")
+    description = "Ask a running node to take a snapshot now, for its state hash or aggregate count, or (a follower) " +
+    "to become the leader of a new epoch.")
 public final class AdminCommand implements Callable<Integer>
 {
     /**
@@ -35,13 +36,18 @@ public final class AdminCommand implements Callable<Integer>
         /**
          * Number of aggregates.
          */
-        count
+        count,
+
+        /**
+         * Promote a follower to leader.
+         */
+        promote
     }
 
     @Mixin
     private ClientOptions client;
 
-    @Parameters(index = "0", description = "snapshot, hash or count.")
+    @Parameters(index = "0", description = "snapshot, hash, count or promote.")
     private Request request;
 
     @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for the answer " +
@@ -63,6 +69,8 @@ public final class AdminCommand implements Callable<Integer>
                 case snapshot -> System.out.printf("snapshot taken at journal position %,d%n",
                     session.admin(AdminAction.TAKE_SNAPSHOT, timeoutNs));
                 case hash -> System.out.printf("state hash %016x%n", session.admin(AdminAction.STATE_HASH, timeoutNs));
+                case promote -> System.out.printf("promoted: this node now leads epoch %d%n",
+                    session.admin(AdminAction.PROMOTE, timeoutNs));
                 default -> System.out.printf("%,d aggregates%n", session.admin(AdminAction.AGGREGATE_COUNT,
                     timeoutNs));
             }

@@ -18,10 +18,11 @@ final class TestNode implements AutoCloseable
 {
     private final SkeinNode node;
     private final String ingressChannel;
+    private String expectedError;
 
-    private TestNode(final File dir, final Consumer<SkeinNode.Context> customise)
+    private TestNode(final File dir, final String ingressChannel, final Consumer<SkeinNode.Context> customise)
     {
-        ingressChannel = "aeron:udp?endpoint=localhost:" + freeUdpPort();
+        this.ingressChannel = ingressChannel;
         final SkeinNode.Context ctx = new SkeinNode.Context()
             .dir(dir)
             .ingressChannel(ingressChannel)
@@ -37,7 +38,7 @@ final class TestNode implements AutoCloseable
 
     static TestNode launch(final File dir)
     {
-        return new TestNode(dir, TestNode::defaults);
+        return new TestNode(dir, "aeron:udp?endpoint=localhost:" + freeUdpPort(), TestNode::defaults);
     }
 
     private static void defaults(final SkeinNode.Context ctx)
@@ -46,7 +47,12 @@ final class TestNode implements AutoCloseable
 
     static TestNode launch(final File dir, final Consumer<SkeinNode.Context> customise)
     {
-        return new TestNode(dir, customise);
+        return new TestNode(dir, "aeron:udp?endpoint=localhost:" + freeUdpPort(), customise);
+    }
+
+    static TestNode launch(final File dir, final String ingressChannel, final Consumer<SkeinNode.Context> customise)
+    {
+        return new TestNode(dir, ingressChannel, customise);
     }
 
     static int freeUdpPort()
@@ -66,6 +72,19 @@ final class TestNode implements AutoCloseable
         return node;
     }
 
+    /**
+     * Tolerate archive errors with this text: for a scenario that causes them on purpose (a leader killed under a
+     * follower's replication).
+     *
+     * @param text the expected error's message contains.
+     * @return this.
+     */
+    TestNode expectError(final String text)
+    {
+        expectedError = text;
+        return this;
+    }
+
     String ingressChannel()
     {
         return ingressChannel;
@@ -83,7 +102,12 @@ final class TestNode implements AutoCloseable
     public void close()
     {
         CloseHelper.close(node);
-        if (node.archive().errorCount() > 0)
+        int unexpected = 0;
+        for (final Throwable error : node.archive().errors())
+        {
+            unexpected += null != expectedError && String.valueOf(error.getMessage()).contains(expectedError) ? 0 : 1;
+        }
+        if (unexpected > 0)
         {
             throw new AssertionError("media driver or archive logged " + node.archive().errorCount() + " errors: " +
                 node.archive().errors());

@@ -289,6 +289,7 @@ final class CommandExecutor implements CommandContext
         nextSequence += count;
         lastEntrySequence = entryDecoder.entrySequence();
         lastEntryTimestampNs = entryDecoder.timestampNs();
+        epoch = Math.max(epoch, entryDecoder.epoch());
         final long keyHi = entryDecoder.idempotencyKeyHi();
         final long keyLo = entryDecoder.idempotencyKeyLo();
         if ((keyHi | keyLo) != 0 && IdempotencyWindow.NOT_FOUND == window.find(keyHi, keyLo))

@@ -33,6 +33,7 @@ final class FollowerTail implements Runnable, AutoCloseable
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
     private volatile boolean running = true;
     private volatile long appliedPosition;
+    private volatile boolean caughtUp;
     private long position;
     private Chunk current;
 
@@ -77,6 +78,14 @@ final class FollowerTail implements Runnable, AutoCloseable
         return appliedPosition;
     }
 
+    /**
+     * Whether the local copy stopped growing and every entry of it has been applied.
+     */
+    boolean caughtUp()
+    {
+        return caughtUp;
+    }
+
     @Override
     public void run()
     {
@@ -87,6 +96,12 @@ final class FollowerTail implements Runnable, AutoCloseable
             {
                 if (!following)
                 {
+                    if (journal.recordedEnd() <= position)
+                    {
+                        caughtUp = nothingPending();
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                        continue;
+                    }
                     reader.follow(position);
                     following = true;
                 }
@@ -112,10 +127,15 @@ final class FollowerTail implements Runnable, AutoCloseable
                 }
                 if (0 == work && reader.followEnded())
                 {
+                    caughtUp = nothingPending();
                     // The local copy stopped growing (the leader went away); follow again from where it got to.
                     reader.stopFollowing();
                     following = false;
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                }
+                if (work > 0)
+                {
+                    caughtUp = false;
                 }
                 if (0 == work)
                 {
@@ -131,6 +151,15 @@ final class FollowerTail implements Runnable, AutoCloseable
         {
             errorHandler.onError(ex);
         }
+    }
+
+    /**
+     * No entry is waiting in a chunk or in the writer's ring.
+     */
+    private boolean nothingPending()
+    {
+        final int held = null == current ? 0 : 1;
+        return (null == current || 0 == current.count) && free.size() + held == CHUNKS;
     }
 
     @Override

@@ -61,7 +61,8 @@ public final class SkeinEngine implements AutoCloseable
     private final CommandExecutor executor;
     private final SnapshotTaker snapshotTaker = new SnapshotTaker();
     private final SnapshotBuilder snapshotBuilder;
-    private final FollowerTail followerTail;
+    private volatile FollowerTail followerTail;
+    private volatile long lastAppliedPosition = SkeinProtocol.NULL_POSITION;
     private long snapshotPosition = SkeinProtocol.NULL_POSITION;
     private volatile boolean closed;
 
@@ -171,7 +172,90 @@ public final class SkeinEngine implements AutoCloseable
      */
     public long appliedPosition()
     {
-        return null == followerTail ? SkeinProtocol.NULL_POSITION : followerTail.appliedPosition();
+        final FollowerTail tail = followerTail;
+        return null == tail ? lastAppliedPosition : tail.appliedPosition();
+    }
+
+    /**
+     * For a follower whose replication has been stopped: wait until every whole entry of the local copy is applied,
+     * then stop following. The first step of promotion.
+     *
+     * @param timeoutNs the longest to wait.
+     * @return the journal position up to which state is applied: where the last whole entry ends.
+     * @throws SkeinException if this is not a follower or it did not catch up in time.
+     */
+    public long stopFollowing(final long timeoutNs)
+    {
+        final FollowerTail tail = followerTail;
+        if (null == tail)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "this engine is not following a leader");
+        }
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        while (!tail.caughtUp())
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "the follower did not apply the rest of its " +
+                    "copy of the journal in time");
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        tail.close();
+        lastAppliedPosition = tail.appliedPosition();
+        followerTail = null;
+        return lastAppliedPosition;
+    }
+
+    /**
+     * Take commands as the leader of a new epoch (after {@link #stopFollowing(long)} and the journal's promotion):
+     * every entry written from now on carries the epoch.
+     *
+     * @param epoch     the new leadership epoch.
+     * @param timeoutNs the longest to wait for the writer.
+     */
+    public void lead(final long epoch, final long timeoutNs)
+    {
+        final CompletableFuture<Long> done = new CompletableFuture<>();
+        runOnWriter((executor) ->
+        {
+            executor.epoch(epoch);
+            executor.follower(false);
+            done.complete(epoch);
+        }, timeoutNs);
+        await(done, timeoutNs);
+    }
+
+    /**
+     * Stop taking commands because another node leads a newer epoch (fencing): queries are still answered.
+     *
+     * @param epoch     the newer epoch seen.
+     * @param timeoutNs the longest to wait for the writer.
+     */
+    public void depose(final long epoch, final long timeoutNs)
+    {
+        final CompletableFuture<Long> done = new CompletableFuture<>();
+        runOnWriter((executor) ->
+        {
+            executor.follower(true);
+            done.complete(epoch);
+        }, timeoutNs);
+        await(done, timeoutNs);
+        ctx.errorHandler().onError(new SkeinException(SkeinException.Code.GENERIC, SkeinException.Category.WARNING,
+            "deposed: another node leads epoch " + epoch + "; commands are refused", null));
+    }
+
+    /**
+     * The leadership epoch of the entries this engine writes (or, for a follower, has applied).
+     *
+     * @param timeoutNs the longest to wait for the writer.
+     * @return the epoch.
+     */
+    public long epoch(final long timeoutNs)
+    {
+        final CompletableFuture<Long> result = new CompletableFuture<>();
+        runOnWriter((executor) -> result.complete(executor.epoch()), timeoutNs);
+        return await(result, timeoutNs);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.skein.node;
 
 import java.util.ArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
@@ -51,6 +52,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     private final NanoClock clock;
     private final Executor adminExecutor;
     private final SkeinNode.Context ctx;
+    private final LongSupplier promoter;
     private final ControlledFragmentAssembler assembler = new ControlledFragmentAssembler(this);
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final SessionHeaderDecoder sessionHeaderDecoder = new SessionHeaderDecoder();
@@ -71,9 +73,11 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         final Aeron aeron,
         final Subscription subscription,
         final NodeCounters counters,
-        final Executor adminExecutor)
+        final Executor adminExecutor,
+        final LongSupplier promoter)
     {
         this.ctx = ctx;
+        this.promoter = promoter;
         this.engine = engine;
         this.aeron = aeron;
         this.subscription = subscription;
@@ -583,6 +587,9 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
                         break;
                     case STATE_HASH:
                         value = engine.stateHash(timeoutNs);
+                        break;
+                    case PROMOTE:
+                        value = promoter.getAsLong();
                         break;
                     default:
                         value = engine.aggregateCount(timeoutNs);

@@ -62,6 +62,9 @@ public final class SkeinNode implements AutoCloseable
     private final ExecutorService adminExecutor;
     private final JournalReplicator replicator;
     private final ReplicationTracker tracker;
+    private final FollowerStatusSender statusSender;
+    private volatile long epoch;
+    private volatile boolean deposed;
     private volatile boolean closed;
 
     private SkeinNode(final Context ctx)
@@ -75,6 +78,7 @@ public final class SkeinNode implements AutoCloseable
         ExecutorService adminExecutor = null;
         JournalReplicator replicator = null;
         ReplicationTracker tracker = null;
+        FollowerStatusSender statusSender = null;
         try
         {
             archive = EmbeddedArchive.launch(ctx.archiveContext());
@@ -95,13 +99,14 @@ public final class SkeinNode implements AutoCloseable
             {
                 tracker = new ReplicationTracker(aeron, ctx.replicationStatusChannel(),
                     ctx.replicationStatusStreamId(), journal, ctx.replicatedFollowers(), ctx.followerTimeoutNs(),
-                    ctx.nanoClock());
+                    ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
                 if (ctx.replicatedFollowers() > 0)
                 {
                     ctx.engineContext().durability(Durability.REPLICATED).replicationGate(tracker);
                 }
             }
             engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
+            this.epoch = engine.epoch(ctx.adminTimeoutNs());
             counters = new NodeCounters(aeron, ctx.name());
             final Subscription subscription = aeron.addSubscription(ctx.ingressChannel(), ctx.ingressStreamId());
             adminExecutor = Executors.newSingleThreadExecutor((runnable) ->
@@ -110,13 +115,14 @@ public final class SkeinNode implements AutoCloseable
                 thread.setDaemon(true);
                 return thread;
             });
-            ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor);
+            ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor, this::promote);
             final Agent agent;
             if (null != replicator)
             {
-                agent = new CompositeAgent(ingressAgent, new FollowerStatusSender(aeron,
-                    ctx.replicationStatusChannel(), ctx.replicationStatusStreamId(), replicator, engine,
-                    ctx.followerId(), TimeUnit.MILLISECONDS.toNanos(100), ctx.nanoClock()));
+                statusSender = new FollowerStatusSender(aeron, ctx.replicationStatusChannel(),
+                    ctx.replicationStatusStreamId(), replicator, engine, ctx.followerId(),
+                    TimeUnit.MILLISECONDS.toNanos(100), ctx.nanoClock());
+                agent = new CompositeAgent(ingressAgent, statusSender);
             }
             else if (null != tracker)
             {
@@ -139,6 +145,7 @@ public final class SkeinNode implements AutoCloseable
         }
         this.replicator = replicator;
         this.tracker = tracker;
+        this.statusSender = statusSender;
         this.archive = archive;
         this.journal = journal;
         this.engine = engine;
@@ -211,6 +218,61 @@ public final class SkeinNode implements AutoCloseable
     public Context context()
     {
         return ctx;
+    }
+
+    /**
+     * Promote this follower to leader: stop replicating, apply every whole entry of the local copy, cut the copy back
+     * to the last whole entry and extend it as this node's journal, record a new epoch (in the recording log and the
+     * archive's catalog, where other nodes find it), and take commands. The old leader, if it still runs and hears
+     * this node's reports, stops taking commands. Followers of the old leader are restarted pointing at this node.
+     *
+     * @return the new epoch.
+     * @throws SkeinException if this node is not a follower.
+     */
+    public synchronized long promote()
+    {
+        if (null == replicator || !engine.isFollower())
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "only a follower can be promoted");
+        }
+        final long timeoutNs = ctx.adminTimeoutNs();
+        replicator.close();
+        final long applied = engine.stopFollowing(timeoutNs);
+        final long newEpoch = Math.max(engine.epoch(timeoutNs), replicator.leaderEpoch()) + 1;
+        journal.promote(applied, newEpoch);
+        engine.lead(newEpoch, timeoutNs);
+        epoch = newEpoch;
+        statusSender.announce(newEpoch);
+        return newEpoch;
+    }
+
+    private void onNewerEpoch(final long newerEpoch)
+    {
+        if (!deposed)
+        {
+            deposed = true;
+            adminExecutor.execute(() -> engine.depose(newerEpoch, ctx.adminTimeoutNs()));
+        }
+    }
+
+    /**
+     * The leadership epoch this node writes under (a follower: the epoch of what it has applied).
+     *
+     * @return the epoch.
+     */
+    public long epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * Whether a newer epoch's leader has deposed this node: it then refuses commands.
+     *
+     * @return true once deposed.
+     */
+    public boolean isDeposed()
+    {
+        return deposed;
     }
 
     /**

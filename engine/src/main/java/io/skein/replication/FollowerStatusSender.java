@@ -30,6 +30,7 @@ public final class FollowerStatusSender implements Agent
     private long lastSentPosition = Long.MIN_VALUE;
     private long lastSentNs;
     private long recordedPosition;
+    private volatile long announcedEpoch = -1;
 
     /**
      * Report to a leader.
@@ -69,9 +70,37 @@ public final class FollowerStatusSender implements Agent
         return "skein-follower-status";
     }
 
+    /**
+     * After this node's promotion: keep telling the old leader (if it still runs) that a newer epoch leads, so it
+     * stops taking commands.
+     *
+     * @param epoch the new epoch this node leads.
+     */
+    public void announce(final long epoch)
+    {
+        announcedEpoch = epoch;
+    }
+
     @Override
     public int doWork()
     {
+        final long epoch = announcedEpoch;
+        if (epoch >= 0)
+        {
+            final long nowNs = clock.nanoTime();
+            if (nowNs - lastSentNs >= heartbeatNs)
+            {
+                encoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                    .followerId(followerId)
+                    .epoch(epoch)
+                    .recordedPosition(-1)
+                    .appliedPosition(-1);
+                publication.offer(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+                lastSentNs = nowNs;
+                return 1;
+            }
+            return 0;
+        }
         final long recorded = replicator.recordedPosition();
         if (recorded >= 0)
         {

@@ -25,6 +25,8 @@ public final class JournalReplicator implements AutoCloseable
     private final CountersReader counters;
     private final long recordingId;
     private final long replicationId;
+    private final long leaderEpoch;
+    private long truncatedBytes;
     private final AtomicLong signalledRecordingId = new AtomicLong(Aeron.NULL_VALUE);
 
     /**
@@ -69,8 +71,14 @@ public final class JournalReplicator implements AutoCloseable
                 final RecordingLog.Entry entry = log.latest(RecordingLog.TYPE_JOURNAL);
                 existing = null == entry ? Aeron.NULL_VALUE : entry.recordingId();
             }
-            final long leaderRecordingId = findLeaderJournal(
+            final long[] leader = findLeaderJournal(
                 aeron, leaderControlChannel, leaderControlStreamId, responseChannel, timeoutNs);
+            final long leaderRecordingId = leader[0];
+            leaderEpoch = Math.max(0, leader[1]);
+            if (Aeron.NULL_VALUE != existing && leader[1] >= 0)
+            {
+                truncatedBytes = truncateDivergentTail(local, journalDir, existing, leader[2]);
+            }
             replicationId = local.replicate(leaderRecordingId, leaderControlStreamId, leaderControlChannel,
                 new ReplicationParams().dstRecordingId(existing).srcResponseChannel(responseChannel));
             if (Aeron.NULL_VALUE != existing)
@@ -95,7 +103,38 @@ public final class JournalReplicator implements AutoCloseable
         }
     }
 
-    private static long findLeaderJournal(
+    /**
+     * A node that led (or followed further than the node promoted after it) holds entries the new leader never had,
+     * beyond where the new leader's epoch began: cut them off, and the snapshots that reflect them, before copying
+     * the new leader's journal after that point.
+     */
+    private static long truncateDivergentTail(
+        final AeronArchive local, final File journalDir, final long recordingId, final long epochStart)
+    {
+        long stop = local.getStopPosition(recordingId);
+        if (AeronArchive.NULL_POSITION == stop)
+        {
+            stop = local.getMaxRecordedPosition(recordingId);
+        }
+        if (stop <= epochStart)
+        {
+            return 0;
+        }
+        try (RecordingLog log = new RecordingLog(journalDir))
+        {
+            for (final RecordingLog.Entry entry : log.entries())
+            {
+                if (entry.type() == RecordingLog.TYPE_SNAPSHOT && entry.isValid() && entry.position() > epochStart)
+                {
+                    log.invalidate(entry.index());
+                }
+            }
+        }
+        local.truncateRecording(recordingId, epochStart);
+        return stop - epochStart;
+    }
+
+    private static long[] findLeaderJournal(
         final Aeron aeron,
         final String controlChannel,
         final int controlStreamId,
@@ -119,7 +158,8 @@ public final class JournalReplicator implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.STORAGE, "the leader at " + controlChannel +
                     " has no journal recording yet");
             }
-            return found[0];
+            final long[] epoch = Journal.latestEpoch(leader);
+            return new long[] {found[0], null == epoch ? -1 : epoch[0], null == epoch ? -1 : epoch[1]};
         }
     }
 
@@ -145,6 +185,27 @@ public final class JournalReplicator implements AutoCloseable
             }
         }
         return signalledRecordingId.get();
+    }
+
+    /**
+     * The newest epoch the leader had recorded when replication started (0 if it was never promoted).
+     *
+     * @return the epoch.
+     */
+    public long leaderEpoch()
+    {
+        return leaderEpoch;
+    }
+
+    /**
+     * How many bytes of this node's journal were cut off when it rejoined a newer epoch's leader: entries that leader
+     * never had.
+     *
+     * @return the bytes truncated, 0 if none.
+     */
+    public long truncatedBytes()
+    {
+        return truncatedBytes;
     }
 
     /**

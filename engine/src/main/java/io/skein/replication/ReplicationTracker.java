@@ -2,6 +2,8 @@ package io.skein.replication;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 import io.aeron.Aeron;
 import io.aeron.Counter;
@@ -54,6 +56,9 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
     private final Counter lagBytes;
     private volatile int followers;
     private long nextCountersNs;
+    private final LongSupplier epoch;
+    private final LongConsumer onNewerEpoch;
+    private long newestEpochSeen = -1;
 
     /**
      * Track followers.
@@ -65,6 +70,8 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
      * @param requiredFollowers followers that must hold an entry before its reply is released.
      * @param followerTimeoutNs a follower not heard from for this long does not count.
      * @param clock             for timeouts.
+     * @param epoch             the epoch this leader leads.
+     * @param onNewerEpoch      told once when a report carries a newer epoch: another node leads now.
      */
     public ReplicationTracker(
         final Aeron aeron,
@@ -73,8 +80,12 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
         final Journal journal,
         final int requiredFollowers,
         final long followerTimeoutNs,
-        final NanoClock clock)
+        final NanoClock clock,
+        final LongSupplier epoch,
+        final LongConsumer onNewerEpoch)
     {
+        this.epoch = epoch;
+        this.onNewerEpoch = onNewerEpoch;
         this.subscription = aeron.addSubscription(statusChannel, statusStreamId);
         this.journal = journal;
         this.requiredFollowers = requiredFollowers;
@@ -121,6 +132,16 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
         }
         statusDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, headerDecoder.blockLength(),
             headerDecoder.version());
+        final long reportedEpoch = statusDecoder.epoch();
+        if (reportedEpoch > epoch.getAsLong())
+        {
+            if (reportedEpoch > newestEpochSeen)
+            {
+                newestEpochSeen = reportedEpoch;
+                onNewerEpoch.accept(reportedEpoch);
+            }
+            return;
+        }
         final long followerId = statusDecoder.followerId();
         int index = -1;
         for (int i = 0; i < followers; i++)

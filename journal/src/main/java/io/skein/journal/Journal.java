@@ -39,7 +39,7 @@ public final class Journal implements AutoCloseable
     private final Aeron aeron;
     private final AeronArchive archive;
     private final RecordingLog recordingLog;
-    private final ExclusivePublication publication;
+    private volatile ExclusivePublication publication;
     private final CountersReader counters;
     private final IdleStrategy appendIdle = new BackoffIdleStrategy();
     private final long recordingId;
@@ -47,8 +47,8 @@ public final class Journal implements AutoCloseable
     private final int segmentFileLength;
     private final int recordingTermLength;
     private final long recoveredEndPosition;
-    private final int counterId;
-    private final int maxEntryLength;
+    private volatile int counterId;
+    private volatile int maxEntryLength;
 
     private Journal(final Context ctx)
     {
@@ -300,6 +300,18 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * How far the journal's recording reaches now: its live recorded position while recording (for a follower,
+     * while replication copies it), else where it stopped.
+     *
+     * @return the position.
+     */
+    public long recordedEnd()
+    {
+        final long live = archive.getRecordingPosition(recordingId);
+        return AeronArchive.NULL_POSITION != live ? live : archive.getStopPosition(recordingId);
+    }
+
+    /**
      * The number of bytes an archive recording holds (the journal's, or a snapshot's), for tools.
      *
      * @param recordingId of the recording.
@@ -438,6 +450,78 @@ public final class Journal implements AutoCloseable
             }
         }
         CloseHelper.quietCloseAll(publication, archive, aeron);
+    }
+
+    /**
+     * Turn a read-only journal (a follower's local copy of its leader's journal, replication stopped) into the
+     * journal this node writes: cut the copy back to {@code endPosition} (the end of its last whole entry, since a
+     * stopped replication may end mid-entry), extend the same recording from there, and record the new epoch in the
+     * recording log (forced to the device) and in the archive's catalog, where followers find it.
+     *
+     * @param endPosition where the last whole entry of the copy ends.
+     * @param epoch       the new leadership epoch.
+     */
+    public synchronized void promote(final long endPosition, final long epoch)
+    {
+        if (null != publication)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "the journal is already writable");
+        }
+        final RecordingDescription description = RecordingDescription.read(archive, recordingId);
+        if (AeronArchive.NULL_POSITION == description.stopPosition)
+        {
+            throw new SkeinException(SkeinException.Code.STORAGE, "the journal copy is still being recorded: stop " +
+                "replication before promoting");
+        }
+        if (endPosition < description.stopPosition)
+        {
+            archive.truncateRecording(recordingId, endPosition);
+        }
+        final String channel = new ChannelUriStringBuilder().media(CommonContext.IPC_MEDIA)
+            .initialPosition(endPosition, description.initialTermId, description.termBufferLength)
+            .mtu(description.mtuLength)
+            .build();
+        final ExclusivePublication extended = aeron.addExclusivePublication(channel, ctx.streamId());
+        archive.extendRecording(recordingId, ChannelUri.addSessionId(channel, extended.sessionId()),
+            ctx.streamId(), SourceLocation.LOCAL, true);
+        counterId = awaitRecordingCounter(extended.sessionId());
+        maxEntryLength = extended.maxMessageLength();
+        recordingLog.append(RecordingLog.TYPE_EPOCH, recordingId, endPosition, epoch, System.currentTimeMillis());
+        EpochMarker.record(aeron, archive, epoch, endPosition, ctx.timeoutNs());
+        publication = extended;
+    }
+
+    /**
+     * The newest leadership epoch recorded in an archive's catalog, and the journal position it began at.
+     *
+     * @param archive to look in (a leader's, reached over its control channel).
+     * @return {epoch, position}, or null if no promotion was ever recorded there.
+     */
+    public static long[] latestEpoch(final AeronArchive archive)
+    {
+        return EpochMarker.latest(archive);
+    }
+
+    /**
+     * Cut this (stopped, not yet extended) journal back to a position: for a deposed leader rejoining as a follower,
+     * whose tail the new leader never had. Snapshots beyond the position are marked invalid.
+     *
+     * @param position where the kept journal ends.
+     */
+    public synchronized void truncate(final long position)
+    {
+        if (null != publication)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "truncate a journal before writing to it");
+        }
+        for (final RecordingLog.Entry entry : recordingLog.entries())
+        {
+            if (entry.type() == RecordingLog.TYPE_SNAPSHOT && entry.isValid() && entry.position() > position)
+            {
+                recordingLog.invalidate(entry.index());
+            }
+        }
+        archive.truncateRecording(recordingId, position);
     }
 
     private int awaitRecordingCounter(final int sessionId)

@@ -1,0 +1,267 @@
+package io.skein.client;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.skein.codecs.Outcome;
+import io.skein.node.SkeinNodeMain;
+import io.skein.protocol.CommandResult;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A leader in its own JVM with two followers, REPLICATED to both, under load: the leader is killed with SIGKILL, a
+ * follower is promoted, the other follower and then the old leader rejoin it as followers (the old leader cutting
+ * off the tail the new leader never had). Every acknowledged deposit is in the new leader's state exactly once,
+ * and every node's state hash is the same at the same position.
+ */
+class FailoverSystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int ACCOUNTS = 10;
+    private static final String LEADER_GONE = "connection to the archive is no longer available";
+
+    @TempDir
+    File dir;
+
+    private final String leaderIngress = channel();
+    private final String leaderArchive = channel();
+    private final String leaderStatus = channel();
+    private final String firstIngress = channel();
+    private final String firstArchive = channel();
+    private final String firstStatus = channel();
+    private final String secondArchive = channel();
+
+    @Test
+    void shouldLoseNoAcknowledgedCommandWhenTheLeaderIsKilledAndAFollowerPromoted() throws Exception
+    {
+        final Bank bank = new Bank();
+        final File leaderDir = new File(dir, "leader");
+        final Process leader = startLeader(leaderDir);
+        final File clientDriverDir = Files.createTempDirectory(dir.toPath(), "client-driver").toFile();
+        int sent = 0;
+        int acknowledged = 0;
+        long truncated = 0;
+        try (MediaDriver driver = MediaDriver.launch(new MediaDriver.Context()
+            .aeronDirectoryName(clientDriverDir.getAbsolutePath())
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, 1_000, 100_000))
+            .publicationTermBufferLength(64 * 1024)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true));
+            TestNode first = follower(1, firstIngress, firstArchive, leaderArchive, leaderStatus)
+                .expectError(LEADER_GONE);
+            TestNode second = follower(2, channel(), secondArchive, leaderArchive, leaderStatus)
+                .expectError(LEADER_GONE))
+        {
+            final boolean[] acked = new boolean[100_000];
+            try (SkeinClient client = SkeinClient.connect(new SkeinClient.Context()
+                .aeronDirectoryName(driver.aeronDirectoryName()).ingressChannel(leaderIngress)
+                .connectTimeoutNs(TIMEOUT_NS).listener((reply) ->
+                {
+                    if (reply.correlationId() >= 0 && reply.outcome() == Outcome.ACCEPTED)
+                    {
+                        acked[(int)reply.correlationId()] = true;
+                    }
+                })))
+            {
+                for (int account = 1; account <= ACCOUNTS; account++)
+                {
+                    assertEquals(Outcome.ACCEPTED,
+                        client.send(bank.buffer, 0, bank.open(-account, account, 0), TIMEOUT_NS).outcome());
+                }
+                final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (count(acked, sent) < 1_500)
+                {
+                    if (sent - count(acked, sent) < 200 &&
+                        client.offer(bank.buffer, 0, bank.deposit(sent, account(sent), amount(sent), sent + 1)) ==
+                        SendResult.SENT)
+                    {
+                        sent++;
+                    }
+                    client.poll();
+                    assertTrue(System.nanoTime() < deadlineNs, "acknowledged " + count(acked, sent));
+                }
+                for (int i = 0; i < 100; i++)
+                {
+                    if (client.offer(bank.buffer, 0, bank.deposit(sent, account(sent), amount(sent), sent + 1)) ==
+                        SendResult.SENT)
+                    {
+                        sent++;
+                    }
+                    client.poll();
+                }
+                leader.destroyForcibly();
+                assertTrue(leader.waitFor(10, TimeUnit.SECONDS));
+                acknowledged = count(acked, sent);
+            }
+
+            final long epoch = first.node().promote();
+            assertEquals(1, epoch);
+
+            try (SkeinClient client = SkeinClient.connect(new SkeinClient.Context()
+                .aeronDirectoryName(driver.aeronDirectoryName()).ingressChannel(firstIngress)
+                .connectTimeoutNs(TIMEOUT_NS)))
+            {
+                int duplicates = 0;
+                for (int i = 0; i < sent; i++)
+                {
+                    final CommandResult result = client.send(bank.buffer, 0,
+                        bank.deposit(i, account(i), amount(i), i + 1), TIMEOUT_NS);
+                    if (acked[i])
+                    {
+                        assertEquals(Outcome.DUPLICATE, result.outcome(), "acknowledged deposit " + i +
+                            " was not in the new leader's state");
+                    }
+                    duplicates += result.outcome() == Outcome.DUPLICATE ? 1 : 0;
+                }
+                assertTrue(duplicates >= acknowledged);
+                for (int account = 1; account <= ACCOUNTS; account++)
+                {
+                    long expected = 0;
+                    for (int i = 0; i < sent; i++)
+                    {
+                        expected += account(i) == account ? amount(i) : 0;
+                    }
+                    assertEquals(expected, Bank.balanceOf(client.send(bank.buffer, 0, bank.balance(-100, account),
+                        TIMEOUT_NS)), "account " + account + ": every deposit exactly once");
+                }
+            }
+            second.close();
+
+            try (TestNode rejoined = follower(2, channel(), secondArchive, firstArchive, firstStatus, "follower-2");
+                TestNode oldLeader = follower(3, channel(), channel(), firstArchive, firstStatus, "leader"))
+            {
+                final long position = first.node().journal().position();
+                awaitApplied(rejoined, position);
+                awaitApplied(oldLeader, position);
+                final long hash = first.node().engine().stateHash(TIMEOUT_NS);
+                assertEquals(hash, rejoined.node().engine().stateHash(TIMEOUT_NS));
+                assertEquals(hash, oldLeader.node().engine().stateHash(TIMEOUT_NS), "the old leader cut off the " +
+                    "tail the new leader never had and caught up");
+                truncated = oldLeader.node().replicator().truncatedBytes();
+            }
+        }
+        finally
+        {
+            leader.destroyForcibly();
+        }
+        System.out.printf("failover: %d deposits sent, %d acknowledged before the kill; the old leader cut off %d " +
+            "bytes of journal the new leader never had%n", sent, acknowledged, truncated);
+    }
+
+    private static int account(final int i)
+    {
+        return 1 + i % ACCOUNTS;
+    }
+
+    private static int amount(final int i)
+    {
+        return 1 + i % 7;
+    }
+
+    private static int count(final boolean[] acked, final int sent)
+    {
+        int count = 0;
+        for (int i = 0; i < sent; i++)
+        {
+            count += acked[i] ? 1 : 0;
+        }
+        return count;
+    }
+
+    private TestNode follower(
+        final int id, final String ingress, final String archive, final String leaderArchive, final String status)
+    {
+        return follower(id, ingress, archive, leaderArchive, status, "follower-" + id);
+    }
+
+    private TestNode follower(
+        final int id,
+        final String ingress,
+        final String archive,
+        final String leaderArchiveChannel,
+        final String status,
+        final String dirName)
+    {
+        return TestNode.launch(new File(dir, dirName), ingress, (ctx) ->
+        {
+            ctx.name("node-" + id).followerId(id).leaderArchiveControlChannel(leaderArchiveChannel)
+                .replicationStatusChannel(status);
+            ctx.archiveContext().controlChannel(archive);
+        });
+    }
+
+    private static void awaitApplied(final TestNode follower, final long position) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        while (follower.node().engine().appliedPosition() < position)
+        {
+            assertTrue(System.nanoTime() < deadlineNs, "follower applied " +
+                follower.node().engine().appliedPosition() + " of " + position);
+            Thread.sleep(1);
+        }
+    }
+
+    private Process startLeader(final File leaderDir) throws Exception
+    {
+        assertTrue(leaderDir.mkdirs());
+        final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        final ProcessBuilder builder = new ProcessBuilder(java,
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "-Xmx256m",
+            "-Dskein.dir=" + leaderDir.getAbsolutePath(),
+            "-Dskein.name=leader",
+            "-Dskein.ingress.channel=" + leaderIngress,
+            "-Dskein.archive.control.channel=" + leaderArchive,
+            "-Dskein.replication.status.channel=" + leaderStatus,
+            "-Dskein.replication.followers=2",
+            "-Dskein.archive.term.length=65536",
+            "-cp", System.getProperty("java.class.path"),
+            SkeinNodeMain.class.getName());
+        builder.redirectError(new File(dir, "leader.err"));
+        final Process process = builder.start();
+        final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        final Thread reader = new Thread(() ->
+        {
+            try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                String line;
+                while (null != (line = out.readLine()))
+                {
+                    if (line.startsWith("skein node ready"))
+                    {
+                        ready.complete(true);
+                    }
+                }
+            }
+            catch (final Exception ignore)
+            {
+                // The process was killed.
+            }
+            ready.complete(false);
+        });
+        reader.setDaemon(true);
+        reader.start();
+        assertTrue(ready.get(60, TimeUnit.SECONDS), "the leader process did not start; see leader.err");
+        return process;
+    }
+
+    private static String channel()
+    {
+        return "aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort();
+    }
+}
