@@ -77,7 +77,10 @@ public final class SkeinClient implements AutoCloseable
     private final Aeron aeron;
     private final boolean ownsAeron;
     private final Subscription egress;
-    private final ExclusivePublication ingress;
+    private ExclusivePublication ingress;
+    private int endpoint;
+    private boolean leaderSession;
+    private String ingressChannelInUse;
     private final NanoClock clock;
     private final ClientListener listener;
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
@@ -114,22 +117,19 @@ public final class SkeinClient implements AutoCloseable
         this.ownsAeron = null == ctx.aeron();
         Aeron aeron = null;
         Subscription egress = null;
-        ExclusivePublication ingress = null;
         try
         {
             aeron = ownsAeron ?
                 Aeron.connect(new Aeron.Context().aeronDirectoryName(ctx.aeronDirectoryName())) : ctx.aeron();
             egress = aeron.addSubscription(ctx.responseChannel(), ctx.responseStreamId());
-            ingress = aeron.addExclusivePublication(ctx.ingressChannel(), ctx.ingressStreamId());
             this.aeron = aeron;
             this.egress = egress;
-            this.ingress = ingress;
             this.responseChannel = resolveResponseChannel(egress, clock.nanoTime() + ctx.connectTimeoutNs());
-            openSession(ctx.connectTimeoutNs());
+            connectAny(ctx.connectTimeoutNs());
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(ingress, egress);
+            CloseHelper.quietCloseAll(this.ingress, egress);
             if (ownsAeron)
             {
                 CloseHelper.quietClose(aeron);
@@ -207,6 +207,51 @@ public final class SkeinClient implements AutoCloseable
         }
     }
 
+    /**
+     * Open a session with one of the configured nodes, trying each in turn from the current one: with several
+     * endpoints and {@link Context#leaderOnly()}, a follower's session is closed again and the next node tried.
+     */
+    private void connectAny(final long timeoutNs)
+    {
+        final List<String> endpoints = ctx.ingressChannels();
+        final long deadlineNs = clock.nanoTime() + timeoutNs;
+        final long perEndpointNs = endpoints.size() == 1 ? timeoutNs :
+            Math.max(TimeUnit.SECONDS.toNanos(1), timeoutNs / endpoints.size());
+        SkeinException last = null;
+        for (int attempt = 0; attempt == 0 || clock.nanoTime() - deadlineNs < 0; attempt++)
+        {
+            final String channel = endpoints.get(endpoint);
+            if (null == ingress || !channel.equals(ingressChannelInUse))
+            {
+                CloseHelper.quietClose(ingress);
+                ingress = null;
+                ingress = aeron.addExclusivePublication(channel, ctx.ingressStreamId());
+                ingressChannelInUse = channel;
+            }
+            try
+            {
+                openSession(Math.min(perEndpointNs, Math.max(1, deadlineNs - clock.nanoTime())));
+                if (leaderSession || !ctx.leaderOnly() || endpoints.size() == 1)
+                {
+                    return;
+                }
+                sendClose();
+                disconnected("the node at " + channel + " is a follower");
+                last = new SkeinException(SkeinException.Code.NOT_CONNECTED, "no leader among " + endpoints);
+            }
+            catch (final SkeinException ex)
+            {
+                if (ex.code() == SkeinException.Code.AUTHENTICATION || endpoints.size() == 1)
+                {
+                    throw ex;
+                }
+                last = ex;
+            }
+            endpoint = (endpoint + 1) % endpoints.size();
+        }
+        throw null != last ? last : new SkeinException(SkeinException.Code.TIMEOUT, "no node answered");
+    }
+
     private void openSession(final long timeoutNs)
     {
         final long deadlineNs = clock.nanoTime() + timeoutNs;
@@ -214,7 +259,7 @@ public final class SkeinClient implements AutoCloseable
         idle.reset();
         while (!ingress.isConnected())
         {
-            checkDeadline(deadlineNs, "no node answered on " + ctx.ingressChannel() + " stream " +
+            checkDeadline(deadlineNs, "no node answered on " + ingressChannelInUse + " stream " +
                 ctx.ingressStreamId());
             idle.idle();
         }
@@ -233,7 +278,7 @@ public final class SkeinClient implements AutoCloseable
         idle.reset();
         while (ingress.offer(controlBuffer, 0, length) < 0)
         {
-            checkDeadline(deadlineNs, "could not send the connect request to " + ctx.ingressChannel());
+            checkDeadline(deadlineNs, "could not send the connect request to " + ingressChannelInUse);
             idle.idle();
         }
         idle.reset();
@@ -566,6 +611,7 @@ public final class SkeinClient implements AutoCloseable
         final long eventSessionId = eventDecoder.sessionId();
         final SessionEventCode code = eventDecoder.code();
         final int maxLength = eventDecoder.maxCommandLength();
+        final boolean leader = eventDecoder.leader() == 1;
         final String message = eventDecoder.message();
         if (state == CONNECTING && correlationId == connectCorrelationId)
         {
@@ -575,6 +621,7 @@ public final class SkeinClient implements AutoCloseable
                 sessionId = eventSessionId;
                 egressSessionId = header.sessionId();
                 maxCommandLength = maxLength;
+                leaderSession = leader;
             }
             else
             {
@@ -647,7 +694,27 @@ public final class SkeinClient implements AutoCloseable
             sendClose();
         }
         disconnected("the client reconnected");
-        openSession(timeoutNs);
+        connectAny(timeoutNs);
+    }
+
+    /**
+     * Whether the node this session is with takes commands (leads) rather than follows.
+     *
+     * @return true for a leader.
+     */
+    public boolean isLeader()
+    {
+        return state == OPEN && leaderSession;
+    }
+
+    /**
+     * The ingress channel of the node this client is connected to (or last tried).
+     *
+     * @return the channel.
+     */
+    public String ingressChannel()
+    {
+        return ingressChannelInUse;
     }
 
     /**
@@ -759,7 +826,8 @@ public final class SkeinClient implements AutoCloseable
         private boolean isConcluded;
         private Aeron aeron;
         private String aeronDirectoryName;
-        private String ingressChannel = INGRESS_CHANNEL_DEFAULT;
+        private List<String> ingressChannels = List.of(INGRESS_CHANNEL_DEFAULT);
+        private boolean leaderOnly = true;
         private int ingressStreamId = INGRESS_STREAM_ID_DEFAULT;
         private String responseChannel = RESPONSE_CHANNEL_DEFAULT;
         private int responseStreamId = RESPONSE_STREAM_ID_DEFAULT;
@@ -854,8 +922,58 @@ public final class SkeinClient implements AutoCloseable
          */
         public Context ingressChannel(final String channel)
         {
-            this.ingressChannel = channel;
+            this.ingressChannels = List.of(channel);
             return this;
+        }
+
+        /**
+         * Set the ingress channels of every node of a group (leader and followers): the client connects to the
+         * leader among them, and after a failover {@link SkeinClient#reconnect(long)} finds the new one.
+         *
+         * @param channels Aeron channel URIs, tried in order.
+         * @return this for a fluent API.
+         */
+        public Context ingressChannels(final String... channels)
+        {
+            if (channels.length == 0)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "give at least one ingress channel");
+            }
+            this.ingressChannels = List.of(channels);
+            return this;
+        }
+
+        /**
+         * The ingress channels tried, in order.
+         *
+         * @return the channels.
+         */
+        public List<String> ingressChannels()
+        {
+            return ingressChannels;
+        }
+
+        /**
+         * Set whether, with several ingress channels, only a leader's session is kept (the default); false keeps the
+         * first node that answers, for read-only queries on a follower.
+         *
+         * @param leaderOnly true to look for the leader.
+         * @return this for a fluent API.
+         */
+        public Context leaderOnly(final boolean leaderOnly)
+        {
+            this.leaderOnly = leaderOnly;
+            return this;
+        }
+
+        /**
+         * Whether only a leader's session is kept.
+         *
+         * @return true to look for the leader.
+         */
+        public boolean leaderOnly()
+        {
+            return leaderOnly;
         }
 
         /**
@@ -865,7 +983,7 @@ public final class SkeinClient implements AutoCloseable
          */
         public String ingressChannel()
         {
-            return ingressChannel;
+            return ingressChannels.get(0);
         }
 
         /**

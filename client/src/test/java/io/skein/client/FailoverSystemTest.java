@@ -42,6 +42,7 @@ class FailoverSystemTest
     private final String firstArchive = channel();
     private final String firstStatus = channel();
     private final String secondArchive = channel();
+    private final String secondIngress = channel();
 
     @Test
     void shouldLoseNoAcknowledgedCommandWhenTheLeaderIsKilledAndAFollowerPromoted() throws Exception
@@ -62,12 +63,13 @@ class FailoverSystemTest
             .dirDeleteOnShutdown(true));
             TestNode first = follower(1, firstIngress, firstArchive, leaderArchive, leaderStatus)
                 .expectError(LEADER_GONE);
-            TestNode second = follower(2, channel(), secondArchive, leaderArchive, leaderStatus)
+            TestNode second = follower(2, secondIngress, secondArchive, leaderArchive, leaderStatus)
                 .expectError(LEADER_GONE))
         {
             final boolean[] acked = new boolean[100_000];
             try (SkeinClient client = SkeinClient.connect(new SkeinClient.Context()
-                .aeronDirectoryName(driver.aeronDirectoryName()).ingressChannel(leaderIngress)
+                .aeronDirectoryName(driver.aeronDirectoryName())
+                .ingressChannels(firstIngress, leaderIngress, secondIngress)
                 .connectTimeoutNs(TIMEOUT_NS).listener((reply) ->
                 {
                     if (reply.correlationId() >= 0 && reply.outcome() == Outcome.ACCEPTED)
@@ -76,6 +78,7 @@ class FailoverSystemTest
                     }
                 })))
             {
+                assertEquals(leaderIngress, client.ingressChannel(), "the client found the leader among the nodes");
                 for (int account = 1; account <= ACCOUNTS; account++)
                 {
                     assertEquals(Outcome.ACCEPTED,
@@ -105,21 +108,20 @@ class FailoverSystemTest
                 leader.destroyForcibly();
                 assertTrue(leader.waitFor(10, TimeUnit.SECONDS));
                 acknowledged = count(acked, sent);
-            }
+                final boolean[] ackedBeforeKill = acked.clone();
 
-            final long epoch = first.node().promote();
-            assertEquals(1, epoch);
+                final long epoch = first.node().promote();
+                assertEquals(1, epoch);
+                client.reconnect(TIMEOUT_NS);
+                assertEquals(firstIngress, client.ingressChannel(), "the client followed the promotion");
+                assertTrue(client.isLeader());
 
-            try (SkeinClient client = SkeinClient.connect(new SkeinClient.Context()
-                .aeronDirectoryName(driver.aeronDirectoryName()).ingressChannel(firstIngress)
-                .connectTimeoutNs(TIMEOUT_NS)))
-            {
                 int duplicates = 0;
                 for (int i = 0; i < sent; i++)
                 {
                     final CommandResult result = client.send(bank.buffer, 0,
                         bank.deposit(i, account(i), amount(i), i + 1), TIMEOUT_NS);
-                    if (acked[i])
+                    if (ackedBeforeKill[i])
                     {
                         assertEquals(Outcome.DUPLICATE, result.outcome(), "acknowledged deposit " + i +
                             " was not in the new leader's state");

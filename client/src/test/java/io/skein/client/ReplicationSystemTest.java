@@ -125,6 +125,40 @@ class ReplicationSystemTest
         }
     }
 
+    @Test
+    void shouldDeposeALeaderThatHearsOfANewerEpoch() throws Exception
+    {
+        final Bank bank = new Bank();
+        try (TestNode leader = leader(0); TestNode follower = follower(1))
+        {
+            try (SkeinClient client = SkeinClient.connect(leader.clientContext()))
+            {
+                assertTrue(client.isLeader());
+                assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 8, 5), TIMEOUT_NS).outcome());
+                awaitApplied(follower, leader.node().journal().position());
+
+                assertEquals(1, follower.node().promote());
+                final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (!leader.node().isDeposed())
+                {
+                    assertTrue(System.nanoTime() < deadlineNs, "waiting for the old leader to hear of epoch 1");
+                    Thread.sleep(1);
+                }
+                final CommandResult refused = client.send(bank.buffer, 0, bank.deposit(2, 8, 1, 1), TIMEOUT_NS);
+                assertEquals(Outcome.REJECTED, refused.outcome());
+                assertEquals(RejectReason.UNAVAILABLE, refused.reason());
+            }
+            try (SkeinClient client = SkeinClient.connect(follower.clientContext()))
+            {
+                assertTrue(client.isLeader(), "the promoted node says it leads");
+                final CommandResult accepted = client.send(bank.buffer, 0, bank.deposit(3, 8, 1, 2), TIMEOUT_NS);
+                assertEquals(Outcome.ACCEPTED, accepted.outcome());
+                assertEquals(6, Bank.balanceOf(client.send(bank.buffer, 0, bank.balance(4, 8), TIMEOUT_NS)),
+                    "the new leader has the old leader's state, without the deposit the deposed leader refused");
+            }
+        }
+    }
+
     private TestNode leader(final int requiredFollowers)
     {
         return TestNode.launch(new File(dir, "leader"), (ctx) ->
@@ -136,11 +170,12 @@ class ReplicationSystemTest
 
     private TestNode follower(final int id)
     {
-        return TestNode.launch(new File(dir, "follower-" + id), (ctx) -> ctx
-            .name("follower-" + id)
-            .followerId(id)
-            .leaderArchiveControlChannel(archiveControl)
-            .replicationStatusChannel(status));
+        return TestNode.launch(new File(dir, "follower-" + id), (ctx) ->
+        {
+            ctx.name("follower-" + id).followerId(id).leaderArchiveControlChannel(archiveControl)
+                .replicationStatusChannel(status);
+            ctx.archiveContext().controlChannel("aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort());
+        });
     }
 
     private static void awaitApplied(final TestNode follower, final long position) throws InterruptedException

@@ -1,5 +1,7 @@
 package io.skein.node;
 
+import java.util.function.BooleanSupplier;
+
 import io.skein.codecs.AdminAction;
 import io.skein.codecs.AdminResponseEncoder;
 import io.skein.codecs.AdminStatus;
@@ -20,6 +22,12 @@ final class EgressProxy
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final SessionEventEncoder eventEncoder = new SessionEventEncoder();
     private final AdminResponseEncoder adminEncoder = new AdminResponseEncoder();
+    private final BooleanSupplier leader;
+
+    EgressProxy(final BooleanSupplier leader)
+    {
+        this.leader = leader;
+    }
 
     boolean sessionEvent(
         final ClientSession session,
@@ -33,6 +41,7 @@ final class EgressProxy
             .sessionId(session.id())
             .code(code)
             .maxCommandLength(maxCommandLength)
+            .leader((short)(leader.getAsBoolean() ? 1 : 0))
             .message(clip(message));
         return session.send(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + eventEncoder.encodedLength());
     }

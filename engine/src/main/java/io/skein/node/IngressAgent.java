@@ -2,6 +2,7 @@ package io.skein.node;
 
 import java.util.ArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 import io.aeron.Aeron;
@@ -60,7 +61,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     private final SessionKeepAliveDecoder keepAliveDecoder = new SessionKeepAliveDecoder();
     private final SessionCloseDecoder closeDecoder = new SessionCloseDecoder();
     private final AdminRequestDecoder adminDecoder = new AdminRequestDecoder();
-    private final EgressProxy egress = new EgressProxy();
+    private final EgressProxy egress;
     private final Long2ObjectHashMap<ClientSession> sessionById = new Long2ObjectHashMap<>();
     private final ArrayList<ClientSession> sessions = new ArrayList<>();
     private long nextSessionId = 1;
@@ -74,10 +75,12 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         final Subscription subscription,
         final NodeCounters counters,
         final Executor adminExecutor,
-        final LongSupplier promoter)
+        final LongSupplier promoter,
+        final BooleanSupplier leader)
     {
         this.ctx = ctx;
         this.promoter = promoter;
+        this.egress = new EgressProxy(leader);
         this.engine = engine;
         this.aeron = aeron;
         this.subscription = subscription;
@@ -564,7 +567,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         private final ClientSession session;
         private final long correlationId;
         private final AdminAction action;
-        private final EgressProxy proxy = new EgressProxy();
+        private final EgressProxy proxy = new EgressProxy(() -> true);
 
         AdminTask(final ClientSession session, final long correlationId, final AdminAction action)
         {

@@ -65,6 +65,8 @@ public final class SkeinNode implements AutoCloseable
     private final FollowerStatusSender statusSender;
     private volatile long epoch;
     private volatile boolean deposed;
+    private volatile boolean deposing;
+    private volatile boolean promoted;
     private volatile boolean closed;
 
     private SkeinNode(final Context ctx)
@@ -115,7 +117,8 @@ public final class SkeinNode implements AutoCloseable
                 thread.setDaemon(true);
                 return thread;
             });
-            ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor, this::promote);
+            ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor, this::promote,
+                this::isLeader);
             final Agent agent;
             if (null != replicator)
             {
@@ -242,16 +245,21 @@ public final class SkeinNode implements AutoCloseable
         journal.promote(applied, newEpoch);
         engine.lead(newEpoch, timeoutNs);
         epoch = newEpoch;
+        promoted = true;
         statusSender.announce(newEpoch);
         return newEpoch;
     }
 
     private void onNewerEpoch(final long newerEpoch)
     {
-        if (!deposed)
+        if (!deposing)
         {
-            deposed = true;
-            adminExecutor.execute(() -> engine.depose(newerEpoch, ctx.adminTimeoutNs()));
+            deposing = true;
+            adminExecutor.execute(() ->
+            {
+                engine.depose(newerEpoch, ctx.adminTimeoutNs());
+                deposed = true;
+            });
         }
     }
 
@@ -263,6 +271,16 @@ public final class SkeinNode implements AutoCloseable
     public long epoch()
     {
         return epoch;
+    }
+
+    /**
+     * Whether this node takes commands: not a follower (or promoted) and not deposed.
+     *
+     * @return true for the leader.
+     */
+    public boolean isLeader()
+    {
+        return !deposed && (null == replicator || promoted);
     }
 
     /**
