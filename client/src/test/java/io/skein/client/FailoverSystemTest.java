@@ -108,6 +108,12 @@ class FailoverSystemTest
                 leader.destroyForcibly();
                 assertTrue(leader.waitFor(10, TimeUnit.SECONDS));
                 acknowledged = count(acked, sent);
+                final long detectDeadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (!first.node().isLeaderUnreachable())
+                {
+                    assertTrue(System.nanoTime() < detectDeadlineNs, "the follower did not notice the leader died");
+                    Thread.sleep(10);
+                }
                 final boolean[] ackedBeforeKill = acked.clone();
 
                 final long epoch = first.node().promote();
@@ -200,7 +206,7 @@ class FailoverSystemTest
         return TestNode.launch(new File(dir, dirName), ingress, (ctx) ->
         {
             ctx.name("node-" + id).followerId(id).leaderArchiveControlChannel(leaderArchiveChannel)
-                .replicationStatusChannel(status);
+                .replicationStatusChannel(status).followerTimeoutNs(TimeUnit.SECONDS.toNanos(1));
             ctx.archiveContext().controlChannel(archive);
         });
     }

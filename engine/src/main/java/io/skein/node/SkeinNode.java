@@ -124,7 +124,7 @@ public final class SkeinNode implements AutoCloseable
             {
                 statusSender = new FollowerStatusSender(aeron, ctx.replicationStatusChannel(),
                     ctx.replicationStatusStreamId(), replicator, engine, ctx.followerId(),
-                    TimeUnit.MILLISECONDS.toNanos(100), ctx.nanoClock());
+                    TimeUnit.MILLISECONDS.toNanos(100), ctx.nanoClock(), ctx.followerTimeoutNs(), ctx.errorHandler());
                 agent = new CompositeAgent(ingressAgent, statusSender);
             }
             else if (null != tracker)
@@ -281,6 +281,17 @@ public final class SkeinNode implements AutoCloseable
     public boolean isLeader()
     {
         return !deposed && (null == replicator || promoted);
+    }
+
+    /**
+     * For a follower: whether its leader has been unreachable for longer than {@link Context#followerTimeoutNs()}
+     * (failure detection; promotion stays an explicit step).
+     *
+     * @return true while the leader is unreachable.
+     */
+    public boolean isLeaderUnreachable()
+    {
+        return null != statusSender && !promoted && statusSender.isLeaderUnreachable();
     }
 
     /**

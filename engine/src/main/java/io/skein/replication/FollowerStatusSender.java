@@ -6,7 +6,9 @@ import io.aeron.Publication;
 import io.skein.codecs.FollowerStatusEncoder;
 import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.engine.SkeinEngine;
+import io.skein.protocol.SkeinException;
 import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -27,6 +29,11 @@ public final class FollowerStatusSender implements Agent
     private final FollowerStatusEncoder encoder = new FollowerStatusEncoder();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final Counter applyLag;
+    private final Counter leaderUnreachable;
+    private final long leaderTimeoutNs;
+    private final ErrorHandler errorHandler;
+    private long lastActiveNs;
+    private volatile boolean unreachable;
     private long lastSentPosition = Long.MIN_VALUE;
     private long lastSentNs;
     private long recordedPosition;
@@ -43,6 +50,9 @@ public final class FollowerStatusSender implements Agent
      * @param followerId    this follower's id, unique among the leader's followers.
      * @param heartbeatNs   the longest gap between reports.
      * @param clock         for the heartbeat.
+     * @param leaderTimeoutNs after this long without an active copy of the leader's journal, the leader is reported
+     *                      unreachable.
+     * @param errorHandler  told when the leader becomes unreachable.
      */
     public FollowerStatusSender(
         final Aeron aeron,
@@ -52,8 +62,13 @@ public final class FollowerStatusSender implements Agent
         final SkeinEngine engine,
         final long followerId,
         final long heartbeatNs,
-        final NanoClock clock)
+        final NanoClock clock,
+        final long leaderTimeoutNs,
+        final ErrorHandler errorHandler)
     {
+        this.leaderTimeoutNs = leaderTimeoutNs;
+        this.errorHandler = errorHandler;
+        this.lastActiveNs = clock.nanoTime();
         this.publication = aeron.addExclusivePublication(statusChannel, statusStreamId);
         this.replicator = replicator;
         this.engine = engine;
@@ -62,6 +77,8 @@ public final class FollowerStatusSender implements Agent
         this.clock = clock;
         this.applyLag = aeron.addCounter(ReplicationTracker.REPLICATION_COUNTER_TYPE_ID,
             "skein follower apply lag bytes (recorded, not yet applied)");
+        this.leaderUnreachable = aeron.addCounter(ReplicationTracker.REPLICATION_COUNTER_TYPE_ID,
+            "skein follower: leader unreachable (1) or replicating (0)");
     }
 
     @Override
@@ -102,11 +119,25 @@ public final class FollowerStatusSender implements Agent
             return 0;
         }
         final long recorded = replicator.recordedPosition();
+        final long nowNs = clock.nanoTime();
         if (recorded >= 0)
         {
             recordedPosition = recorded;
+            lastActiveNs = nowNs;
+            if (unreachable)
+            {
+                unreachable = false;
+                leaderUnreachable.setRelease(0);
+            }
         }
-        final long nowNs = clock.nanoTime();
+        else if (!unreachable && nowNs - lastActiveNs > leaderTimeoutNs)
+        {
+            unreachable = true;
+            leaderUnreachable.setRelease(1);
+            errorHandler.onError(new SkeinException(SkeinException.Code.NOT_CONNECTED, SkeinException.Category.WARNING,
+                "the leader has been unreachable for " + leaderTimeoutNs / 1_000_000 + " ms (its journal is not " +
+                "being copied): if it does not come back, promote a follower (skein admin promote)", null));
+        }
         if (recordedPosition != lastSentPosition || nowNs - lastSentNs >= heartbeatNs)
         {
             final long applied = engine.appliedPosition();
@@ -127,6 +158,16 @@ public final class FollowerStatusSender implements Agent
     }
 
     /**
+     * Whether the leader has been unreachable (no active copy of its journal) for longer than the timeout.
+     *
+     * @return true while unreachable.
+     */
+    public boolean isLeaderUnreachable()
+    {
+        return unreachable;
+    }
+
+    /**
      * How far the local archive has recorded the leader's journal, as last seen.
      *
      * @return the position.
@@ -139,6 +180,6 @@ public final class FollowerStatusSender implements Agent
     @Override
     public void onClose()
     {
-        CloseHelper.quietCloseAll(applyLag, publication);
+        CloseHelper.quietCloseAll(applyLag, leaderUnreachable, publication);
     }
 }
