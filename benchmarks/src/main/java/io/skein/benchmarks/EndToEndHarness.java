@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.aeron.Aeron;
+import io.aeron.exceptions.AeronException;
 import io.skein.codecs.CommandReplyEncoder;
 import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.node.SkeinNode;
@@ -29,6 +30,7 @@ public final class EndToEndHarness
     private final boolean smoke;
     private final File output;
     private final List<Measurement> measurements = new ArrayList<>();
+    private final List<Measurement> replicated = new ArrayList<>();
 
     /**
      * One figure for Skein and the raw baseline under the same load.
@@ -83,6 +85,7 @@ public final class EndToEndHarness
         harness.measure("ipc", "aeron:ipc", "aeron:ipc", "aeron:ipc", "aeron:ipc");
         harness.measure("udp", "aeron:udp?endpoint=localhost:" + freePort(), "aeron:udp?endpoint=localhost:0",
             "aeron:udp?endpoint=localhost:" + freePort(), "aeron:udp?endpoint=localhost:" + freePort());
+        harness.measureReplicated();
         Files.write(new File(output, "end-to-end.json").toPath(),
             harness.json().getBytes(StandardCharsets.UTF_8));
         Charts.render(harness.measurements, output);
@@ -146,6 +149,74 @@ public final class EndToEndHarness
         }
     }
 
+    /**
+     * Skein over UDP with REPLICATED acknowledgements (a leader and one follower, each with its own driver and
+     * archive, on this machine) against the same single node with local (RECORDED) acknowledgements measured above.
+     */
+    private void measureReplicated() throws Exception
+    {
+        final File leaderDir = Files.createTempDirectory("skein-e2e-leader-").toFile();
+        final File followerDir = Files.createTempDirectory("skein-e2e-follower-").toFile();
+        final String ingress = "aeron:udp?endpoint=localhost:" + freePort();
+        final String archiveControl = "aeron:udp?endpoint=localhost:" + freePort();
+        final String status = "aeron:udp?endpoint=localhost:" + freePort();
+        final SkeinNode.Context leaderCtx = new SkeinNode.Context().dir(leaderDir).name("e2e-leader")
+            .ingressChannel(ingress).replicationStatusChannel(status).replicatedFollowers(1)
+            .errorHandler(Throwable::printStackTrace);
+        leaderCtx.archiveContext().termLength(8 * 1024 * 1024).controlChannel(archiveControl);
+        leaderCtx.engineContext().snapshotOnClose(false);
+        final SkeinNode.Context followerCtx = new SkeinNode.Context().dir(followerDir).name("e2e-follower")
+            .ingressChannel("aeron:udp?endpoint=localhost:" + freePort()).leaderArchiveControlChannel(archiveControl)
+            .replicationStatusChannel(status).followerId(1).errorHandler(EndToEndHarness::ignoreWarnings);
+        followerCtx.archiveContext().termLength(8 * 1024 * 1024);
+        final long warmup = smoke ? 1_000 : 100_000;
+        final long maxCount = smoke ? 2_000 : 300_000;
+        final long rate = smoke ? 1_000 : 10_000;
+        final long seconds = smoke ? 1 : 5;
+        try (SkeinNode leader = SkeinNode.launch(leaderCtx);
+            SkeinNode follower = SkeinNode.launch(followerCtx);
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(leader.archive().aeronDirectoryName()));
+            SkeinRoundTrip skein = new SkeinRoundTrip(aeron, ingress, "aeron:udp?endpoint=localhost:0"))
+        {
+            long base = 1L << 40;
+            System.out.printf("end-to-end udp replicated: warming up (%,d requests)%n", warmup);
+            OpenLoop.run(skein, 0, warmup, 1024, base);
+            base += 1L << 32;
+            final OpenLoop.Result max = OpenLoop.run(skein, 0, maxCount, 1024, base);
+            replicated.add(new Measurement("udp replicated", 0, max, localSkein("udp", 0)));
+            base += 1L << 32;
+            final OpenLoop.Result atRate = OpenLoop.run(skein, rate, rate * seconds, 1 << 16, base);
+            replicated.add(new Measurement("udp replicated", rate, atRate, localSkein("udp", rate)));
+            System.out.printf("end-to-end udp replicated: max %,.0f/s, p99 at %,d/s %.1f us%n", max.throughput(),
+                rate, atRate.micros(99));
+        }
+        finally
+        {
+            IoUtil.delete(leaderDir, true);
+            IoUtil.delete(followerDir, true);
+        }
+    }
+
+    private static void ignoreWarnings(final Throwable ex)
+    {
+        if (!(ex instanceof AeronException) || ((AeronException)ex).category() != AeronException.Category.WARN)
+        {
+            ex.printStackTrace();
+        }
+    }
+
+    private OpenLoop.Result localSkein(final String channel, final long rate)
+    {
+        for (final Measurement m : measurements)
+        {
+            if (m.channel.equals(channel) && m.rate == rate)
+            {
+                return m.skein;
+            }
+        }
+        return null;
+    }
+
     String table()
     {
         final StringBuilder out = new StringBuilder();
@@ -170,6 +241,27 @@ public final class EndToEndHarness
                     m.skein);
                 latencyRow(out, m.channel + " at " + String.format(Locale.ROOT, "%,d", m.rate) + "/s, raw echo",
                     m.raw);
+            }
+        }
+        if (!replicated.isEmpty())
+        {
+            out.append("\n| replicated acknowledgements, UDP (a leader and one follower on this machine) | " +
+                "REPLICATED | local (RECORDED, single node, above) | ratio |\n|---|---|---|---|\n");
+            for (final Measurement m : replicated)
+            {
+                if (0 == m.rate && null != m.raw)
+                {
+                    out.append(String.format(Locale.ROOT, "| max sustainable throughput | %,.0f /s | %,.0f /s | " +
+                        "%.2f |%n", m.skein.throughput(), m.raw.throughput(),
+                        m.skein.throughput() / m.raw.throughput()));
+                }
+                else if (null != m.raw)
+                {
+                    out.append(String.format(Locale.ROOT, "| p50 / p99 / max at %,d/s, µs | %.1f / %.1f / %.1f | " +
+                        "%.1f / %.1f / %.1f | |%n", m.rate, m.skein.micros(50), m.skein.micros(99),
+                        m.skein.histogram.getMaxValue() / 1e3, m.raw.micros(50), m.raw.micros(99),
+                        m.raw.histogram.getMaxValue() / 1e3));
+                }
             }
         }
         return out.toString();
