@@ -51,7 +51,8 @@ class BenchmarkSmokeTest
         assertTrue(table.contains("| udp at 1,000/s, Skein |"), table);
         assertTrue(table.contains("| udp at 1,000/s, raw echo |"), table);
         assertTrue(table.contains("| replicated acknowledgements, UDP"), table);
-        assertTrue(table.matches("(?s).*\\| max sustainable throughput \\| [0-9,]+ /s \\| [0-9,]+ /s \\| [0-9.]+ \\|.*"), table);
+        assertTrue(table.matches(
+            "(?s).*\\| max sustainable throughput \\| [0-9,]+ /s \\| [0-9,]+ /s \\| [0-9.]+ \\|.*"), table);
         for (final String file : new String[] {"end-to-end.json", "latency-ipc.png", "latency-udp.png",
             "throughput.png"})
         {
