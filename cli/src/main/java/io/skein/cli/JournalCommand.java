@@ -46,6 +46,10 @@ public final class JournalCommand implements Runnable
         {
             line.append('-').append(firstVersion + events.eventCount() - 1);
         }
+        if (events.epoch() > 0)
+        {
+            line.append(" epoch=").append(events.epoch());
+        }
         line.append(" corr=").append(events.correlationId());
         if (0 != events.causationId())
         {

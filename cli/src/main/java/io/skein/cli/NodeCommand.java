@@ -1,6 +1,8 @@
 package io.skein.cli;
 
 import java.io.File;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +62,10 @@ public final class NodeCommand implements Callable<Integer>
         "most an eighth of it (default 16 MiB).")
     private Integer termLength;
 
+    @Option(names = "-D", paramLabel = "skein.key=value", description = "Any skein.* setting, as in a --config " +
+        "file (replication, for example); applied after the file and system properties, before the other flags.")
+    private Map<String, String> settings;
+
     /**
      * {@inheritDoc}
      */
@@ -72,6 +78,12 @@ public final class NodeCommand implements Callable<Integer>
             ctx.propertiesFile(config);
         }
         ctx.properties(System.getProperties());
+        if (null != settings)
+        {
+            final Properties properties = new Properties();
+            properties.putAll(settings);
+            ctx.properties(properties);
+        }
         if (null != dir)
         {
             ctx.dir(dir);
