@@ -152,8 +152,8 @@ class FailoverSystemTest
                 TestNode oldLeader = follower(3, channel(), channel(), firstArchive, firstStatus, "leader"))
             {
                 final long position = first.node().journal().position();
-                awaitApplied(rejoined, position);
-                awaitApplied(oldLeader, position);
+                rejoined.awaitApplied(position, TIMEOUT_NS);
+                oldLeader.awaitApplied(position, TIMEOUT_NS);
                 final long hash = first.node().engine().stateHash(TIMEOUT_NS);
                 assertEquals(hash, rejoined.node().engine().stateHash(TIMEOUT_NS));
                 assertEquals(hash, oldLeader.node().engine().stateHash(TIMEOUT_NS), "the old leader cut off the " +
@@ -209,17 +209,6 @@ class FailoverSystemTest
                 .replicationStatusChannel(status).followerTimeoutNs(TimeUnit.SECONDS.toNanos(1));
             ctx.archiveContext().controlChannel(archive);
         });
-    }
-
-    private static void awaitApplied(final TestNode follower, final long position) throws InterruptedException
-    {
-        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-        while (follower.node().engine().appliedPosition() < position)
-        {
-            assertTrue(System.nanoTime() < deadlineNs, "follower applied " +
-                follower.node().engine().appliedPosition() + " of " + position);
-            Thread.sleep(1);
-        }
     }
 
     private Process startLeader(final File leaderDir) throws Exception

@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
-import io.skein.node.SkeinNode;
 import io.skein.protocol.CommandResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,8 +69,8 @@ class ReplicationSystemTest
             assertTrue(leader.node().replicationTracker().followerPosition(1) >= lastPosition);
             assertTrue(leader.node().replicationTracker().followerPosition(2) >= lastPosition);
 
-            awaitApplied(first, lastPosition);
-            awaitApplied(second, lastPosition);
+            first.awaitApplied(lastPosition, TIMEOUT_NS);
+            second.awaitApplied(lastPosition, TIMEOUT_NS);
             final long leaderHash = leader.node().engine().stateHash(TIMEOUT_NS);
             assertEquals(leaderHash, first.node().engine().stateHash(TIMEOUT_NS));
             assertEquals(leaderHash, second.node().engine().stateHash(TIMEOUT_NS));
@@ -118,7 +117,7 @@ class ReplicationSystemTest
                 }
                 final CommandResult result = held.get();
                 assertEquals(Outcome.ACCEPTED, result.outcome());
-                awaitApplied(follower, result.journalPosition());
+                follower.awaitApplied(result.journalPosition(), TIMEOUT_NS);
                 assertEquals(leader.node().engine().stateHash(TIMEOUT_NS),
                     follower.node().engine().stateHash(TIMEOUT_NS));
             }
@@ -135,7 +134,7 @@ class ReplicationSystemTest
             {
                 assertTrue(client.isLeader());
                 assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 8, 5), TIMEOUT_NS).outcome());
-                awaitApplied(follower, leader.node().journal().position());
+                follower.awaitApplied(leader.node().journal().position(), TIMEOUT_NS);
 
                 assertEquals(1, follower.node().promote());
                 final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
@@ -176,21 +175,5 @@ class ReplicationSystemTest
                 .replicationStatusChannel(status);
             ctx.archiveContext().controlChannel("aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort());
         });
-    }
-
-    private static void awaitApplied(final TestNode follower, final long position) throws InterruptedException
-    {
-        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-        while (follower.node().engine().appliedPosition() < position)
-        {
-            assertTrue(System.nanoTime() < deadlineNs, "follower applied " +
-                follower.node().engine().appliedPosition() + " of " + position);
-            Thread.sleep(1);
-        }
-    }
-
-    static SkeinNode node(final TestNode node)
-    {
-        return node.node();
     }
 }

@@ -73,6 +73,26 @@ final class TestNode implements AutoCloseable
     }
 
     /**
+     * Wait (bounded) until this follower has applied the journal up to a position.
+     *
+     * @param position to reach.
+     * @param timeoutNs the longest to wait.
+     * @throws InterruptedException if interrupted.
+     */
+    void awaitApplied(final long position, final long timeoutNs) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        while (node.engine().appliedPosition() < position)
+        {
+            if (System.nanoTime() > deadlineNs)
+            {
+                throw new AssertionError("follower applied " + node.engine().appliedPosition() + " of " + position);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /**
      * Tolerate archive errors with this text: for a scenario that causes them on purpose (a leader killed under a
      * follower's replication).
      *

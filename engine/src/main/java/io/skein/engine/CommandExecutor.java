@@ -258,34 +258,7 @@ final class CommandExecutor implements CommandContext
         }
         final long aggregateId = entryDecoder.aggregateId();
         final AggregateRecord<Object> record = runtime.recordFor(aggregateId);
-        final JournalEntryDecoder.EventsDecoder events = entryDecoder.events();
-        final int count = events.count();
-        if (entryDecoder.version() != record.version + count)
-        {
-            throw diverged("journal entry " + entryDecoder.entrySequence() + " takes aggregate " +
-                runtime.definition().name() + "/" + aggregateId + " to version " + entryDecoder.version() +
-                " with " + count + " events, but it is at version " + record.version);
-        }
-        if (entryDecoder.firstSequence() != nextSequence)
-        {
-            throw diverged("journal entry " + entryDecoder.entrySequence() + " starts at sequence " +
-                entryDecoder.firstSequence() + " but the next expected sequence is " + nextSequence);
-        }
-        final AggregateDefinition<Object> definition = runtime.definition();
-        for (int i = 0; i < count; i++)
-        {
-            events.next();
-            final int eventLength = events.bodyLength();
-            final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
-            applyEvent(definition, buffer, eventOffset, eventLength, record.state);
-            events.skipBody();
-        }
-        record.version = entryDecoder.version();
-        if (runtime.isSpare(record))
-        {
-            runtime.commit(aggregateId, record);
-            counters.aggregates().incrementRelease();
-        }
+        final int count = applyEntryEvents(runtime, aggregateId, record, buffer, true);
         nextSequence += count;
         lastEntrySequence = entryDecoder.entrySequence();
         lastEntryTimestampNs = entryDecoder.timestampNs();
@@ -319,7 +292,22 @@ final class CommandExecutor implements CommandContext
         }
         final AggregateRuntime<Object> runtime = runtimes.get(entryDecoder.aggregateTypeId());
         final long aggregateId = entryDecoder.aggregateId();
-        final AggregateRecord<Object> record = runtime.recordFor(aggregateId);
+        applyEntryEvents(runtime, aggregateId, runtime.recordFor(aggregateId), buffer, false);
+    }
+
+    /**
+     * Apply the events of the wrapped journal entry to an aggregate, checking the entry takes it to the entry's
+     * version (and, when asked, starts at the next global sequence), then commit the aggregate if it is new.
+     *
+     * @return the number of events applied.
+     */
+    private int applyEntryEvents(
+        final AggregateRuntime<Object> runtime,
+        final long aggregateId,
+        final AggregateRecord<Object> record,
+        final DirectBuffer buffer,
+        final boolean checkSequence)
+    {
         final JournalEntryDecoder.EventsDecoder events = entryDecoder.events();
         final int count = events.count();
         if (entryDecoder.version() != record.version + count)
@@ -328,12 +316,18 @@ final class CommandExecutor implements CommandContext
                 runtime.definition().name() + "/" + aggregateId + " to version " + entryDecoder.version() +
                 " with " + count + " events, but it is at version " + record.version);
         }
+        if (checkSequence && entryDecoder.firstSequence() != nextSequence)
+        {
+            throw diverged("journal entry " + entryDecoder.entrySequence() + " starts at sequence " +
+                entryDecoder.firstSequence() + " but the next expected sequence is " + nextSequence);
+        }
+        final AggregateDefinition<Object> definition = runtime.definition();
         for (int i = 0; i < count; i++)
         {
             events.next();
             final int eventLength = events.bodyLength();
             final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
-            applyEvent(runtime.definition(), buffer, eventOffset, eventLength, record.state);
+            applyEvent(definition, buffer, eventOffset, eventLength, record.state);
             events.skipBody();
         }
         record.version = entryDecoder.version();
@@ -342,6 +336,7 @@ final class CommandExecutor implements CommandContext
             runtime.commit(aggregateId, record);
             counters.aggregates().incrementRelease();
         }
+        return count;
     }
 
     /**
