@@ -158,6 +158,60 @@ class ReplicationSystemTest
         }
     }
 
+    @Test
+    void shouldBootstrapANewFollowerFromTheLeadersSnapshotWhenTheLeaderCompactedItsJournal() throws Exception
+    {
+        final Bank bank = new Bank();
+        try (TestNode leader = TestNode.launch(new File(dir, "leader"), (ctx) ->
+        {
+            ctx.name("leader").replicationStatusChannel(status);
+            ctx.archiveContext().controlChannel(archiveControl);
+            ctx.engineContext().snapshotRetention(1).compactJournal(true);
+        });
+            SkeinClient client = SkeinClient.connect(leader.clientContext()))
+        {
+            for (int account = 1; account <= 10; account++)
+            {
+                assertEquals(Outcome.ACCEPTED,
+                    client.send(bank.buffer, 0, bank.open(-account, account, 0), TIMEOUT_NS).outcome());
+            }
+            final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
+            for (int i = 0; i < 15_000; i++)
+            {
+                CompletableFuture<CommandResult> reply;
+                while ((reply = client.submit(bank.buffer, 0, bank.deposit(i, 1 + i % 10, 1, i + 1)))
+                    .isCompletedExceptionally())
+                {
+                    client.poll();
+                }
+                replies.add(reply);
+                client.poll();
+            }
+            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+            for (final CompletableFuture<CommandResult> reply : replies)
+            {
+                while (!reply.isDone())
+                {
+                    client.poll();
+                    assertTrue(System.nanoTime() < deadlineNs, "waiting for replies");
+                }
+            }
+            final long snapshot = leader.node().engine().takeSnapshot(TIMEOUT_NS);
+            assertTrue(leader.node().journal().startPosition() > 0, "the leader compacted its journal");
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.deposit(-1, 1, 5, 99_999), TIMEOUT_NS)
+                .outcome());
+
+            try (TestNode follower = follower(1))
+            {
+                assertEquals(snapshot, follower.node().replicator().bootstrapSnapshotPosition());
+                assertEquals(snapshot, follower.node().engine().startedFromSnapshotAt());
+                follower.awaitApplied(leader.node().journal().position(), TIMEOUT_NS);
+                assertEquals(leader.node().engine().stateHash(TIMEOUT_NS),
+                    follower.node().engine().stateHash(TIMEOUT_NS));
+            }
+        }
+    }
+
     private TestNode leader(final int requiredFollowers)
     {
         return TestNode.launch(new File(dir, "leader"), (ctx) ->

@@ -28,6 +28,8 @@ public final class JournalReplicator implements AutoCloseable
     private final long leaderEpoch;
     private long truncatedBytes;
     private final AtomicLong signalledRecordingId = new AtomicLong(Aeron.NULL_VALUE);
+    private final AtomicLong replicationEnded = new AtomicLong(Aeron.NULL_VALUE);
+    private long bootstrapSnapshotPosition = Aeron.NULL_VALUE;
 
     /**
      * Start replicating.
@@ -61,6 +63,10 @@ public final class JournalReplicator implements AutoCloseable
                     {
                         signalledRecordingId.compareAndSet(Aeron.NULL_VALUE, recordingId);
                     }
+                    if (signal == RecordingSignal.REPLICATE_END)
+                    {
+                        replicationEnded.set(recordingId);
+                    }
                 }));
             this.local = local;
             this.counters = aeron.countersReader();
@@ -75,6 +81,9 @@ public final class JournalReplicator implements AutoCloseable
                 aeron, leaderControlChannel, leaderControlStreamId, responseChannel, timeoutNs);
             final long leaderRecordingId = leader[0];
             leaderEpoch = Math.max(0, leader[1]);
+            final long[] snapshot = Aeron.NULL_VALUE == existing ? bootstrapSnapshot(aeron, leader[3],
+                leaderControlChannel, leaderControlStreamId, responseChannel, timeoutNs) : null;
+            signalledRecordingId.set(Aeron.NULL_VALUE);
             if (Aeron.NULL_VALUE != existing && leader[1] >= 0)
             {
                 truncatedBytes = truncateDivergentTail(local, journalDir, existing, leader[2]);
@@ -91,6 +100,12 @@ public final class JournalReplicator implements AutoCloseable
                 try (RecordingLog log = new RecordingLog(journalDir))
                 {
                     log.append(RecordingLog.TYPE_JOURNAL, recordingId, 0, 0, System.currentTimeMillis());
+                    if (null != snapshot)
+                    {
+                        awaitRecorded(snapshot[1], timeoutNs);
+                        log.append(RecordingLog.TYPE_SNAPSHOT, snapshot[0], snapshot[1], snapshot[2], snapshot[3]);
+                        bootstrapSnapshotPosition = snapshot[1];
+                    }
                 }
             }
         }
@@ -134,6 +149,68 @@ public final class JournalReplicator implements AutoCloseable
         return stop - epochStart;
     }
 
+    /**
+     * A new follower copies the leader's latest snapshot first (a one-off replication of a finished recording), so it
+     * starts from the snapshot plus the journal after it: needed when the leader has compacted its journal, and
+     * quicker otherwise.
+     *
+     * @return {local snapshot recording id, journal position, epoch, timestamp ms}, or null if the leader has none.
+     */
+    private long[] bootstrapSnapshot(
+        final Aeron aeron,
+        final long leaderSnapshotId,
+        final String leaderControlChannel,
+        final int leaderControlStreamId,
+        final String responseChannel,
+        final long timeoutNs)
+    {
+        if (Aeron.NULL_VALUE == leaderSnapshotId)
+        {
+            return null;
+        }
+        signalledRecordingId.set(Aeron.NULL_VALUE);
+        replicationEnded.set(Aeron.NULL_VALUE);
+        local.replicate(leaderSnapshotId, leaderControlStreamId, leaderControlChannel,
+            new ReplicationParams().srcResponseChannel(responseChannel));
+        final long snapshotId = awaitNewRecording(timeoutNs);
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        while (replicationEnded.get() != snapshotId)
+        {
+            local.pollForRecordingSignals();
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "the leader's snapshot was not copied in time");
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        return SnapshotHeader.read(aeron, local, snapshotId, timeoutNs);
+    }
+
+    private void awaitRecorded(final long position, final long timeoutNs)
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        while (recordedPosition() < position)
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "the copy of the leader's journal did not " +
+                    "reach the snapshot's position " + position + " in time");
+            }
+            Thread.yield();
+        }
+    }
+
+    /**
+     * For a new follower that started from a copy of the leader's snapshot: the journal position it reflects.
+     *
+     * @return the position, or {@link Aeron#NULL_VALUE} if the follower did not bootstrap from a snapshot.
+     */
+    public long bootstrapSnapshotPosition()
+    {
+        return bootstrapSnapshotPosition;
+    }
+
     private static long[] findLeaderJournal(
         final Aeron aeron,
         final String controlChannel,
@@ -159,7 +236,18 @@ public final class JournalReplicator implements AutoCloseable
                     " has no journal recording yet");
             }
             final long[] epoch = Journal.latestEpoch(leader);
-            return new long[] {found[0], null == epoch ? -1 : epoch[0], null == epoch ? -1 : epoch[1]};
+            final long[] snapshot = {Aeron.NULL_VALUE};
+            leader.listRecordingsForUri(0, 1_000, "aeron:ipc", Journal.Context.SNAPSHOT_STREAM_ID_DEFAULT,
+                (controlSessionId, correlationId, recordingId, startTimestamp, stopTimestamp, startPosition,
+                stopPosition, initialTermId, segmentFileLength, termBufferLength, mtuLength, sessionId, streamId,
+                strippedChannel, originalChannel, sourceIdentity) ->
+                {
+                    if (AeronArchive.NULL_POSITION != stopPosition)
+                    {
+                        snapshot[0] = Math.max(snapshot[0], recordingId);
+                    }
+                });
+            return new long[] {found[0], null == epoch ? -1 : epoch[0], null == epoch ? -1 : epoch[1], snapshot[0]};
         }
     }
 
