@@ -5,6 +5,8 @@ import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -169,6 +171,50 @@ class FailoverSystemTest
             "bytes of journal the new leader never had%n", sent, acknowledged, truncated);
     }
 
+    @Test
+    void shouldCatchUpAFollowerKilledWithSigkillAndRestarted() throws Exception
+    {
+        final Bank bank = new Bank();
+        final File followerDir = new File(dir, "follower");
+        try (TestNode leader = TestNode.launch(new File(dir, "leader-node"), leaderIngress, (ctx) ->
+        {
+            ctx.name("leader").replicationStatusChannel(leaderStatus).replicatedFollowers(1);
+            ctx.archiveContext().controlChannel(leaderArchive);
+        }).expectError(LEADER_GONE);
+            SkeinClient client = SkeinClient.connect(leader.clientContext()))
+        {
+            Process follower = startNode(followerDir, "follower", "-Dskein.leader.archive.control.channel=" +
+                leaderArchive, "-Dskein.replication.status.channel=" + leaderStatus, "-Dskein.follower.id=7");
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(-1, 1, 0), TIMEOUT_NS).outcome());
+            for (int i = 0; i < 500; i++)
+            {
+                assertEquals(Outcome.ACCEPTED,
+                    client.send(bank.buffer, 0, bank.deposit(i, 1, 1, i + 1), TIMEOUT_NS).outcome());
+            }
+            follower.destroyForcibly();
+            assertTrue(follower.waitFor(10, TimeUnit.SECONDS));
+
+            final CompletableFuture<CommandResult> held = client.submit(bank.buffer, 0, bank.deposit(500, 1, 1, 501));
+            follower = startNode(followerDir, "follower", "-Dskein.leader.archive.control.channel=" + leaderArchive,
+                "-Dskein.replication.status.channel=" + leaderStatus, "-Dskein.follower.id=7");
+            try
+            {
+                final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (!held.isDone())
+                {
+                    client.poll();
+                    assertTrue(System.nanoTime() < deadlineNs, "the restarted follower did not catch up");
+                }
+                assertEquals(Outcome.ACCEPTED, held.get().outcome());
+                assertTrue(leader.node().replicationTracker().followerPosition(7) >= held.get().journalPosition());
+            }
+            finally
+            {
+                follower.destroyForcibly();
+            }
+        }
+    }
+
     private static int account(final int i)
     {
         return 1 + i % ACCOUNTS;
@@ -213,22 +259,32 @@ class FailoverSystemTest
 
     private Process startLeader(final File leaderDir) throws Exception
     {
-        assertTrue(leaderDir.mkdirs());
-        final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        final ProcessBuilder builder = new ProcessBuilder(java,
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-Xmx256m",
-            "-Dskein.dir=" + leaderDir.getAbsolutePath(),
-            "-Dskein.name=leader",
+        return startNode(leaderDir, "leader",
             "-Dskein.ingress.channel=" + leaderIngress,
             "-Dskein.archive.control.channel=" + leaderArchive,
             "-Dskein.replication.status.channel=" + leaderStatus,
-            "-Dskein.replication.followers=2",
-            "-Dskein.archive.term.length=65536",
-            "-cp", System.getProperty("java.class.path"),
-            SkeinNodeMain.class.getName());
-        builder.redirectError(new File(dir, "leader.err"));
+            "-Dskein.replication.followers=2");
+    }
+
+    private Process startNode(final File nodeDir, final String name, final String... settings) throws Exception
+    {
+        nodeDir.mkdirs();
+        final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        final List<String> command = new ArrayList<>(List.of(java,
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "-Xmx256m",
+            "-Dskein.dir=" + nodeDir.getAbsolutePath(),
+            "-Dskein.name=" + name,
+            "-Dskein.archive.term.length=65536"));
+        if (!String.join(" ", settings).contains("skein.ingress.channel"))
+        {
+            command.add("-Dskein.ingress.channel=" + channel());
+        }
+        command.addAll(List.of(settings));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SkeinNodeMain.class.getName()));
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.redirectError(new File(dir, name + ".err"));
         final Process process = builder.start();
         final CompletableFuture<Boolean> ready = new CompletableFuture<>();
         final Thread reader = new Thread(() ->
@@ -253,7 +309,7 @@ class FailoverSystemTest
         });
         reader.setDaemon(true);
         reader.start();
-        assertTrue(ready.get(60, TimeUnit.SECONDS), "the leader process did not start; see leader.err");
+        assertTrue(ready.get(60, TimeUnit.SECONDS), "the " + name + " process did not start; see " + name + ".err");
         return process;
     }
 
