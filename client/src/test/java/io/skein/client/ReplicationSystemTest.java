@@ -68,6 +68,13 @@ class ReplicationSystemTest
             }
             assertTrue(leader.node().replicationTracker().followerPosition(1) >= lastPosition);
             assertTrue(leader.node().replicationTracker().followerPosition(2) >= lastPosition);
+            assertEquals(2_010, leader.node().engine().counters().journalEntries().get());
+            final long lagDeadlineNs = System.nanoTime() + TIMEOUT_NS;
+            while (leader.node().replicationTracker().lagEntries(System.nanoTime()) != 0)
+            {
+                assertTrue(System.nanoTime() < lagDeadlineNs, "the followers' entries lag did not reach 0");
+                Thread.sleep(10);
+            }
 
             first.awaitApplied(lastPosition, TIMEOUT_NS);
             second.awaitApplied(lastPosition, TIMEOUT_NS);

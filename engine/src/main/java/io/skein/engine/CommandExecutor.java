@@ -262,6 +262,7 @@ final class CommandExecutor implements CommandContext
         nextSequence += count;
         lastEntrySequence = entryDecoder.entrySequence();
         lastEntryTimestampNs = entryDecoder.timestampNs();
+        counters.journalEntries().setRelease(lastEntrySequence);
         epoch = Math.max(epoch, entryDecoder.epoch());
         final long keyHi = entryDecoder.idempotencyKeyHi();
         final long keyLo = entryDecoder.idempotencyKeyLo();
@@ -768,6 +769,7 @@ final class CommandExecutor implements CommandContext
         nextSequence = lastSequence + 1;
         lastEntrySequence++;
         lastEntryTimestampNs = timestampNs;
+        counters.journalEntries().setRelease(lastEntrySequence);
 
         long position = SkeinProtocol.NULL_POSITION;
         if (null != appender)

@@ -24,6 +24,7 @@ public final class EngineCounters implements AutoCloseable
     private final AtomicCounter errors;
     private final AtomicCounter ringDepth;
     private final AtomicCounter aggregates;
+    private final AtomicCounter journalEntries;
     private final AtomicCounter listenerErrors;
 
     EngineCounters(final CountersManager countersManager, final String name)
@@ -36,6 +37,7 @@ public final class EngineCounters implements AutoCloseable
         errors = countersManager.newCounter("skein errors: " + name, ENGINE_COUNTER_TYPE_ID);
         ringDepth = countersManager.newCounter("skein ring depth: " + name, ENGINE_COUNTER_TYPE_ID);
         aggregates = countersManager.newCounter("skein aggregates: " + name, ENGINE_COUNTER_TYPE_ID);
+        journalEntries = countersManager.newCounter("skein journal entries: " + name, ENGINE_COUNTER_TYPE_ID);
         listenerErrors = countersManager.newCounter("skein reply listener errors: " + name, ENGINE_COUNTER_TYPE_ID);
     }
 
@@ -110,6 +112,16 @@ public final class EngineCounters implements AutoCloseable
     }
 
     /**
+     * Journal entries written (a leader) or applied (a follower): the sequence of the last one.
+     *
+     * @return the counter.
+     */
+    public AtomicCounter journalEntries()
+    {
+        return journalEntries;
+    }
+
+    /**
      * Aggregates in memory, across all types.
      *
      * @return the counter.
@@ -135,8 +147,8 @@ public final class EngineCounters implements AutoCloseable
     @Override
     public void close()
     {
-        CloseHelper.closeAll(listenerErrors, aggregates, ringDepth, errors, duplicates, conflicts, rejected, accepted,
-            commands);
+        CloseHelper.closeAll(journalEntries, listenerErrors, aggregates, ringDepth, errors, duplicates, conflicts,
+            rejected, accepted, commands);
     }
 
     /**
@@ -148,6 +160,6 @@ public final class EngineCounters implements AutoCloseable
         return "commands=" + commands.get() + " accepted=" + accepted.get() + " rejected=" + rejected.get() +
             " conflicts=" + conflicts.get() + " duplicates=" + duplicates.get() + " errors=" + errors.get() +
             " ringDepth=" + ringDepth.get() + " aggregates=" + aggregates.get() +
-            " listenerErrors=" + listenerErrors.get();
+            " listenerErrors=" + listenerErrors.get() + " journalEntries=" + journalEntries.get();
     }
 }

@@ -109,6 +109,10 @@ public final class SkeinNode implements AutoCloseable
             }
             engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
             this.epoch = engine.epoch(ctx.adminTimeoutNs());
+            if (null != tracker)
+            {
+                tracker.leaderEntries(engine.counters().journalEntries()::get);
+            }
             counters = new NodeCounters(aeron, ctx.name());
             final Subscription subscription = aeron.addSubscription(ctx.ingressChannel(), ctx.ingressStreamId());
             adminExecutor = Executors.newSingleThreadExecutor((runnable) ->

@@ -111,7 +111,8 @@ public final class FollowerStatusSender implements Agent
                     .followerId(followerId)
                     .epoch(epoch)
                     .recordedPosition(-1)
-                    .appliedPosition(-1);
+                    .appliedPosition(-1)
+                    .appliedEntries(-1);
                 publication.offer(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
                 lastSentNs = nowNs;
                 return 1;
@@ -145,7 +146,8 @@ public final class FollowerStatusSender implements Agent
                 .followerId(followerId)
                 .epoch(0)
                 .recordedPosition(recordedPosition)
-                .appliedPosition(applied);
+                .appliedPosition(applied)
+                .appliedEntries(engine.counters().journalEntries().get());
             if (publication.offer(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()) > 0)
             {
                 lastSentPosition = recordedPosition;

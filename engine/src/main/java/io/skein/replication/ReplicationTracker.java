@@ -51,6 +51,10 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
     private final long[] followerIds = new long[MAX_FOLLOWERS];
     private final AtomicLongArray recorded = new AtomicLongArray(MAX_FOLLOWERS);
     private final AtomicLongArray heardNs = new AtomicLongArray(MAX_FOLLOWERS);
+    private final AtomicLongArray appliedEntries = new AtomicLongArray(MAX_FOLLOWERS);
+    private final long[] liveEntries = new long[MAX_FOLLOWERS];
+    private final Counter lagEntries;
+    private LongSupplier leaderEntries = () -> 0;
     private final long[] live = new long[MAX_FOLLOWERS];
     private final Counter liveFollowers;
     private final Counter lagBytes;
@@ -94,6 +98,9 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
         this.liveFollowers = aeron.addCounter(REPLICATION_COUNTER_TYPE_ID, "skein live followers");
         this.lagBytes = aeron.addCounter(REPLICATION_COUNTER_TYPE_ID,
             "skein replication lag bytes (journal end to the position " + requiredFollowers + " followers hold)");
+        this.lagEntries = aeron.addCounter(REPLICATION_COUNTER_TYPE_ID,
+            "skein replication lag entries (written, not yet applied by the " + Math.max(1, requiredFollowers) +
+            "th live follower)");
     }
 
     @Override
@@ -113,6 +120,7 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
             liveFollowers.setRelease(liveCount(nowNs));
             final long held = durablePosition();
             lagBytes.setRelease(held < 0 ? journal.position() : Math.max(0, journal.position() - held));
+            lagEntries.setRelease(lagEntries(nowNs));
         }
         return work;
     }
@@ -164,6 +172,7 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
             followers = index + 1;
         }
         recorded.setRelease(index, Math.max(recorded.get(index), statusDecoder.recordedPosition()));
+        appliedEntries.setRelease(index, statusDecoder.appliedEntries());
         heardNs.setRelease(index, clock.nanoTime());
     }
 
@@ -190,6 +199,42 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
         }
         Arrays.sort(live, 0, count);
         return live[count - requiredFollowers];
+    }
+
+    /**
+     * Tell the tracker how many journal entries the leader has written, for the entries lag.
+     *
+     * @param entries the leader's entry count.
+     */
+    public void leaderEntries(final LongSupplier entries)
+    {
+        this.leaderEntries = entries;
+    }
+
+    /**
+     * Entries the leader has written that the required-th live follower has not yet applied.
+     *
+     * @param nowNs the time now.
+     * @return the lag in entries, or the leader's whole count with too few live followers.
+     */
+    public long lagEntries(final long nowNs)
+    {
+        int count = 0;
+        for (int i = 0, n = followers; i < n; i++)
+        {
+            if (nowNs - heardNs.getAcquire(i) <= followerTimeoutNs)
+            {
+                liveEntries[count++] = appliedEntries.getAcquire(i);
+            }
+        }
+        final int required = Math.max(1, requiredFollowers);
+        final long leader = leaderEntries.getAsLong();
+        if (count < required)
+        {
+            return leader;
+        }
+        Arrays.sort(liveEntries, 0, count);
+        return Math.max(0, leader - liveEntries[count - required]);
     }
 
     private int liveCount(final long nowNs)
@@ -223,6 +268,6 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
     @Override
     public void onClose()
     {
-        CloseHelper.quietCloseAll(liveFollowers, lagBytes, subscription);
+        CloseHelper.quietCloseAll(liveFollowers, lagBytes, lagEntries, subscription);
     }
 }
