@@ -104,6 +104,12 @@ public final class JournalReader implements AutoCloseable
                 {
                     throw failure;
                 }
+                if (null != image && image.position() >= toPosition)
+                {
+                    // Consumed to the end: what follows the last entry is padding to a term's end, or the start of
+                    // an entry whose other fragments were never recorded (never acknowledged, so dropped).
+                    break;
+                }
                 final long nowNs = System.nanoTime();
                 if (fragments > 0)
                 {
@@ -116,10 +122,11 @@ public final class JournalReader implements AutoCloseable
                 }
                 else
                 {
-                    if (null != image && image.isClosed() && lastPosition < toPosition)
+                    if (null != image && image.isClosed() && image.position() < toPosition)
                     {
                         throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
-                            "journal replay ended at position " + lastPosition + " before " + toPosition, null);
+                            "journal replay ended at position " + image.position() + " (last entry at " +
+                            lastPosition + ") before " + toPosition, null);
                     }
                     if (nowNs - progressDeadlineNs >= 0)
                     {

@@ -61,6 +61,34 @@ class JournalSystemTest
     }
 
     @Test
+    void shouldReadToAPositionThatEndsInTheTermsPadding()
+    {
+        try (TestArchive testArchive = TestArchive.launch(dir))
+        {
+            final Journal journal = testArchive.journal();
+            int appended = 0;
+            long before = 0;
+            long position = 0;
+            while (position <= TestArchive.TERM_LENGTH)
+            {
+                before = position;
+                position = journal.append(buffer, 0, encode(++appended, 900));
+            }
+            assertTrue(journal.awaitDurable(position, TIMEOUT_NS));
+            assertTrue(before < TestArchive.TERM_LENGTH, "the last entry of the first term ends before its padding");
+
+            final long[] read = new long[2];
+            journal.reader().read(0, TestArchive.TERM_LENGTH, (b, o, l, p) ->
+            {
+                read[0]++;
+                read[1] = p;
+            }, null);
+            assertEquals(appended - 1, read[0], "every entry of the first term, then only padding up to its end");
+            assertEquals(before, read[1]);
+        }
+    }
+
+    @Test
     void shouldContinueTheSameRecordingAfterRestart()
     {
         final long firstEnd;
