@@ -219,6 +219,64 @@ class ReplicationSystemTest
         }
     }
 
+    @Test
+    void shouldNotCompactWhatALaggingFollowerStillNeeds() throws Exception
+    {
+        final Bank bank = new Bank();
+        try (TestNode leader = TestNode.launch(new File(dir, "leader"), (ctx) ->
+        {
+            ctx.name("leader").replicationStatusChannel(status);
+            ctx.archiveContext().controlChannel(archiveControl);
+            ctx.engineContext().snapshotRetention(1).compactJournal(true);
+        });
+            SkeinClient client = SkeinClient.connect(leader.clientContext()))
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(-1, 1, 0), TIMEOUT_NS).outcome());
+            final long lagging;
+            try (TestNode follower = follower(1))
+            {
+                follower.awaitApplied(leader.node().journal().position(), TIMEOUT_NS);
+                final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                while (leader.node().replicationTracker().followerPosition(1) < leader.node().journal().position())
+                {
+                    assertTrue(System.nanoTime() < deadlineNs, "waiting for the follower's report");
+                    Thread.sleep(1);
+                }
+                lagging = leader.node().replicationTracker().followerPosition(1);
+            }
+            final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
+            for (int i = 0; i < 15_000; i++)
+            {
+                CompletableFuture<CommandResult> reply;
+                while ((reply = client.submit(bank.buffer, 0, bank.deposit(i, 1, 1, i + 1))).isCompletedExceptionally())
+                {
+                    client.poll();
+                }
+                replies.add(reply);
+                client.poll();
+            }
+            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+            for (final CompletableFuture<CommandResult> reply : replies)
+            {
+                while (!reply.isDone())
+                {
+                    client.poll();
+                    assertTrue(System.nanoTime() < deadlineNs, "waiting for replies");
+                }
+            }
+            leader.node().engine().takeSnapshot(TIMEOUT_NS);
+            assertTrue(leader.node().journal().startPosition() <= lagging,
+                "compaction stopped at the lagging follower's position " + lagging);
+
+            try (TestNode follower = follower(1))
+            {
+                follower.awaitApplied(leader.node().journal().position(), TIMEOUT_NS);
+                assertEquals(leader.node().engine().stateHash(TIMEOUT_NS),
+                    follower.node().engine().stateHash(TIMEOUT_NS));
+            }
+        }
+    }
+
     private TestNode leader(final int requiredFollowers)
     {
         return TestNode.launch(new File(dir, "leader"), (ctx) ->

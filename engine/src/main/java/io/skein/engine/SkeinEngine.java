@@ -8,6 +8,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import com.lmax.disruptor.InsufficientCapacityException;
@@ -676,7 +677,8 @@ public final class SkeinEngine implements AutoCloseable
         }
         if (ctx.compactJournal() && Long.MAX_VALUE != oldestRetained)
         {
-            journal.compact(Math.min(oldestRetained, ctx.compactionFloor()));
+            journal.compact(Math.min(oldestRetained, Math.min(ctx.compactionFloor(),
+                null == ctx.compactionFloorSupplier() ? Long.MAX_VALUE : ctx.compactionFloorSupplier().getAsLong())));
         }
     }
 
@@ -884,6 +886,7 @@ public final class SkeinEngine implements AutoCloseable
         private int snapshotRetention = SNAPSHOT_RETENTION_DEFAULT;
         private boolean compactJournal;
         private long compactionFloor = Long.MAX_VALUE;
+        private LongSupplier compactionFloorSupplier;
 
         /**
          * Validate the settings and fill in defaults. Called once, by {@link SkeinEngine#launch(Context)}.
@@ -1579,6 +1582,29 @@ public final class SkeinEngine implements AutoCloseable
         public long compactionFloor()
         {
             return compactionFloor;
+        }
+
+        /**
+         * Set a moving floor for journal compaction, read at each compaction: replication supplies the lowest
+         * position any known follower has recorded, so compaction never deletes what a lagging follower still needs.
+         *
+         * @param floor supplying a position, or null for none.
+         * @return this for a fluent API.
+         */
+        public Context compactionFloorSupplier(final LongSupplier floor)
+        {
+            this.compactionFloorSupplier = floor;
+            return this;
+        }
+
+        /**
+         * The moving floor for journal compaction.
+         *
+         * @return the supplier, or null.
+         */
+        public LongSupplier compactionFloorSupplier()
+        {
+            return compactionFloorSupplier;
         }
 
         /**

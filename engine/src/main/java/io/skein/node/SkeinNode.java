@@ -106,6 +106,7 @@ public final class SkeinNode implements AutoCloseable
                 {
                     ctx.engineContext().durability(Durability.REPLICATED).replicationGate(tracker);
                 }
+                ctx.engineContext().compactionFloorSupplier(tracker::lowestFollowerPosition);
             }
             engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
             this.epoch = engine.epoch(ctx.adminTimeoutNs());

@@ -248,6 +248,22 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
     }
 
     /**
+     * The lowest position any follower this leader has heard from (alive or not) has recorded: journal compaction
+     * stays below it so a lagging or restarting follower can still continue its copy.
+     *
+     * @return the position, or {@link Long#MAX_VALUE} before any follower reported.
+     */
+    public long lowestFollowerPosition()
+    {
+        long lowest = Long.MAX_VALUE;
+        for (int i = 0, n = followers; i < n; i++)
+        {
+            lowest = Math.min(lowest, Math.max(0, recorded.getAcquire(i)));
+        }
+        return lowest;
+    }
+
+    /**
      * How far a follower has recorded the journal, as it last reported.
      *
      * @param followerId of the follower.
