@@ -63,8 +63,13 @@ class FailoverSystemTest
             .publicationTermBufferLength(64 * 1024)
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true));
-            TestNode first = follower(1, firstIngress, firstArchive, leaderArchive, leaderStatus)
-                .expectError(LEADER_GONE);
+            TestNode first = TestNode.launch(new File(dir, "follower-1"), firstIngress, (ctx) ->
+            {
+                ctx.name("node-1").followerId(1).leaderArchiveControlChannel(leaderArchive)
+                    .replicationStatusChannel(leaderStatus).followerTimeoutNs(TimeUnit.SECONDS.toNanos(1))
+                    .ownReplicationStatusChannel(firstStatus).replicatedFollowers(1);
+                ctx.archiveContext().controlChannel(firstArchive);
+            }).expectError(LEADER_GONE);
             TestNode second = follower(2, secondIngress, secondArchive, leaderArchive, leaderStatus)
                 .expectError(LEADER_GONE))
         {
@@ -120,47 +125,55 @@ class FailoverSystemTest
 
                 final long epoch = first.node().promote();
                 assertEquals(1, epoch);
-                client.reconnect(TIMEOUT_NS);
-                assertEquals(firstIngress, client.ingressChannel(), "the client followed the promotion");
-                assertTrue(client.isLeader());
+                second.close();
+                try (TestNode rejoined = follower(2, secondIngress, secondArchive, firstArchive, firstStatus,
+                    "follower-2"))
+                {
+                    client.reconnect(TIMEOUT_NS);
+                    assertEquals(firstIngress, client.ingressChannel(), "the client followed the promotion");
+                    assertTrue(client.isLeader());
 
-                int duplicates = 0;
-                for (int i = 0; i < sent; i++)
-                {
-                    final CommandResult result = client.send(bank.buffer, 0,
-                        bank.deposit(i, account(i), amount(i), i + 1), TIMEOUT_NS);
-                    if (ackedBeforeKill[i])
-                    {
-                        assertEquals(Outcome.DUPLICATE, result.outcome(), "acknowledged deposit " + i +
-                            " was not in the new leader's state");
-                    }
-                    duplicates += result.outcome() == Outcome.DUPLICATE ? 1 : 0;
-                }
-                assertTrue(duplicates >= acknowledged);
-                for (int account = 1; account <= ACCOUNTS; account++)
-                {
-                    long expected = 0;
+                    int duplicates = 0;
+                    long lastPosition = 0;
                     for (int i = 0; i < sent; i++)
                     {
-                        expected += account(i) == account ? amount(i) : 0;
+                        final CommandResult result = client.send(bank.buffer, 0,
+                            bank.deposit(i, account(i), amount(i), i + 1), TIMEOUT_NS);
+                        if (ackedBeforeKill[i])
+                        {
+                            assertEquals(Outcome.DUPLICATE, result.outcome(), "acknowledged deposit " + i +
+                                " was not in the new leader's state");
+                        }
+                        duplicates += result.outcome() == Outcome.DUPLICATE ? 1 : 0;
+                        lastPosition = Math.max(lastPosition, result.journalPosition());
                     }
-                    assertEquals(expected, Bank.balanceOf(client.send(bank.buffer, 0, bank.balance(-100, account),
-                        TIMEOUT_NS)), "account " + account + ": every deposit exactly once");
-                }
-            }
-            second.close();
+                    assertTrue(duplicates >= acknowledged);
+                    assertTrue(first.node().replicationTracker().followerPosition(2) >= lastPosition,
+                        "the new leader's replies waited for the rejoined follower (REPLICATED after the failover)");
+                    for (int account = 1; account <= ACCOUNTS; account++)
+                    {
+                        long expected = 0;
+                        for (int i = 0; i < sent; i++)
+                        {
+                            expected += account(i) == account ? amount(i) : 0;
+                        }
+                        assertEquals(expected, Bank.balanceOf(client.send(bank.buffer, 0,
+                            bank.balance(-100, account), TIMEOUT_NS)), "account " + account +
+                            ": every deposit exactly once");
+                    }
 
-            try (TestNode rejoined = follower(2, channel(), secondArchive, firstArchive, firstStatus, "follower-2");
-                TestNode oldLeader = follower(3, channel(), channel(), firstArchive, firstStatus, "leader"))
-            {
-                final long position = first.node().journal().position();
-                rejoined.awaitApplied(position, TIMEOUT_NS);
-                oldLeader.awaitApplied(position, TIMEOUT_NS);
-                final long hash = first.node().engine().stateHash(TIMEOUT_NS);
-                assertEquals(hash, rejoined.node().engine().stateHash(TIMEOUT_NS));
-                assertEquals(hash, oldLeader.node().engine().stateHash(TIMEOUT_NS), "the old leader cut off the " +
-                    "tail the new leader never had and caught up");
-                truncated = oldLeader.node().replicator().truncatedBytes();
+                    try (TestNode oldLeader = follower(3, channel(), channel(), firstArchive, firstStatus, "leader"))
+                    {
+                        final long position = first.node().journal().position();
+                        rejoined.awaitApplied(position, TIMEOUT_NS);
+                        oldLeader.awaitApplied(position, TIMEOUT_NS);
+                        final long hash = first.node().engine().stateHash(TIMEOUT_NS);
+                        assertEquals(hash, rejoined.node().engine().stateHash(TIMEOUT_NS));
+                        assertEquals(hash, oldLeader.node().engine().stateHash(TIMEOUT_NS), "the old leader cut " +
+                            "off the tail the new leader never had and caught up");
+                        truncated = oldLeader.node().replicator().truncatedBytes();
+                    }
+                }
             }
         }
         finally

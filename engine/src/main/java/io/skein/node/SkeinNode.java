@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceLoader;
@@ -14,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
@@ -21,6 +24,7 @@ import io.aeron.CommonContext;
 import io.aeron.Subscription;
 import io.skein.aggregate.Aggregate;
 import io.skein.engine.Durability;
+import io.skein.engine.DurabilityGate;
 import io.skein.engine.SkeinEngine;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
@@ -32,7 +36,7 @@ import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.DynamicCompositeAgent;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -61,7 +65,9 @@ public final class SkeinNode implements AutoCloseable
     private final AgentRunner ingressRunner;
     private final ExecutorService adminExecutor;
     private final JournalReplicator replicator;
-    private final ReplicationTracker tracker;
+    private volatile ReplicationTracker tracker;
+    private final SwitchableGate promotedGate = new SwitchableGate();
+    private DynamicCompositeAgent agents;
     private final FollowerStatusSender statusSender;
     private volatile long epoch;
     private volatile boolean deposed;
@@ -95,6 +101,15 @@ public final class SkeinNode implements AutoCloseable
                     ctx.followerResponseChannel(), ctx.connectTimeoutNs() * 2);
                 ctx.journalContext().readOnly(true);
                 ctx.engineContext().follower(true).snapshotOnClose(false);
+                if (null != ctx.ownReplicationStatusChannel() && ctx.replicatedFollowers() > 0)
+                {
+                    ctx.engineContext().durability(Durability.REPLICATED).replicationGate(promotedGate);
+                }
+                ctx.engineContext().compactionFloorSupplier(() ->
+                {
+                    final ReplicationTracker own = this.tracker;
+                    return null == own ? Long.MAX_VALUE : own.lowestFollowerPosition();
+                });
             }
             journal = Journal.launch(ctx.journalContext().embeddedArchive(archive));
             if (!ctx.isFollower() && null != ctx.replicationStatusChannel())
@@ -124,23 +139,21 @@ public final class SkeinNode implements AutoCloseable
             });
             ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor, this::promote,
                 this::isLeader);
-            final Agent agent;
+            final List<Agent> agentList = new ArrayList<>();
+            agentList.add(ingressAgent);
             if (null != replicator)
             {
                 statusSender = new FollowerStatusSender(aeron, ctx.replicationStatusChannel(),
                     ctx.replicationStatusStreamId(), replicator, engine, ctx.followerId(),
                     TimeUnit.MILLISECONDS.toNanos(100), ctx.nanoClock(), ctx.followerTimeoutNs(), ctx.errorHandler());
-                agent = new CompositeAgent(ingressAgent, statusSender);
+                agentList.add(statusSender);
             }
             else if (null != tracker)
             {
-                agent = new CompositeAgent(ingressAgent, tracker);
+                agentList.add(tracker);
             }
-            else
-            {
-                agent = ingressAgent;
-            }
-            ingressRunner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, agent);
+            agents = new DynamicCompositeAgent("skein-node-" + ctx.name(), agentList);
+            ingressRunner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, agents);
         }
         catch (final RuntimeException ex)
         {
@@ -248,6 +261,24 @@ public final class SkeinNode implements AutoCloseable
         final long applied = engine.stopFollowing(timeoutNs);
         final long newEpoch = Math.max(engine.epoch(timeoutNs), replicator.leaderEpoch()) + 1;
         journal.promote(applied, newEpoch);
+        if (null != ctx.ownReplicationStatusChannel())
+        {
+            final ReplicationTracker ownTracker = new ReplicationTracker(aeron, ctx.ownReplicationStatusChannel(),
+                ctx.replicationStatusStreamId(), journal, ctx.replicatedFollowers(), ctx.followerTimeoutNs(),
+                ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
+            ownTracker.leaderEntries(engine.counters().journalEntries()::get);
+            promotedGate.delegate(ownTracker);
+            tracker = ownTracker;
+            final long deadlineNs = System.nanoTime() + timeoutNs;
+            while (!agents.tryAdd(ownTracker) || !agents.hasAddAgentCompleted())
+            {
+                if (System.nanoTime() - deadlineNs > 0)
+                {
+                    throw new SkeinException(SkeinException.Code.TIMEOUT, "could not start tracking followers");
+                }
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
         engine.lead(newEpoch, timeoutNs);
         epoch = newEpoch;
         promoted = true;
@@ -359,6 +390,27 @@ public final class SkeinNode implements AutoCloseable
     }
 
     /**
+     * The durability gate of a follower that will need one once promoted: holds nothing back while following, then
+     * answers for the tracker of its own followers.
+     */
+    private static final class SwitchableGate implements DurabilityGate
+    {
+        private volatile DurabilityGate delegate;
+
+        void delegate(final DurabilityGate gate)
+        {
+            this.delegate = gate;
+        }
+
+        @Override
+        public long durablePosition()
+        {
+            final DurabilityGate gate = delegate;
+            return null == gate ? Long.MAX_VALUE : gate.durablePosition();
+        }
+    }
+
+    /**
      * Configuration of a node: its directory, ingress, security and session settings, and the contexts of the
      * archive, journal and engine it hosts. Settings can also come from properties ({@link #properties(Properties)}),
      * with these keys:
@@ -422,6 +474,7 @@ public final class SkeinNode implements AutoCloseable
         private int leaderArchiveControlStreamId = 10;
         private String followerResponseChannel = "aeron:udp?endpoint=localhost:0";
         private String replicationStatusChannel;
+        private String ownReplicationStatusChannel;
         private int replicationStatusStreamId = 105;
         private int replicatedFollowers;
         private long followerTimeoutNs = TimeUnit.SECONDS.toNanos(5);
@@ -625,6 +678,7 @@ public final class SkeinNode implements AutoCloseable
                     case "skein.archive.control.channel" -> archiveContext.controlChannel(value);
                     case "skein.replication.status.channel" -> replicationStatusChannel(value);
                     case "skein.replication.followers" -> replicatedFollowers(Integer.parseInt(value));
+                    case "skein.replication.own.status.channel" -> ownReplicationStatusChannel(value);
                     case "skein.leader.archive.control.channel" -> leaderArchiveControlChannel(value);
                     case "skein.follower.id" -> followerId(Long.parseLong(value));
                     default -> throw new SkeinException(SkeinException.Code.CONFIGURATION,
@@ -1054,6 +1108,29 @@ public final class SkeinNode implements AutoCloseable
         public String replicationStatusChannel()
         {
             return replicationStatusChannel;
+        }
+
+        /**
+         * For a follower that may be promoted: the channel it listens on for its own followers' reports once it leads
+         * (its followers are then restarted pointing at it), so {@link Durability#REPLICATED} holds after a failover.
+         *
+         * @param channel a UDP endpoint on this node, or null.
+         * @return this for a fluent API.
+         */
+        public Context ownReplicationStatusChannel(final String channel)
+        {
+            this.ownReplicationStatusChannel = channel;
+            return this;
+        }
+
+        /**
+         * The channel this node listens on for follower reports once promoted.
+         *
+         * @return the channel, or null.
+         */
+        public String ownReplicationStatusChannel()
+        {
+            return ownReplicationStatusChannel;
         }
 
         /**
