@@ -277,6 +277,44 @@ class ReplicationSystemTest
         }
     }
 
+    @Test
+    void shouldSnapshotOnAFollowerSoItsRestartReplaysOnlyTheTail() throws Exception
+    {
+        final Bank bank = new Bank();
+        try (TestNode leader = leader(0); SkeinClient client = SkeinClient.connect(leader.clientContext()))
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(-1, 4, 0), TIMEOUT_NS).outcome());
+            try (TestNode follower = snapshottingFollower())
+            {
+                for (int i = 0; i < 1_200; i++)
+                {
+                    assertEquals(Outcome.ACCEPTED,
+                        client.send(bank.buffer, 0, bank.deposit(i, 4, 1, i + 1), TIMEOUT_NS).outcome());
+                }
+                follower.awaitApplied(leader.node().journal().position(), TIMEOUT_NS);
+            }
+            try (TestNode follower = snapshottingFollower())
+            {
+                assertTrue(follower.node().engine().startedFromSnapshotAt() > 0, "restarted from its own snapshot");
+                assertTrue(follower.node().engine().recoveredEntries() < 500,
+                    "replayed only the tail: " + follower.node().engine().recoveredEntries());
+                follower.awaitApplied(leader.node().journal().position(), TIMEOUT_NS);
+                assertEquals(leader.node().engine().stateHash(TIMEOUT_NS),
+                    follower.node().engine().stateHash(TIMEOUT_NS));
+            }
+        }
+    }
+
+    private TestNode snapshottingFollower()
+    {
+        return TestNode.launch(new File(dir, "follower-snapshots"), (ctx) ->
+        {
+            ctx.name("follower").followerId(5).leaderArchiveControlChannel(archiveControl)
+                .replicationStatusChannel(status);
+            ctx.engineContext().snapshotEveryEntries(500).snapshotRetention(2);
+        });
+    }
+
     private TestNode leader(final int requiredFollowers)
     {
         return TestNode.launch(new File(dir, "leader"), (ctx) ->

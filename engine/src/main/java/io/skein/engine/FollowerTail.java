@@ -28,6 +28,7 @@ final class FollowerTail implements Runnable, AutoCloseable
     private final Journal journal;
     private final Writer writer;
     private final ErrorHandler errorHandler;
+    private final AppliedListener afterChunk;
     private final ArrayBlockingQueue<Chunk> free = new ArrayBlockingQueue<>(CHUNKS);
     private final Thread thread;
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
@@ -36,6 +37,21 @@ final class FollowerTail implements Runnable, AutoCloseable
     private volatile boolean caughtUp;
     private long position;
     private Chunk current;
+
+    /**
+     * Told on the writer after each chunk of replicated entries is applied: where the follower's snapshot policy runs.
+     */
+    @FunctionalInterface
+    interface AppliedListener
+    {
+        /**
+         * Entries up to a position have been applied.
+         *
+         * @param executor owning the state.
+         * @param position after the last applied entry.
+         */
+        void onApplied(CommandExecutor executor, long position);
+    }
 
     /**
      * Hands a chunk to the single writer.
@@ -56,9 +72,11 @@ final class FollowerTail implements Runnable, AutoCloseable
         final Journal journal,
         final long fromPosition,
         final Writer writer,
+        final AppliedListener afterChunk,
         final ErrorHandler errorHandler,
         final String name)
     {
+        this.afterChunk = afterChunk;
         this.journal = journal;
         this.writer = writer;
         this.errorHandler = errorHandler;
@@ -214,6 +232,7 @@ final class FollowerTail implements Runnable, AutoCloseable
                     executor.replay(buffer, offsets[i], lengths[i], positions[i]);
                 }
                 appliedPosition = positions[count - 1];
+                afterChunk.onApplied(executor, appliedPosition);
             }
             catch (final RuntimeException ex)
             {

@@ -64,6 +64,8 @@ public final class SkeinEngine implements AutoCloseable
     private final SnapshotBuilder snapshotBuilder;
     private volatile FollowerTail followerTail;
     private volatile long lastAppliedPosition = SkeinProtocol.NULL_POSITION;
+    private long followerSnapshotEntrySequence;
+    private long followerSnapshotTimeNs;
     private long snapshotPosition = SkeinProtocol.NULL_POSITION;
     private volatile boolean closed;
 
@@ -143,7 +145,32 @@ public final class SkeinEngine implements AutoCloseable
                 new BackoffIdleStrategy(10, 20, 1_000, 20_000)));
         ringBuffer = disruptor.start();
         followerTail = ctx.follower() ? new FollowerTail(ctx.journal(), ctx.journal().recoveredEndPosition(),
-            this::submitTask, ctx.errorHandler(), ctx.name()) : null;
+            this::submitTask, this::onFollowerApplied, ctx.errorHandler(), ctx.name()) : null;
+    }
+
+    /**
+     * A follower's snapshot policy, on the writer after each chunk of replicated entries: every N entries or every
+     * T, like a leader's, written inline at the applied position (a follower has no clients to pause for).
+     */
+    private void onFollowerApplied(final CommandExecutor executor, final long position)
+    {
+        final long entries = executor.lastEntrySequence() - followerSnapshotEntrySequence;
+        final long nowNs = ctx.snapshotIntervalNs() > 0 ? executor.clock().nanoTime() : 0;
+        if ((ctx.snapshotEveryEntries() > 0 && entries >= ctx.snapshotEveryEntries()) ||
+            (ctx.snapshotIntervalNs() > 0 && entries > 0 && nowNs - followerSnapshotTimeNs >= ctx.snapshotIntervalNs()))
+        {
+            followerSnapshotEntrySequence = executor.lastEntrySequence();
+            followerSnapshotTimeNs = nowNs;
+            try
+            {
+                snapshotTaker.take(executor, ctx.journal(), position);
+                retainSnapshots(ctx.journal());
+            }
+            catch (final RuntimeException ex)
+            {
+                ctx.errorHandler().onError(ex);
+            }
+        }
     }
 
     private boolean submitTask(final EngineTask task)
@@ -655,6 +682,21 @@ public final class SkeinEngine implements AutoCloseable
      */
     private void retainAndCompact(final Journal journal)
     {
+        final long oldestRetained = retainSnapshots(journal);
+        if (ctx.compactJournal() && Long.MAX_VALUE != oldestRetained)
+        {
+            journal.compact(Math.min(oldestRetained, Math.min(ctx.compactionFloor(),
+                null == ctx.compactionFloorSupplier() ? Long.MAX_VALUE : ctx.compactionFloorSupplier().getAsLong())));
+        }
+    }
+
+    /**
+     * Keep the newest {@link Context#snapshotRetention()} snapshots, purging older ones.
+     *
+     * @return the position of the oldest snapshot kept, or {@link Long#MAX_VALUE} if none.
+     */
+    private long retainSnapshots(final Journal journal)
+    {
         final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
         int valid = 0;
         long oldestRetained = Long.MAX_VALUE;
@@ -675,11 +717,7 @@ public final class SkeinEngine implements AutoCloseable
                 oldestRetained = entry.position();
             }
         }
-        if (ctx.compactJournal() && Long.MAX_VALUE != oldestRetained)
-        {
-            journal.compact(Math.min(oldestRetained, Math.min(ctx.compactionFloor(),
-                null == ctx.compactionFloorSupplier() ? Long.MAX_VALUE : ctx.compactionFloorSupplier().getAsLong())));
-        }
+        return oldestRetained;
     }
 
     /**

@@ -212,7 +212,7 @@ public final class Journal implements AutoCloseable
     {
         if (null == publication)
         {
-            return recoveredEndPosition;
+            return ctx.readOnly() ? Math.max(recoveredEndPosition, recordedEnd()) : recoveredEndPosition;
         }
         final long position = counters.getCounterValue(counterId);
         if (counters.getCounterState(counterId) != CountersReader.RECORD_ALLOCATED ||
@@ -350,10 +350,6 @@ public final class Journal implements AutoCloseable
      */
     public void purgeSnapshot(final RecordingLog.Entry entry)
     {
-        if (null == publication)
-        {
-            throw new SkeinException(SkeinException.Code.CLOSED, "the journal was opened read-only");
-        }
         recordingLog.invalidate(entry.index());
         archive.purgeRecording(entry.recordingId());
     }
