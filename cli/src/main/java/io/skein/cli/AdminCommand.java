@@ -3,6 +3,7 @@ package io.skein.cli;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import io.skein.client.AdminResult;
 import io.skein.client.SkeinClient;
 import io.skein.codecs.AdminAction;
 import picocli.CommandLine.Command;
@@ -41,14 +42,25 @@ public final class AdminCommand implements Callable<Integer>
         /**
          * Promote a follower to leader.
          */
-        promote
+        promote,
+
+        /**
+         * State as of a journal position, from the node's own journal (time travel; a follower answers too).
+         */
+        state
     }
 
     @Mixin
     private ClientOptions client;
 
-    @Parameters(index = "0", description = "snapshot, hash, count or promote.")
+    @Parameters(index = "0", description = "snapshot, hash, count, promote or state.")
     private Request request;
+
+    @Option(names = "--as-of-position", description = "For state: the journal position (default: the end).")
+    private Long position;
+
+    @Option(names = "--aggregate", description = "For state: one aggregate, TYPE:ID (default: the whole engine).")
+    private String aggregate;
 
     @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for the answer " +
         "(default: ${DEFAULT-VALUE}).")
@@ -71,6 +83,16 @@ public final class AdminCommand implements Callable<Integer>
                 case hash -> System.out.printf("state hash %016x%n", session.admin(AdminAction.STATE_HASH, timeoutNs));
                 case promote -> System.out.printf("promoted: this node now leads epoch %d%n",
                     session.admin(AdminAction.PROMOTE, timeoutNs));
+                case state ->
+                {
+                    final Domains domains = Domains.load();
+                    final long[] address = null == aggregate ? new long[] {0, 0} : domains.parseAddress(aggregate);
+                    final AdminResult result = session.stateAsOf(null == position ? -1 : position, (int)address[0],
+                        address[1], timeoutNs);
+                    System.out.println(null == aggregate ? String.format("state hash %016x %s", result.value(),
+                        result.message()) : String.format("%s:%d version %d %s", domains.typeName((int)address[0]),
+                        address[1], result.value(), result.message()));
+                }
                 default -> System.out.printf("%,d aggregates%n", session.admin(AdminAction.AGGREGATE_COUNT,
                     timeoutNs));
             }

@@ -95,7 +95,7 @@ public final class SkeinClient implements AutoCloseable
     private final ExpandableArrayBuffer controlBuffer = new ExpandableArrayBuffer(1024);
     private final Reply reply = new Reply();
     private final Long2ObjectHashMap<CompletableFuture<CommandResult>> pending = new Long2ObjectHashMap<>();
-    private final Long2ObjectHashMap<CompletableFuture<Long>> pendingAdmin = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<CompletableFuture<AdminResult>> pendingAdmin = new Long2ObjectHashMap<>();
     private final String responseChannel;
     private int state = CONNECTING;
     private long sessionId;
@@ -442,6 +442,31 @@ public final class SkeinClient implements AutoCloseable
      */
     public long admin(final AdminAction action, final long timeoutNs)
     {
+        return adminRequest(action, -1, 0, 0, timeoutNs).value();
+    }
+
+    /**
+     * Ask the node for its state as of a journal position (time travel on its own journal; a follower answers from
+     * its copy).
+     *
+     * @param position    journal position, or -1 for the journal's end.
+     * @param typeId      of one aggregate, or 0 for the whole engine.
+     * @param aggregateId of the aggregate.
+     * @param timeoutNs   the longest to wait.
+     * @return the state hash (whole engine) or the aggregate's version, with the state as text in the message.
+     */
+    public AdminResult stateAsOf(final long position, final int typeId, final long aggregateId, final long timeoutNs)
+    {
+        return adminRequest(AdminAction.STATE_AS_OF, position, typeId, aggregateId, timeoutNs);
+    }
+
+    private AdminResult adminRequest(
+        final AdminAction action,
+        final long position,
+        final int typeId,
+        final long aggregateId,
+        final long timeoutNs)
+    {
         final long deadlineNs = clock.nanoTime() + timeoutNs;
         if (state != OPEN)
         {
@@ -452,8 +477,11 @@ public final class SkeinClient implements AutoCloseable
             .wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
             .sessionId(sessionId)
             .correlationId(correlationId)
-            .action(action);
-        final CompletableFuture<Long> future = new CompletableFuture<>();
+            .action(action)
+            .position(position)
+            .aggregateTypeId(typeId)
+            .aggregateId(aggregateId);
+        final CompletableFuture<AdminResult> future = new CompletableFuture<>();
         pendingAdmin.put(correlationId, future);
         final IdleStrategy idle = ctx.idleStrategy();
         idle.reset();
@@ -586,7 +614,7 @@ public final class SkeinClient implements AutoCloseable
         {
             adminResponseDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH,
                 headerDecoder.blockLength(), headerDecoder.version());
-            final CompletableFuture<Long> future = pendingAdmin.remove(adminResponseDecoder.correlationId());
+            final CompletableFuture<AdminResult> future = pendingAdmin.remove(adminResponseDecoder.correlationId());
             if (null != future)
             {
                 final AdminStatus status = adminResponseDecoder.status();
@@ -594,7 +622,7 @@ public final class SkeinClient implements AutoCloseable
                 final String message = adminResponseDecoder.message();
                 if (status == AdminStatus.OK)
                 {
-                    future.complete(value);
+                    future.complete(new AdminResult(value, message));
                 }
                 else
                 {

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.codecs.Outcome;
+import io.skein.examples.bank.BankAccount;
 import io.skein.codecs.RejectReason;
 import io.skein.protocol.CommandResult;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,15 @@ class ReplicationSystemTest
                 final CommandResult refused = reader.send(bank.buffer, 0, bank.deposit(2, 3, 1, 99_999), TIMEOUT_NS);
                 assertEquals(Outcome.REJECTED, refused.outcome());
                 assertEquals(RejectReason.UNAVAILABLE, refused.reason());
+
+                final AdminResult asOf = reader.stateAsOf(replies.get(99).get().journalPosition(), 10, 10, TIMEOUT_NS);
+                assertEquals(0, asOf.value(), "type 10 does not exist");
+                final AdminResult account = reader.stateAsOf(replies.get(99).get().journalPosition(),
+                    BankAccount.TYPE_ID, 10, TIMEOUT_NS);
+                assertEquals(11, account.value(), "opened, then deposits 9, 19, ..., 99: version 11 as of deposit 99");
+                assertTrue(account.message().contains("balance=10"), account.message());
+                assertEquals(leaderHash, reader.stateAsOf(-1, 0, 0, TIMEOUT_NS).value(),
+                    "the follower's time travel to the journal's end matches the leader");
             }
         }
     }

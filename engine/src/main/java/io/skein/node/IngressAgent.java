@@ -25,6 +25,7 @@ import io.skein.codecs.SessionHeaderDecoder;
 import io.skein.codecs.SessionKeepAliveDecoder;
 import io.skein.engine.OfferResult;
 import io.skein.engine.SkeinEngine;
+import io.skein.engine.TimeTravel;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
@@ -417,7 +418,8 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             egress.sessionEvent(session, correlationId, SessionEventCode.ERROR, 0, "unknown admin action");
             return;
         }
-        adminExecutor.execute(new AdminTask(session, correlationId, action));
+        adminExecutor.execute(new AdminTask(session, correlationId, action, adminDecoder.position(),
+            adminDecoder.aggregateTypeId(), adminDecoder.aggregateId()));
     }
 
     private int checkSessions()
@@ -567,13 +569,25 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         private final ClientSession session;
         private final long correlationId;
         private final AdminAction action;
+        private final long position;
+        private final int typeId;
+        private final long aggregateId;
         private final EgressProxy proxy = new EgressProxy(() -> true);
 
-        AdminTask(final ClientSession session, final long correlationId, final AdminAction action)
+        AdminTask(
+            final ClientSession session,
+            final long correlationId,
+            final AdminAction action,
+            final long position,
+            final int typeId,
+            final long aggregateId)
         {
             this.session = session;
             this.correlationId = correlationId;
             this.action = action;
+            this.position = position;
+            this.typeId = typeId;
+            this.aggregateId = aggregateId;
         }
 
         @Override
@@ -583,8 +597,29 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             try
             {
                 final long value;
+                String message = "";
                 switch (action)
                 {
+                    case STATE_AS_OF:
+                    {
+                        final TimeTravel.PointInTime point = new TimeTravel(engine.context().journal(),
+                            engine.context().aggregates(), errorHandler).atPosition(position < 0 ? Long.MAX_VALUE :
+                            position);
+                        if (0 == typeId)
+                        {
+                            value = point.stateHash();
+                            message = "as of position " + point.position() + ": " + point.aggregateCount() +
+                                " aggregates";
+                        }
+                        else
+                        {
+                            final Object state = point.state(typeId, aggregateId);
+                            value = null == state ? 0 : point.version(typeId, aggregateId);
+                            message = "as of position " + point.position() + ": " +
+                                (null == state ? "does not exist" : String.valueOf(state));
+                        }
+                        break;
+                    }
                     case TAKE_SNAPSHOT:
                         value = engine.takeSnapshot(timeoutNs);
                         break;
@@ -598,7 +633,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
                         value = engine.aggregateCount(timeoutNs);
                         break;
                 }
-                proxy.adminResponse(session, correlationId, action, AdminStatus.OK, value, "");
+                proxy.adminResponse(session, correlationId, action, AdminStatus.OK, value, message);
             }
             catch (final RuntimeException ex)
             {
