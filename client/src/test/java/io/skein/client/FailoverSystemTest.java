@@ -16,6 +16,8 @@ import io.skein.codecs.Outcome;
 import io.skein.node.SkeinNodeMain;
 import io.skein.protocol.CommandResult;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -182,6 +184,18 @@ class FailoverSystemTest
         }
         System.out.printf("failover: %d deposits sent, %d acknowledged before the kill; the old leader cut off %d " +
             "bytes of journal the new leader never had%n", sent, acknowledged, truncated);
+    }
+
+    /**
+     * The soak campaign (-Psoak): the whole failover, five times over, each with its own directories and ports.
+     *
+     * @throws Exception if a run fails.
+     */
+    @RepeatedTest(5)
+    @Tag("soak")
+    void shouldLoseNoAcknowledgedCommandAcrossRepeatedFailovers() throws Exception
+    {
+        shouldLoseNoAcknowledgedCommandWhenTheLeaderIsKilledAndAFollowerPromoted();
     }
 
     @Test

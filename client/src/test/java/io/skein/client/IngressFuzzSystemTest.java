@@ -23,6 +23,7 @@ import io.skein.protocol.CommandWriter;
 import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IngressFuzzSystemTest
 {
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
-    private static final int RAW_FRAMES = 100_000;
-    private static final int SESSION_COMMANDS = 10_000;
+
 
     @TempDir
     File dir;
@@ -50,6 +50,21 @@ class IngressFuzzSystemTest
 
     @Test
     void shouldSurviveRandomAndMutatedFramesWithStateUnchanged()
+    {
+        fuzz(100_000, 10_000);
+    }
+
+    /**
+     * The soak campaign (-Psoak): ten times as many frames and invalid commands.
+     */
+    @Test
+    @Tag("soak")
+    void shouldSurviveAMillionRandomAndMutatedFrames()
+    {
+        fuzz(1_000_000, 100_000);
+    }
+
+    private void fuzz(final int rawFrames, final int sessionCommands)
     {
         final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
         final Bank bank = new Bank();
@@ -78,13 +93,13 @@ class IngressFuzzSystemTest
             final long hashBefore = node.node().engine().stateHash(TIMEOUT_NS);
             final long legitimateSession = client.sessionId();
 
-            for (int i = 0; i < RAW_FRAMES; i++)
+            for (int i = 0; i < rawFrames; i++)
             {
                 final int length = rawFrame(i, legitimateSession);
                 offer(raw, client, length);
             }
             int sent = 0;
-            while (sent < SESSION_COMMANDS)
+            while (sent < sessionCommands)
             {
                 final int length = invalidCommand();
                 if (client.offer(frame, 0, length) == SendResult.SENT)
@@ -94,7 +109,7 @@ class IngressFuzzSystemTest
                 client.poll();
             }
             final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (total(outcomes) < SESSION_COMMANDS)
+            while (total(outcomes) < sessionCommands)
             {
                 client.poll();
                 assertTrue(System.nanoTime() < deadlineNs, "replies to invalid commands: " + total(outcomes) +
@@ -102,7 +117,7 @@ class IngressFuzzSystemTest
             }
 
             assertEquals(0, outcomes[Outcome.ACCEPTED.ordinal()], "an invalid command was accepted");
-            assertEquals(SESSION_COMMANDS, outcomes[Outcome.REJECTED.ordinal()]);
+            assertEquals(sessionCommands, outcomes[Outcome.REJECTED.ordinal()]);
             assertEquals(hashBefore, node.node().engine().stateHash(TIMEOUT_NS));
             assertEquals(hashBefore, client.admin(AdminAction.STATE_HASH, TIMEOUT_NS));
             assertTrue(client.isConnected(), "the legitimate session survived spoofed close requests");
