@@ -18,7 +18,7 @@ final class TestNode implements AutoCloseable
 {
     private final SkeinNode node;
     private final String ingressChannel;
-    private String expectedError;
+    private String[] expectedErrors = new String[0];
 
     private TestNode(final File dir, final String ingressChannel, final Consumer<SkeinNode.Context> customise)
     {
@@ -96,12 +96,12 @@ final class TestNode implements AutoCloseable
      * Tolerate archive errors with this text: for a scenario that causes them on purpose (a leader killed under a
      * follower's replication).
      *
-     * @param text the expected error's message contains.
+     * @param texts one of which an expected error's message contains.
      * @return this.
      */
-    TestNode expectError(final String text)
+    TestNode expectError(final String... texts)
     {
-        expectedError = text;
+        expectedErrors = texts.clone();
         return this;
     }
 
@@ -125,7 +125,12 @@ final class TestNode implements AutoCloseable
         int unexpected = 0;
         for (final Throwable error : node.archive().errors())
         {
-            unexpected += null != expectedError && String.valueOf(error.getMessage()).contains(expectedError) ? 0 : 1;
+            boolean expected = false;
+            for (final String text : expectedErrors)
+            {
+                expected |= String.valueOf(error.getMessage()).contains(text);
+            }
+            unexpected += expected ? 0 : 1;
         }
         if (unexpected > 0)
         {
