@@ -270,13 +270,13 @@ public final class SkeinNode implements AutoCloseable
             promotedGate.delegate(ownTracker);
             tracker = ownTracker;
             final long deadlineNs = System.nanoTime() + timeoutNs;
-            while (!agents.tryAdd(ownTracker) || !agents.hasAddAgentCompleted())
+            while (!agents.tryAdd(ownTracker))
             {
-                if (System.nanoTime() - deadlineNs > 0)
-                {
-                    throw new SkeinException(SkeinException.Code.TIMEOUT, "could not start tracking followers");
-                }
-                LockSupport.parkNanos(1_000_000);
+                awaitAgentChange(deadlineNs);
+            }
+            while (!agents.hasAddAgentCompleted())
+            {
+                awaitAgentChange(deadlineNs);
             }
         }
         engine.lead(newEpoch, timeoutNs);
@@ -284,6 +284,15 @@ public final class SkeinNode implements AutoCloseable
         promoted = true;
         statusSender.announce(newEpoch);
         return newEpoch;
+    }
+
+    private static void awaitAgentChange(final long deadlineNs)
+    {
+        if (System.nanoTime() - deadlineNs > 0)
+        {
+            throw new SkeinException(SkeinException.Code.TIMEOUT, "could not start tracking followers");
+        }
+        LockSupport.parkNanos(1_000_000);
     }
 
     private void onNewerEpoch(final long newerEpoch)
