@@ -449,6 +449,21 @@ public final class SkeinNode implements AutoCloseable
      *     <td>16777216</td></tr>
      *     <tr><td>skein.archive.sync.level</td><td>0 survives a process crash, 1-2 also a machine crash</td>
      *     <td>0</td></tr>
+     *     <tr><td>skein.archive.control.channel</td><td>UDP control channel of the archive, for followers</td>
+     *     <td>none (IPC only)</td></tr>
+     *     <tr><td>skein.archive.replication.channel</td><td>where this archive receives a replicated journal</td>
+     *     <td>aeron:udp?endpoint=localhost:0</td></tr>
+     *     <tr><td>skein.replication.status.channel</td><td>the leader's channel for follower reports</td>
+     *     <td>none</td></tr>
+     *     <tr><td>skein.replication.followers</td><td>followers that must hold an entry before its reply</td>
+     *     <td>0</td></tr>
+     *     <tr><td>skein.replication.own.status.channel</td><td>a follower's own report channel once promoted</td>
+     *     <td>none</td></tr>
+     *     <tr><td>skein.leader.archive.control.channel</td><td>makes this node a follower of that archive</td>
+     *     <td>none (a leader)</td></tr>
+     *     <tr><td>skein.follower.id</td><td>this follower's id among its leader's followers</td><td>random</td></tr>
+     *     <tr><td>skein.follower.response.channel</td><td>where the leader's archive answers this follower</td>
+     *     <td>aeron:udp?endpoint=localhost:0</td></tr>
      * </table>
      */
     public static final class Context
@@ -690,6 +705,8 @@ public final class SkeinNode implements AutoCloseable
                     case "skein.replication.own.status.channel" -> ownReplicationStatusChannel(value);
                     case "skein.leader.archive.control.channel" -> leaderArchiveControlChannel(value);
                     case "skein.follower.id" -> followerId(Long.parseLong(value));
+                    case "skein.follower.response.channel" -> followerResponseChannel(value);
+                    case "skein.archive.replication.channel" -> archiveContext.replicationChannel(value);
                     default -> throw new SkeinException(SkeinException.Code.CONFIGURATION,
                         "unknown setting " + key + " (see SkeinNode.Context for the keys)");
                 }
