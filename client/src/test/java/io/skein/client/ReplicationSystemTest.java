@@ -43,30 +43,8 @@ class ReplicationSystemTest
                 assertEquals(Outcome.ACCEPTED,
                     client.send(bank.buffer, 0, bank.open(-account, account, 0), TIMEOUT_NS).outcome());
             }
-            final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
-            for (int i = 0; i < 2_000; i++)
-            {
-                CompletableFuture<CommandResult> reply;
-                while ((reply = client.submit(bank.buffer, 0, bank.deposit(i, 1 + i % 10, 1, i + 1)))
-                    .isCompletedExceptionally())
-                {
-                    client.poll();
-                }
-                replies.add(reply);
-                client.poll();
-            }
-            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-            long lastPosition = 0;
-            for (final CompletableFuture<CommandResult> reply : replies)
-            {
-                while (!reply.isDone())
-                {
-                    client.poll();
-                    assertTrue(System.nanoTime() < deadlineNs, "waiting for replicated replies");
-                }
-                assertEquals(Outcome.ACCEPTED, reply.get().outcome());
-                lastPosition = Math.max(lastPosition, reply.get().journalPosition());
-            }
+            final List<CommandResult> replies = depositPipelined(client, bank, 2_000, 10);
+            final long lastPosition = replies.get(replies.size() - 1).journalPosition();
             assertTrue(leader.node().replicationTracker().followerPosition(1) >= lastPosition);
             assertTrue(leader.node().replicationTracker().followerPosition(2) >= lastPosition);
             assertEquals(2_010, leader.node().engine().counters().journalEntries().get());
@@ -91,9 +69,9 @@ class ReplicationSystemTest
                 assertEquals(Outcome.REJECTED, refused.outcome());
                 assertEquals(RejectReason.UNAVAILABLE, refused.reason());
 
-                final AdminResult asOf = reader.stateAsOf(replies.get(99).get().journalPosition(), 10, 10, TIMEOUT_NS);
+                final AdminResult asOf = reader.stateAsOf(replies.get(99).journalPosition(), 10, 10, TIMEOUT_NS);
                 assertEquals(0, asOf.value(), "type 10 does not exist");
-                final AdminResult account = reader.stateAsOf(replies.get(99).get().journalPosition(),
+                final AdminResult account = reader.stateAsOf(replies.get(99).journalPosition(),
                     BankAccount.TYPE_ID, 10, TIMEOUT_NS);
                 assertEquals(11, account.value(), "opened, then deposits 9, 19, ..., 99: version 11 as of deposit 99");
                 assertTrue(account.message().contains("balance=10"), account.message());
@@ -192,27 +170,7 @@ class ReplicationSystemTest
                 assertEquals(Outcome.ACCEPTED,
                     client.send(bank.buffer, 0, bank.open(-account, account, 0), TIMEOUT_NS).outcome());
             }
-            final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
-            for (int i = 0; i < 15_000; i++)
-            {
-                CompletableFuture<CommandResult> reply;
-                while ((reply = client.submit(bank.buffer, 0, bank.deposit(i, 1 + i % 10, 1, i + 1)))
-                    .isCompletedExceptionally())
-                {
-                    client.poll();
-                }
-                replies.add(reply);
-                client.poll();
-            }
-            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-            for (final CompletableFuture<CommandResult> reply : replies)
-            {
-                while (!reply.isDone())
-                {
-                    client.poll();
-                    assertTrue(System.nanoTime() < deadlineNs, "waiting for replies");
-                }
-            }
+            depositPipelined(client, bank, 15_000, 10);
             final long snapshot = leader.node().engine().takeSnapshot(TIMEOUT_NS);
             assertTrue(leader.node().journal().startPosition() > 0, "the leader compacted its journal");
             assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.deposit(-1, 1, 5, 99_999), TIMEOUT_NS)
@@ -254,26 +212,7 @@ class ReplicationSystemTest
                 }
                 lagging = leader.node().replicationTracker().followerPosition(1);
             }
-            final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
-            for (int i = 0; i < 15_000; i++)
-            {
-                CompletableFuture<CommandResult> reply;
-                while ((reply = client.submit(bank.buffer, 0, bank.deposit(i, 1, 1, i + 1))).isCompletedExceptionally())
-                {
-                    client.poll();
-                }
-                replies.add(reply);
-                client.poll();
-            }
-            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-            for (final CompletableFuture<CommandResult> reply : replies)
-            {
-                while (!reply.isDone())
-                {
-                    client.poll();
-                    assertTrue(System.nanoTime() < deadlineNs, "waiting for replies");
-                }
-            }
+            depositPipelined(client, bank, 15_000, 1);
             leader.node().engine().takeSnapshot(TIMEOUT_NS);
             assertTrue(leader.node().journal().startPosition() <= lagging,
                 "compaction stopped at the lagging follower's position " + lagging);
@@ -342,5 +281,40 @@ class ReplicationSystemTest
                 .replicationStatusChannel(status);
             ctx.archiveContext().controlChannel("aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort());
         });
+    }
+
+    /**
+     * Send deposits without waiting for each reply (retrying while back-pressured), then wait for every reply.
+     *
+     * @return every result, all ACCEPTED, in the order sent.
+     */
+    private static List<CommandResult> depositPipelined(
+        final SkeinClient client, final Bank bank, final int count, final int accounts) throws Exception
+    {
+        final List<CompletableFuture<CommandResult>> replies = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            CompletableFuture<CommandResult> reply;
+            while ((reply = client.submit(bank.buffer, 0, bank.deposit(i, 1 + i % accounts, 1, i + 1)))
+                .isCompletedExceptionally())
+            {
+                client.poll();
+            }
+            replies.add(reply);
+            client.poll();
+        }
+        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        final List<CommandResult> results = new ArrayList<>();
+        for (final CompletableFuture<CommandResult> reply : replies)
+        {
+            while (!reply.isDone())
+            {
+                client.poll();
+                assertTrue(System.nanoTime() < deadlineNs, "waiting for replies");
+            }
+            assertEquals(Outcome.ACCEPTED, reply.get().outcome());
+            results.add(reply.get());
+        }
+        return results;
     }
 }
