@@ -67,6 +67,14 @@ class NodeToolsTest
             assertEquals(String.format("state hash %016x", node.engine().stateHash(TimeUnit.SECONDS.toNanos(5))),
                 hash.out.trim());
 
+            final CliRun asOf = CliRun.run("admin", "state", "--ingress", ingress, "--aggregate", "account:42",
+                "--as-of-position", Long.toString(entryOneEnd));
+            assertEquals("account:42 version 1 as of position " + entryOneEnd +
+                ": AccountState{status=OPEN, ownerId=7, balance=100}", asOf.out.trim(), asOf.toString());
+            final CliRun notFollower = CliRun.run("admin", "promote", "--ingress", ingress);
+            assertEquals(1, notFollower.exitCode);
+            assertTrue(notFollower.err.contains("only a follower can be promoted"), notFollower.err);
+
             final CliRun busy = CliRun.run("journal", "dump", "--dir", dir.getAbsolutePath());
             assertEquals(1, busy.exitCode);
             assertTrue(busy.err.contains("in use by another running archive"), busy.err);
