@@ -28,10 +28,10 @@ final class LoadReport
             latency.getValueAtPercentile(50) / 1e3, latency.getValueAtPercentile(90) / 1e3,
             latency.getValueAtPercentile(99) / 1e3, latency.getValueAtPercentile(99.9) / 1e3,
             latency.getValueAtPercentile(99.99) / 1e3, latency.getMaxValue() / 1e3);
-        out.printf("Outcomes: accepted %,d  rejected %,d  conflicts %,d  duplicates %,d  errors %,d%n",
+        out.printf("Outcomes: accepted %,d  rejected %,d  conflicts %,d  duplicates %,d  errors %,d  unknown %,d%n",
             result.outcomes[Outcome.ACCEPTED.ordinal()], result.outcomes[Outcome.REJECTED.ordinal()],
             result.outcomes[Outcome.CONFLICT.ordinal()], result.outcomes[Outcome.DUPLICATE.ordinal()],
-            result.outcomes[Outcome.ERROR.ordinal()]);
+            result.outcomes[Outcome.ERROR.ordinal()], result.outcomes[Outcome.UNKNOWN.ordinal()]);
         final StringBuilder rejected = new StringBuilder();
         for (final RejectReason reason : RejectReason.values())
         {

@@ -11,6 +11,7 @@ import io.skein.client.SkeinClient;
 import io.skein.codecs.Outcome;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
+import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine.Command;
@@ -27,6 +28,11 @@ import picocli.CommandLine.Parameters;
     "skein send --aggregate account:42 Deposit amount=100")
 public final class SendCommand implements Callable<Integer>
 {
+    /**
+     * Exit code when the command's fate is unknown (no reply in time, or the node could not confirm it durable).
+     */
+    static final int EXIT_UNKNOWN = 5;
+
     @Mixin
     private ClientOptions client;
 
@@ -97,7 +103,19 @@ public final class SendCommand implements Callable<Integer>
         try (ClientOptions.Connection connection = client.new Connection();
             SkeinClient session = connection.connect())
         {
-            final CommandResult result = session.send(buffer, 0, length, TimeUnit.SECONDS.toNanos(timeoutSeconds));
+            final CommandResult result;
+            try
+            {
+                result = session.send(buffer, 0, length, TimeUnit.SECONDS.toNanos(timeoutSeconds));
+            }
+            catch (final SkeinException ex)
+            {
+                // The command may have been sent and applied even though no reply came: its fate is unknown.
+                System.out.println("UNKNOWN " + domain.name + ":" + address[1] + ": " + ex.getMessage());
+                System.out.println("the command may have been applied: resend it with --key " + uuid +
+                    " to retry safely (a new key could apply it twice)");
+                return EXIT_UNKNOWN;
+            }
             System.out.printf("%s %s:%d version %d%s%n", result.outcome(), domain.name, address[1], result.version(),
                 result.journalPosition() >= 0 ? ", journal position " + result.journalPosition() + ", sequence " +
                 result.sequence() : "");
@@ -109,6 +127,12 @@ public final class SendCommand implements Callable<Integer>
             if (result.payloadLength() > 0)
             {
                 System.out.println("reply " + domain.schema.decode(result.payload(), 0, result.payloadLength()));
+            }
+            if (result.outcome() == Outcome.UNKNOWN)
+            {
+                System.out.println("the command may have been applied: resend it with --key " + uuid +
+                    " to retry safely (a new key could apply it twice)");
+                return EXIT_UNKNOWN;
             }
             System.out.println("idempotency key " + uuid + " (resend with --key " + uuid + " to retry safely)");
             return result.outcome() == Outcome.ACCEPTED || result.outcome() == Outcome.DUPLICATE ? 0 : 4;

@@ -57,6 +57,21 @@ class NodeToolsTest
                 "GetBalance", "unused=0");
             assertTrue(balance.out.contains("reply Balance{balance=150, status=OPEN, ownerId=7}"), balance.out);
 
+            // No time to wait for the reply: the deposit is applied, and the retry key must be printed.
+            final CliRun hurried = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
+                "Deposit", "amount=1", "--timeout", "0");
+            assertEquals(5, hurried.exitCode, hurried.toString());
+            assertTrue(hurried.out.startsWith("UNKNOWN account:42: ") &&
+                hurried.out.contains("no reply to the command in time"), hurried.out);
+            final String hurriedKey = hurried.out.replaceAll("(?s).*resend it with --key ([0-9a-f-]{36}) .*", "$1");
+            assertEquals(36, hurriedKey.length(), hurried.out);
+            final CliRun safeRetry = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
+                "Deposit", "amount=1", "--key", hurriedKey);
+            assertTrue(safeRetry.out.startsWith("DUPLICATE account:42 version 3"), safeRetry.toString());
+            final CliRun after = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
+                "GetBalance", "unused=0");
+            assertTrue(after.out.contains("reply Balance{balance=151,"), "applied once: " + after.out);
+
             final CliRun typo = CliRun.run("send", "--ingress", ingress, "--aggregate", "acount:42", "Deposit",
                 "amount=1");
             assertEquals(1, typo.exitCode);
@@ -91,7 +106,7 @@ class NodeToolsTest
 
         final CliRun verify = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
         assertEquals(0, verify.exitCode, verify.toString());
-        assertTrue(verify.out.contains("OK: 2 entries, 2 events, 1 aggregates"), verify.out);
+        assertTrue(verify.out.contains("OK: 3 entries, 3 events, 1 aggregates"), verify.out);
 
         final CliRun snapshots = CliRun.run("snapshot", "list", "--dir", dir.getAbsolutePath());
         assertEquals(0, snapshots.exitCode, snapshots.toString());
@@ -99,7 +114,7 @@ class NodeToolsTest
             snapshots.out);
 
         final CliRun now = CliRun.run("state", "--dir", dir.getAbsolutePath(), "--aggregate", "account:42");
-        assertTrue(now.out.contains("account:42 version 2: AccountState{status=OPEN, ownerId=7, balance=150}"),
+        assertTrue(now.out.contains("account:42 version 3: AccountState{status=OPEN, ownerId=7, balance=151}"),
             now.toString());
         final CliRun then = CliRun.run("state", "--dir", dir.getAbsolutePath(), "--aggregate", "account:42",
             "--as-of-position", Long.toString(entryOneEnd));

@@ -415,7 +415,8 @@ public final class SkeinClient implements AutoCloseable
             idle.idle();
             future = submit(buffer, offset, length);
         }
-        return await(future, deadlineNs, "no reply to the command in time");
+        return await(future, deadlineNs, "no reply to the command in time: it may or may not have taken effect; " +
+            "resend it with the same idempotency key to retry safely");
     }
 
     private static boolean isBackPressure(final CompletableFuture<?> future)

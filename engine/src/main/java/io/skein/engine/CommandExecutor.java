@@ -15,6 +15,7 @@ import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
 import io.skein.engine.AggregateRuntime.AggregateRecord;
+import io.skein.journal.EntryChecksum;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
@@ -56,6 +57,7 @@ final class CommandExecutor implements CommandContext
     private final EntryAppender appender;
 
     private final ExpandableArrayBuffer entryBuffer;
+    private final EntryChecksum entryChecksum;
     private final ExpandableArrayBuffer replyBuffer;
     private final UnsafeBuffer commandView = new UnsafeBuffer(0, 0);
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
@@ -113,6 +115,7 @@ final class CommandExecutor implements CommandContext
         this.maxReplyLength = maxReplyLength;
         this.appender = appender;
         this.entryBuffer = new ExpandableArrayBuffer(maxEntryLength + 1024);
+        this.entryChecksum = new EntryChecksum();
         this.replyBuffer = new ExpandableArrayBuffer(maxReplyLength + 1024);
     }
 
@@ -250,6 +253,11 @@ final class CommandExecutor implements CommandContext
         }
         entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
             headerDecoder.version());
+        if (entryDecoder.entrySequence() != lastEntrySequence + 1)
+        {
+            throw diverged("journal entry has sequence " + entryDecoder.entrySequence() + " where entry " +
+                (lastEntrySequence + 1) + " was expected: entries are missing or out of order");
+        }
         final AggregateRuntime<Object> runtime = runtimes.get(entryDecoder.aggregateTypeId());
         if (null == runtime)
         {
@@ -683,6 +691,9 @@ final class CommandExecutor implements CommandContext
             if (IdempotencyWindow.NOT_FOUND != entry)
             {
                 counters.duplicates().incrementRelease();
+                // The reply stage holds a duplicate until its original entry is durable, as it held the original:
+                // a retry must never learn of an outcome a crash or a failover could still take back.
+                entryPosition = window.position(entry);
                 return writeReply(Outcome.DUPLICATE, RejectReason.NONE, window.typeId(entry),
                     window.aggregateId(entry), window.version(entry), window.sequence(entry), 0,
                     window.position(entry), false, "idempotency key already used: original outcome");
@@ -750,6 +761,7 @@ final class CommandExecutor implements CommandContext
             return rejectInput(RejectReason.ENTRY_TOO_LARGE, "the command's events exceed the maximum entry length");
         }
         writeEntryHeader(newVersion, firstSequence, keyHi, keyLo);
+        entryChecksum.seal(entryBuffer, 0, entryLength);
 
         try
         {
@@ -758,7 +770,7 @@ final class CommandExecutor implements CommandContext
         catch (final Throwable ex)
         {
             entryLength = 0;
-            return fail("an event applier threw, so state no longer matches the journal", ex);
+            return fail(Outcome.ERROR, "an event applier threw, so state no longer matches the journal", ex);
         }
         record.version = newVersion;
         if (runtime.isSpare(record))
@@ -780,7 +792,10 @@ final class CommandExecutor implements CommandContext
             }
             catch (final Throwable ex)
             {
-                return fail("the journal did not take an entry, so state is ahead of the journal", ex);
+                // The append may have written some or all of the entry before it failed: the outcome is unknown.
+                return fail(Outcome.UNKNOWN, "the journal did not take an entry (it may be in the journal in part " +
+                    "or whole), so state is ahead of the journal; resend with the same idempotency key once the " +
+                    "engine is back", ex);
             }
         }
         entryPosition = position;
@@ -884,7 +899,8 @@ final class CommandExecutor implements CommandContext
             .correlationId(correlationId)
             .causationId(causationId)
             .idempotencyKeyHi(keyHi)
-            .idempotencyKeyLo(keyLo);
+            .idempotencyKeyLo(keyLo)
+            .checksum(0);
         entryBuffer.putShort(ENTRY_GROUP_OFFSET, (short)0, ByteOrder.LITTLE_ENDIAN);
         entryBuffer.putShort(ENTRY_GROUP_OFFSET + 2, (short)eventCount, ByteOrder.LITTLE_ENDIAN);
     }
@@ -937,13 +953,13 @@ final class CommandExecutor implements CommandContext
             SkeinProtocol.NULL_POSITION, false, "handler threw " + ex);
     }
 
-    private int fail(final String reason, final Throwable ex)
+    private int fail(final Outcome outcome, final String reason, final Throwable ex)
     {
         failure = reason + ": " + ex;
         counters.errors().incrementRelease();
         errorHandler.onError(new SkeinException(SkeinException.Code.STATE_DIVERGED, SkeinException.Category.FATAL,
             reason + "; the engine accepts no more commands", ex));
-        return writeReply(Outcome.ERROR, RejectReason.UNAVAILABLE, typeId, aggregateId, record.version, 0, 0,
+        return writeReply(outcome, RejectReason.UNAVAILABLE, typeId, aggregateId, record.version, 0, 0,
             SkeinProtocol.NULL_POSITION, false, failure);
     }
 

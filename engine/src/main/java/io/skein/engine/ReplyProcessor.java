@@ -62,14 +62,14 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
                 else if (slot.replyLength > 0)
                 {
                     reply.wrap(slot.reply, 0, slot.replyLength);
-                    listener.onReply(reply.wrap(fallbackBuffer, 0, failedReply(reply.correlationId(),
-                        "the journal failed before this command's entry was recorded: its outcome is unknown; " +
-                        "retry with the same idempotency key once the engine is back")));
+                    listener.onReply(reply.wrap(fallbackBuffer, 0, failedReply(reply,
+                        "the journal failed before this command's entry was known to be durable: it may or may not " +
+                        "have taken effect; resend it with the same idempotency key once the engine is back")));
                 }
                 else
                 {
-                    listener.onReply(reply.wrap(fallbackBuffer, 0,
-                        failedReply(0, "the engine failed on this command; see its error log")));
+                    listener.onReply(reply.wrap(fallbackBuffer, 0, failedReply(null,
+                        "the engine failed on this command; see its error log")));
                 }
             }
             catch (final Throwable ex)
@@ -81,15 +81,16 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
     }
 
     /**
-     * Hold the reply stage until the journal is durable to the position, or has failed.
+     * Hold the reply stage until the journal is durable to the position, or has failed. A position already known
+     * durable stays durable after a failure.
      *
-     * @return true if durable, false if the journal failed first.
+     * @return true if durable (or nothing to wait for), false if the journal failed first.
      */
     private boolean awaitDurable(final long position)
     {
         if (null == gate || SkeinProtocol.NULL_POSITION == position || position <= durablePosition)
         {
-            return !journalFailed || SkeinProtocol.NULL_POSITION == position;
+            return true;
         }
         if (journalFailed)
         {
@@ -104,7 +105,7 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
                 journalFailed = true;
                 return false;
             }
-            durablePosition = current;
+            durablePosition = Math.max(durablePosition, current);
             if (current >= position)
             {
                 return true;
@@ -115,19 +116,20 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
 
     /**
      * A command the caller cannot be told the outcome of: a writer defect, or a journal failure before the entry was
-     * recorded. Still give the caller its one reply.
+     * known durable. Still give the caller its one reply: UNKNOWN where the entry may be in the journal (resend with
+     * the same key), ERROR for a writer defect.
      */
-    private int failedReply(final long correlationId, final String message)
+    private int failedReply(final Reply original, final String message)
     {
         fallbackEncoder.wrapAndApplyHeader(fallbackBuffer, 0, headerEncoder)
-            .correlationId(correlationId)
-            .outcome(Outcome.ERROR)
-            .reason(RejectReason.NONE)
-            .aggregateTypeId(0)
-            .aggregateId(0)
+            .correlationId(null == original ? 0 : original.correlationId())
+            .outcome(null == original ? Outcome.ERROR : Outcome.UNKNOWN)
+            .reason(null == original ? RejectReason.NONE : RejectReason.UNAVAILABLE)
+            .aggregateTypeId(null == original ? 0 : original.aggregateTypeId())
+            .aggregateId(null == original ? 0 : original.aggregateId())
             .version(0)
             .sequence(0)
-            .expectedVersion(SkeinProtocol.ANY_VERSION)
+            .expectedVersion(null == original ? SkeinProtocol.ANY_VERSION : original.expectedVersion())
             .rejectCode(0)
             .journalPosition(SkeinProtocol.NULL_POSITION)
             .putPayload(fallbackBuffer, 0, 0)

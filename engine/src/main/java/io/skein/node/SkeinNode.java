@@ -116,7 +116,7 @@ public final class SkeinNode implements AutoCloseable
             {
                 tracker = new ReplicationTracker(aeron, ctx.replicationStatusChannel(),
                     ctx.replicationStatusStreamId(), journal, ctx.replicatedFollowers(), ctx.followerTimeoutNs(),
-                    ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
+                    ctx.followerRetentionNs(), ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
                 if (ctx.replicatedFollowers() > 0)
                 {
                     ctx.engineContext().durability(Durability.REPLICATED).replicationGate(tracker);
@@ -265,7 +265,7 @@ public final class SkeinNode implements AutoCloseable
         {
             final ReplicationTracker ownTracker = new ReplicationTracker(aeron, ctx.ownReplicationStatusChannel(),
                 ctx.replicationStatusStreamId(), journal, ctx.replicatedFollowers(), ctx.followerTimeoutNs(),
-                ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
+                    ctx.followerRetentionNs(), ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
             ownTracker.leaderEntries(engine.counters().journalEntries()::get);
             promotedGate.delegate(ownTracker);
             tracker = ownTracker;
@@ -462,6 +462,10 @@ public final class SkeinNode implements AutoCloseable
      *     <tr><td>skein.leader.archive.control.channel</td><td>makes this node a follower of that archive</td>
      *     <td>none (a leader)</td></tr>
      *     <tr><td>skein.follower.id</td><td>this follower's id among its leader's followers</td><td>random</td></tr>
+     *     <tr><td>skein.follower.timeout.ms</td><td>a follower (or leader) not heard from for this long is not live
+     *     </td><td>5000</td></tr>
+     *     <tr><td>skein.follower.retention.ms</td><td>a leader forgets a follower gone this long: it stops holding the
+     *     compaction floor</td><td>3600000</td></tr>
      *     <tr><td>skein.follower.response.channel</td><td>where the leader's archive answers this follower</td>
      *     <td>aeron:udp?endpoint=localhost:0</td></tr>
      * </table>
@@ -502,6 +506,7 @@ public final class SkeinNode implements AutoCloseable
         private int replicationStatusStreamId = 105;
         private int replicatedFollowers;
         private long followerTimeoutNs = TimeUnit.SECONDS.toNanos(5);
+        private long followerRetentionNs = TimeUnit.HOURS.toNanos(1);
         private long followerId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         private final SkeinEngine.Context engineContext =
             new SkeinEngine.Context().ringSize(4096).snapshotOnClose(true);
@@ -705,6 +710,10 @@ public final class SkeinNode implements AutoCloseable
                     case "skein.replication.own.status.channel" -> ownReplicationStatusChannel(value);
                     case "skein.leader.archive.control.channel" -> leaderArchiveControlChannel(value);
                     case "skein.follower.id" -> followerId(Long.parseLong(value));
+                    case "skein.follower.timeout.ms" -> followerTimeoutNs(
+                        TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
+                    case "skein.follower.retention.ms" -> followerRetentionNs(
+                        TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
                     case "skein.follower.response.channel" -> followerResponseChannel(value);
                     case "skein.archive.replication.channel" -> archiveContext.replicationChannel(value);
                     default -> throw new SkeinException(SkeinException.Code.CONFIGURATION,
@@ -1212,6 +1221,30 @@ public final class SkeinNode implements AutoCloseable
         public long followerTimeoutNs()
         {
             return followerTimeoutNs;
+        }
+
+        /**
+         * How long a leader keeps the slot of a follower it no longer hears from: while kept, the follower holds the
+         * journal's compaction floor so it can continue its copy; once freed it must bootstrap from a snapshot if
+         * the journal was compacted past its position.
+         *
+         * @param retentionNs the retention, at least the follower timeout.
+         * @return this.
+         */
+        public Context followerRetentionNs(final long retentionNs)
+        {
+            this.followerRetentionNs = retentionNs;
+            return this;
+        }
+
+        /**
+         * How long a leader keeps the slot of a follower it no longer hears from.
+         *
+         * @return the retention.
+         */
+        public long followerRetentionNs()
+        {
+            return followerRetentionNs;
         }
 
         /**

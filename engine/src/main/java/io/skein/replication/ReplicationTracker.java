@@ -1,7 +1,5 @@
 package io.skein.replication;
 
-import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
@@ -27,55 +25,55 @@ import org.agrona.concurrent.NanoClock;
  * the required number of live followers have recorded. With too few live followers it reports nothing new, so
  * replies wait (and the engine's ring fills and pushes back on clients) until enough followers catch up: never a
  * silent downgrade.
+ * <p>
+ * Everything is computed on the tracker's own duty cycle by its {@link FollowerQuorum} and published as single
+ * values, so the reply stage, compaction and monitoring read answers, never shared scratch state.
  */
 public final class ReplicationTracker implements Agent, FragmentHandler, DurabilityGate
 {
     /**
-     * The most followers one leader tracks.
+     * The most followers one leader tracks at once; slots of followers gone longer than the retention are freed.
      */
-    public static final int MAX_FOLLOWERS = 16;
+    public static final int MAX_FOLLOWERS = FollowerQuorum.CAPACITY;
 
     /**
      * Counter type id of the replication counters.
      */
     public static final int REPLICATION_COUNTER_TYPE_ID = 6103;
 
+    private static final long COUNTERS_INTERVAL_NS = 100_000_000L;
+
     private final Subscription subscription;
     private final Journal journal;
-    private final int requiredFollowers;
-    private final long followerTimeoutNs;
     private final NanoClock clock;
+    private final FollowerQuorum quorum;
     private final FragmentAssembler assembler = new FragmentAssembler(this);
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final FollowerStatusDecoder statusDecoder = new FollowerStatusDecoder();
-    private final long[] followerIds = new long[MAX_FOLLOWERS];
-    private final AtomicLongArray recorded = new AtomicLongArray(MAX_FOLLOWERS);
-    private final AtomicLongArray heardNs = new AtomicLongArray(MAX_FOLLOWERS);
-    private final AtomicLongArray appliedEntries = new AtomicLongArray(MAX_FOLLOWERS);
-    private final long[] liveEntries = new long[MAX_FOLLOWERS];
-    private final Counter lagEntries;
-    private LongSupplier leaderEntries = () -> 0;
-    private final long[] live = new long[MAX_FOLLOWERS];
     private final Counter liveFollowers;
     private final Counter lagBytes;
-    private volatile int followers;
-    private long nextCountersNs;
+    private final Counter lagEntries;
+    private final Counter droppedReports;
     private final LongSupplier epoch;
     private final LongConsumer onNewerEpoch;
+    private LongSupplier leaderEntries = () -> 0;
+    private long nextCountersNs;
     private long newestEpochSeen = -1;
+    private volatile long publishedLagEntries;
 
     /**
      * Track followers.
      *
-     * @param aeron             the leader's Aeron client.
-     * @param statusChannel     where followers send their status (a UDP endpoint on the leader).
-     * @param statusStreamId    stream id of the status messages.
-     * @param journal           the leader's journal.
-     * @param requiredFollowers followers that must hold an entry before its reply is released.
-     * @param followerTimeoutNs a follower not heard from for this long does not count.
-     * @param clock             for timeouts.
-     * @param epoch             the epoch this leader leads.
-     * @param onNewerEpoch      told once when a report carries a newer epoch: another node leads now.
+     * @param aeron               the leader's Aeron client.
+     * @param statusChannel       where followers send their status (a UDP endpoint on the leader).
+     * @param statusStreamId      stream id of the status messages.
+     * @param journal             the leader's journal.
+     * @param requiredFollowers   followers that must hold an entry before its reply is released.
+     * @param followerTimeoutNs   a follower not heard from for this long does not count.
+     * @param followerRetentionNs a follower not heard from for this long loses its slot and its hold on compaction.
+     * @param clock               for timeouts.
+     * @param epoch               the epoch this leader leads.
+     * @param onNewerEpoch        told once when a report carries a newer epoch: another node leads now.
      */
     public ReplicationTracker(
         final Aeron aeron,
@@ -84,23 +82,25 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
         final Journal journal,
         final int requiredFollowers,
         final long followerTimeoutNs,
+        final long followerRetentionNs,
         final NanoClock clock,
         final LongSupplier epoch,
         final LongConsumer onNewerEpoch)
     {
+        this.quorum = new FollowerQuorum(requiredFollowers, followerTimeoutNs, followerRetentionNs);
         this.epoch = epoch;
         this.onNewerEpoch = onNewerEpoch;
-        this.subscription = aeron.addSubscription(statusChannel, statusStreamId);
         this.journal = journal;
-        this.requiredFollowers = requiredFollowers;
-        this.followerTimeoutNs = followerTimeoutNs;
         this.clock = clock;
+        this.subscription = aeron.addSubscription(statusChannel, statusStreamId);
         this.liveFollowers = aeron.addCounter(REPLICATION_COUNTER_TYPE_ID, "skein live followers");
         this.lagBytes = aeron.addCounter(REPLICATION_COUNTER_TYPE_ID,
             "skein replication lag bytes (journal end to the position " + requiredFollowers + " followers hold)");
         this.lagEntries = aeron.addCounter(REPLICATION_COUNTER_TYPE_ID,
             "skein replication lag entries (written, not yet applied by the " + Math.max(1, requiredFollowers) +
             "th live follower)");
+        this.droppedReports = aeron.addCounter(REPLICATION_COUNTER_TYPE_ID,
+            "skein follower reports dropped (all " + MAX_FOLLOWERS + " follower slots taken)");
     }
 
     @Override
@@ -116,11 +116,18 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
         final long nowNs = clock.nanoTime();
         if (nowNs - nextCountersNs >= 0)
         {
-            nextCountersNs = nowNs + 100_000_000L;
-            liveFollowers.setRelease(liveCount(nowNs));
-            final long held = durablePosition();
-            lagBytes.setRelease(held < 0 ? journal.position() : Math.max(0, journal.position() - held));
-            lagEntries.setRelease(lagEntries(nowNs));
+            nextCountersNs = nowNs + COUNTERS_INTERVAL_NS;
+            quorum.onTick(nowNs);
+            liveFollowers.setRelease(quorum.liveFollowers());
+            final long held = quorum.durablePosition();
+            final long end = journal.position();
+            lagBytes.setRelease(held < 0 ? end : Math.max(0, end - Math.min(end, held)));
+            final long leader = leaderEntries.getAsLong();
+            final long applied = quorum.quorumAppliedEntries();
+            final long lag = applied < 0 ? leader : Math.max(0, leader - applied);
+            publishedLagEntries = lag;
+            lagEntries.setRelease(lag);
+            droppedReports.setRelease(quorum.droppedReports());
         }
         return work;
     }
@@ -150,55 +157,20 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
             }
             return;
         }
-        final long followerId = statusDecoder.followerId();
-        int index = -1;
-        for (int i = 0; i < followers; i++)
-        {
-            if (followerIds[i] == followerId)
-            {
-                index = i;
-                break;
-            }
-        }
-        if (-1 == index)
-        {
-            if (followers == MAX_FOLLOWERS)
-            {
-                return;
-            }
-            index = followers;
-            followerIds[index] = followerId;
-            recorded.set(index, -1);
-            followers = index + 1;
-        }
-        recorded.setRelease(index, Math.max(recorded.get(index), statusDecoder.recordedPosition()));
-        appliedEntries.setRelease(index, statusDecoder.appliedEntries());
-        heardNs.setRelease(index, clock.nanoTime());
+        quorum.onStatus(statusDecoder.followerId(), statusDecoder.recordedPosition(), statusDecoder.appliedEntries(),
+            clock.nanoTime());
     }
 
     /**
-     * The position at least the required number of live followers have recorded; called by the reply stage.
+     * The position at least the required number of live followers have recorded, as last computed by the
+     * tracker's duty cycle; read by the reply stage. It never moves back.
      *
-     * @return the position, or -1 while too few live followers have recorded anything.
+     * @return the position, or -1 until enough live followers have recorded anything.
      */
     @Override
     public long durablePosition()
     {
-        final long nowNs = clock.nanoTime();
-        int count = 0;
-        for (int i = 0, n = followers; i < n; i++)
-        {
-            if (nowNs - heardNs.getAcquire(i) <= followerTimeoutNs)
-            {
-                live[count++] = recorded.getAcquire(i);
-            }
-        }
-        if (count < requiredFollowers || 0 == requiredFollowers)
-        {
-            return 0 == requiredFollowers ? Long.MAX_VALUE : -1;
-        }
-        Arrays.sort(live, 0, count);
-        return live[count - requiredFollowers];
+        return quorum.durablePosition();
     }
 
     /**
@@ -212,78 +184,51 @@ public final class ReplicationTracker implements Agent, FragmentHandler, Durabil
     }
 
     /**
-     * Entries the leader has written that the required-th live follower has not yet applied.
+     * Entries the leader has written that the required-th live follower has not yet applied, as of the tracker's
+     * last duty cycle that updated its counters (every 100 ms).
      *
-     * @param nowNs the time now.
      * @return the lag in entries, or the leader's whole count with too few live followers.
      */
-    public long lagEntries(final long nowNs)
+    public long lagEntries()
     {
-        int count = 0;
-        for (int i = 0, n = followers; i < n; i++)
-        {
-            if (nowNs - heardNs.getAcquire(i) <= followerTimeoutNs)
-            {
-                liveEntries[count++] = appliedEntries.getAcquire(i);
-            }
-        }
-        final int required = Math.max(1, requiredFollowers);
-        final long leader = leaderEntries.getAsLong();
-        if (count < required)
-        {
-            return leader;
-        }
-        Arrays.sort(liveEntries, 0, count);
-        return Math.max(0, leader - liveEntries[count - required]);
-    }
-
-    private int liveCount(final long nowNs)
-    {
-        int count = 0;
-        for (int i = 0, n = followers; i < n; i++)
-        {
-            count += nowNs - heardNs.getAcquire(i) <= followerTimeoutNs ? 1 : 0;
-        }
-        return count;
+        return publishedLagEntries;
     }
 
     /**
-     * The lowest position any follower this leader has heard from (alive or not) has recorded: journal compaction
-     * stays below it so a lagging or restarting follower can still continue its copy.
+     * The lowest position any follower holding a slot (alive or not, within the retention) has recorded: journal
+     * compaction stays below it so a lagging or restarting follower can still continue its copy.
      *
      * @return the position, or {@link Long#MAX_VALUE} before any follower reported.
      */
     public long lowestFollowerPosition()
     {
-        long lowest = Long.MAX_VALUE;
-        for (int i = 0, n = followers; i < n; i++)
-        {
-            lowest = Math.min(lowest, Math.max(0, recorded.getAcquire(i)));
-        }
-        return lowest;
+        return quorum.lowestPosition();
     }
 
     /**
      * How far a follower has recorded the journal, as it last reported.
      *
      * @param followerId of the follower.
-     * @return its recorded position, or -1 if never heard from.
+     * @return its recorded position, or -1 if never heard from (or its slot was freed).
      */
     public long followerPosition(final long followerId)
     {
-        for (int i = 0; i < followers; i++)
-        {
-            if (followerIds[i] == followerId)
-            {
-                return recorded.getAcquire(i);
-            }
-        }
-        return -1;
+        return quorum.followerPosition(followerId);
+    }
+
+    /**
+     * Followers holding a slot.
+     *
+     * @return the count.
+     */
+    public int knownFollowers()
+    {
+        return quorum.knownFollowers();
     }
 
     @Override
     public void onClose()
     {
-        CloseHelper.quietCloseAll(liveFollowers, lagBytes, lagEntries, subscription);
+        CloseHelper.quietCloseAll(liveFollowers, lagBytes, lagEntries, droppedReports, subscription);
     }
 }

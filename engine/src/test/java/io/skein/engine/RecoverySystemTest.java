@@ -3,7 +3,9 @@ package io.skein.engine;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.aeron.archive.client.AeronArchive;
@@ -90,6 +92,59 @@ class RecoverySystemTest
             assertEquals(original.sequence(), retry.sequence());
             assertEquals(original.journalPosition(), retry.journalPosition());
             assertEquals(5 + 7 * 2 + 9, readTotal(engine, 1), "the retry applied nothing");
+        }
+    }
+
+    @Test
+    void shouldHoldADuplicateUntilItsOriginalEntryIsDurableOnTheFollowers() throws Exception
+    {
+        final CommandResult original;
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal()))
+        {
+            original = add(engine, 1, 7, 2, 0xABCL, 0xDEFL);
+            assertEquals(Outcome.ACCEPTED, original.outcome());
+        }
+
+        // As on a freshly promoted leader: the entry is in its journal, but no follower holds it yet.
+        final AtomicLong replicated = new AtomicLong(-1);
+        try (TestArchive archive = TestArchive.launch(dir);
+            SkeinEngine engine = launchReplicated(archive.journal(), replicated::get))
+        {
+            final CompletableFuture<CommandResult> retry = submitAdd(engine, 1, 7, 2, 0xABCL, 0xDEFL);
+            awaitDuplicateDecided(engine);
+            assertNotAnswered(retry, "before its original entry was replicated");
+
+            replicated.set(original.journalPosition() - 1);
+            assertNotAnswered(retry, "while the followers hold less than the whole entry");
+
+            replicated.set(original.journalPosition());
+            final CommandResult duplicate = retry.get(10, TimeUnit.SECONDS);
+            assertEquals(Outcome.DUPLICATE, duplicate.outcome());
+            assertEquals(original.journalPosition(), duplicate.journalPosition());
+        }
+    }
+
+    @Test
+    void shouldAnswerADuplicateUnknownWhenTheJournalFailsBeforeItsOriginalIsDurable() throws Exception
+    {
+        final CommandResult original;
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive.journal()))
+        {
+            original = add(engine, 1, 7, 2, 0xABCL, 0xDEFL);
+        }
+
+        final AtomicLong replicated = new AtomicLong(-1);
+        try (TestArchive archive = TestArchive.launch(dir);
+            SkeinEngine engine = launchReplicated(archive.journal(), replicated::get))
+        {
+            final CompletableFuture<CommandResult> retry = submitAdd(engine, 1, 7, 2, 0xABCL, 0xDEFL);
+            awaitDuplicateDecided(engine);
+            assertNotAnswered(retry, "before its original entry was replicated");
+            replicated.set(DurabilityGate.FAILED);
+            final CommandResult answer = retry.get(10, TimeUnit.SECONDS);
+            assertEquals(Outcome.UNKNOWN, answer.outcome(), answer.toString());
+            assertTrue(answer.message().contains("same idempotency key"), answer.message());
+            assertTrue(original.journalPosition() > 0);
         }
     }
 
@@ -201,6 +256,60 @@ class RecoverySystemTest
             final Journal journal = archive.journal();
             final SkeinException ex = assertThrows(SkeinException.class, () -> launch(journal));
             assertTrue(ex.getMessage().contains("between positions " + goodEnd + " and "), ex.getMessage());
+        }
+    }
+
+    private SkeinEngine launchReplicated(final Journal journal, final DurabilityGate followers)
+    {
+        return SkeinEngine.launch(new SkeinEngine.Context()
+            .name("replicated")
+            .aggregate(AggregateFixtureTest.Tally::new)
+            .durability(Durability.REPLICATED)
+            .replicationGate(followers)
+            .snapshotOnClose(false)
+            .journal(journal));
+    }
+
+    private CompletableFuture<CommandResult> submitAdd(
+        final SkeinEngine engine,
+        final long aggregateId,
+        final long amount,
+        final int repeat,
+        final long keyHi,
+        final long keyLo)
+    {
+        writer.wrap(buffer, 0).correlationId(amount).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId)
+            .idempotencyKey(keyHi, keyLo);
+        writer.body(new AddEncoder()).amount(amount).repeat(repeat).behaviour(0)
+            .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+        return engine.submit(buffer, 0, writer.length());
+    }
+
+    private static void awaitDuplicateDecided(final SkeinEngine engine)
+    {
+        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        while (engine.counters().duplicates().get() < 1)
+        {
+            assertTrue(System.nanoTime() < deadlineNs, "waiting for the writer to decide the retry");
+            Thread.yield();
+        }
+    }
+
+    /**
+     * The reply stage answers a decided command within microseconds unless it holds it back; 300 ms is ample to see
+     * a reply that is wrongly released.
+     */
+    private static void assertNotAnswered(final CompletableFuture<CommandResult> retry, final String when)
+        throws Exception
+    {
+        try
+        {
+            final CommandResult early = retry.get(300, TimeUnit.MILLISECONDS);
+            throw new AssertionError("a duplicate was answered " + when + ": " + early);
+        }
+        catch (final TimeoutException expected)
+        {
+            // Held back, as it must be.
         }
     }
 

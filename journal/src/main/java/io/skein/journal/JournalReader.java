@@ -20,14 +20,15 @@ import org.agrona.concurrent.IdleStrategy;
 /**
  * Reads the journal recording through an archive replay, bounded (between two positions) or following (live, as
  * entries are recorded), entries reassembled from fragments and handed over whole and in order. Every entry's
- * message header is checked before it is handed over: an entry that is not a Skein journal entry stops the read with
- * an error naming its position, so recovery never yields a silently wrong state.
+ * message header and checksum are checked before it is handed over: an entry that is not a whole, valid Skein
+ * journal entry stops the read with an error naming its position, so recovery never yields a silently wrong state.
  */
 public final class JournalReader implements AutoCloseable
 {
     private static final int FRAGMENT_LIMIT = 256;
     private static final StopRead STOP = new StopRead();
     private static final long PROGRESS_INTERVAL_NS = 1_000_000_000L;
+    private static final int FIRST_CHECKSUMMED_VERSION = 2;
 
     private final Aeron aeron;
     private final AeronArchive archive;
@@ -36,6 +37,7 @@ public final class JournalReader implements AutoCloseable
     private final long timeoutNs;
     private final boolean checkEntries;
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final EntryChecksum checksum = new EntryChecksum();
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private EntryHandler handler;
     private RuntimeException failure;
@@ -348,6 +350,25 @@ public final class JournalReader implements AutoCloseable
             throw corrupt("has schema version " + headerDecoder.version() + ", newer than this build's " +
                 SkeinProtocol.SCHEMA_VERSION, position);
         }
+        if (headerDecoder.version() < FIRST_CHECKSUMMED_VERSION)
+        {
+            throw corrupt("has schema version " + headerDecoder.version() + ", from before entries carried " +
+                "checksums (version " + FIRST_CHECKSUMMED_VERSION + ")", position);
+        }
+        if (length < EntryChecksum.MIN_LENGTH ||
+            headerDecoder.blockLength() < JournalEntryDecoder.BLOCK_LENGTH ||
+            SkeinProtocol.HEADER_LENGTH + headerDecoder.blockLength() > length)
+        {
+            throw corrupt("has a block of " + headerDecoder.blockLength() + " bytes in " + length +
+                " bytes, too short for a journal entry", position);
+        }
+        final int stored = EntryChecksum.stored(buffer, offset);
+        final int computed = checksum.compute(buffer, offset, length);
+        if (stored != computed)
+        {
+            throw corrupt(String.format("fails its checksum (stored %08x, computed %08x)", stored, computed),
+                position);
+        }
         try
         {
             handler.onEntry(buffer, offset, length, position);
@@ -365,7 +386,8 @@ public final class JournalReader implements AutoCloseable
     {
         return new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
             "journal entry between positions " + lastPosition + " and " + position + " " + what +
-            ": the journal is corrupt or from another schema", null);
+            ": the journal is corrupt or from another schema (skein journal verify names the first bad entry; " +
+            "skein journal repair can cut the journal back to the last valid entry)", null);
     }
 
     /**

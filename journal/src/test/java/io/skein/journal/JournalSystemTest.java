@@ -29,6 +29,7 @@ class JournalSystemTest
     private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(8192);
     private final JournalEntryEncoder encoder = new JournalEntryEncoder();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final EntryChecksum checksum = new EntryChecksum();
 
     @Test
     void shouldReadBackAppendedEntriesOnceDurable()
@@ -189,6 +190,28 @@ class JournalSystemTest
     }
 
     @Test
+    void shouldStopReadingAtAnEntryWhoseChecksumFailsNamingItsPosition()
+    {
+        try (TestArchive testArchive = TestArchive.launch(dir))
+        {
+            final Journal journal = testArchive.journal();
+            final long good = journal.append(buffer, 0, encode(1, 10));
+            final int length = encode(2, 10);
+            buffer.putByte(length - 3, (byte)(buffer.getByte(length - 3) ^ 0x01));
+            final long bad = journal.append(buffer, 0, length);
+            journal.append(buffer, 0, encode(3, 10));
+            assertTrue(journal.awaitDurable(journal.position(), TIMEOUT_NS));
+
+            final List<Long> read = new ArrayList<>();
+            final SkeinException ex = assertThrows(SkeinException.class,
+                () -> journal.reader().read(0, journal.position(), (b, o, l, p) -> read.add(p), null));
+            assertEquals(List.of(good), read, "nothing of the bad entry or after it is handed over");
+            assertTrue(ex.getMessage().contains("between positions " + good + " and " + bad) &&
+                ex.getMessage().contains("fails its checksum"), ex.getMessage());
+        }
+    }
+
+    @Test
     void shouldFollowEntriesAsTheyAreRecorded()
     {
         try (TestArchive testArchive = TestArchive.launch(dir))
@@ -294,7 +317,9 @@ class JournalSystemTest
         final byte[] body = new byte[bodyLength];
         java.util.Arrays.fill(body, (byte)sequence);
         encoder.eventsCount(1).next().putBody(body, 0, body.length);
-        return encoder.limit();
+        final int length = encoder.limit();
+        checksum.seal(buffer, 0, length);
+        return length;
     }
 
     private static JournalEntryDecoder decode(final org.agrona.DirectBuffer buffer, final int offset)
