@@ -16,6 +16,7 @@ import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
 import io.skein.engine.AggregateRuntime.AggregateRecord;
 import io.skein.journal.EntryChecksum;
+import io.skein.journal.JournalWatch;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
@@ -58,6 +59,7 @@ final class CommandExecutor implements CommandContext
 
     private final ExpandableArrayBuffer entryBuffer;
     private final EntryChecksum entryChecksum;
+    private JournalWatch storageWatch;
     private final ExpandableArrayBuffer replyBuffer;
     private final UnsafeBuffer commandView = new UnsafeBuffer(0, 0);
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
@@ -226,6 +228,16 @@ final class CommandExecutor implements CommandContext
             }
         }
         return rejectInput(reason, message);
+    }
+
+    /**
+     * Refuse commands (not queries) while the journal's watch says so: too little free space.
+     *
+     * @param watch of the journal, or null.
+     */
+    void storageWatch(final JournalWatch watch)
+    {
+        this.storageWatch = watch;
     }
 
     /**
@@ -682,6 +694,11 @@ final class CommandExecutor implements CommandContext
     private int runCommand(
         final Binding<Object> binding, final int bodyOffset, final int blockLength, final int version)
     {
+        final String refusal = null == storageWatch ? null : storageWatch.refusal();
+        if (null != refusal)
+        {
+            return rejectInput(RejectReason.UNAVAILABLE, refusal);
+        }
         final long keyHi = envelopeDecoder.idempotencyKeyHi();
         final long keyLo = envelopeDecoder.idempotencyKeyLo();
         final boolean hasKey = (keyHi | keyLo) != 0;

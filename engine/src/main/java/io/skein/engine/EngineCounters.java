@@ -26,6 +26,8 @@ public final class EngineCounters implements AutoCloseable
     private final AtomicCounter aggregates;
     private final AtomicCounter journalEntries;
     private final AtomicCounter listenerErrors;
+    private final AtomicCounter storageLow;
+    private final AtomicCounter archiveReconnects;
 
     EngineCounters(final CountersManager countersManager, final String name)
     {
@@ -39,6 +41,30 @@ public final class EngineCounters implements AutoCloseable
         aggregates = countersManager.newCounter("skein aggregates: " + name, ENGINE_COUNTER_TYPE_ID);
         journalEntries = countersManager.newCounter("skein journal entries: " + name, ENGINE_COUNTER_TYPE_ID);
         listenerErrors = countersManager.newCounter("skein reply listener errors: " + name, ENGINE_COUNTER_TYPE_ID);
+        storageLow = countersManager.newCounter("skein storage low (commands refused): " + name,
+            ENGINE_COUNTER_TYPE_ID);
+        archiveReconnects = countersManager.newCounter("skein archive sessions replaced: " + name,
+            ENGINE_COUNTER_TYPE_ID);
+    }
+
+    /**
+     * Times free space for the journal fell below the threshold, so commands were refused.
+     *
+     * @return the counter.
+     */
+    public AtomicCounter storageLow()
+    {
+        return storageLow;
+    }
+
+    /**
+     * Archive control sessions the archive closed and the journal watch replaced.
+     *
+     * @return the counter.
+     */
+    public AtomicCounter archiveReconnects()
+    {
+        return archiveReconnects;
     }
 
     /**
@@ -147,7 +173,8 @@ public final class EngineCounters implements AutoCloseable
     @Override
     public void close()
     {
-        CloseHelper.closeAll(journalEntries, listenerErrors, aggregates, ringDepth, errors, duplicates, conflicts,
+        CloseHelper.closeAll(archiveReconnects, storageLow, journalEntries, listenerErrors,
+            aggregates, ringDepth, errors, duplicates, conflicts,
             rejected, accepted, commands);
     }
 

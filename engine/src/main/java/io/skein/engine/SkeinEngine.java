@@ -21,6 +21,10 @@ import com.lmax.disruptor.dsl.ProducerType;
 import io.skein.aggregate.Aggregate;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalReader;
+import io.skein.journal.JournalWatch;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
 import io.skein.journal.ReadProgress;
 import io.skein.journal.RecordingLog;
 import io.skein.protocol.CommandResult;
@@ -60,6 +64,8 @@ public final class SkeinEngine implements AutoCloseable
     private final int maxCommandLength;
     private final long recoveredEntries;
     private final CommandExecutor executor;
+    private final JournalWatch journalWatch;
+    private final AgentRunner watchRunner;
     private final SnapshotTaker snapshotTaker = new SnapshotTaker();
     private final SnapshotBuilder snapshotBuilder;
     private volatile FollowerTail followerTail;
@@ -143,7 +149,28 @@ public final class SkeinEngine implements AutoCloseable
         disruptor.handleEventsWith(commandProcessor).then(
             new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx),
                 new BackoffIdleStrategy(10, 20, 1_000, 20_000)));
+        if (null != ctx.journal() && !ctx.follower())
+        {
+            journalWatch = new JournalWatch(ctx.journal(), SystemNanoClock.INSTANCE, ctx.errorHandler(),
+                counters.storageLow(), counters.archiveReconnects());
+            executor.storageWatch(journalWatch);
+        }
+        else if (null != ctx.journal())
+        {
+            journalWatch = new JournalWatch(ctx.journal(), SystemNanoClock.INSTANCE, ctx.errorHandler(), null,
+                counters.archiveReconnects());
+        }
+        else
+        {
+            journalWatch = null;
+        }
+        watchRunner = null == journalWatch ? null :
+            new AgentRunner(new SleepingMillisIdleStrategy(50), ctx.errorHandler(), null, journalWatch);
         ringBuffer = disruptor.start();
+        if (null != watchRunner)
+        {
+            AgentRunner.startOnThread(watchRunner, ctx.threadFactory());
+        }
         followerTail = ctx.follower() ? new FollowerTail(ctx.journal(), ctx.journal().recoveredEndPosition(),
             this::submitTask, this::onFollowerApplied, ctx.errorHandler(), ctx.name()) : null;
     }
@@ -818,7 +845,18 @@ public final class SkeinEngine implements AutoCloseable
             }
         }
         CloseHelper.quietClose(snapshotBuilder);
+        CloseHelper.quietClose(watchRunner);
         CloseHelper.quietClose(counters);
+    }
+
+    /**
+     * The watch of the journal's archive session and free space, if the engine has a journal.
+     *
+     * @return the watch, or null.
+     */
+    public JournalWatch journalWatch()
+    {
+        return journalWatch;
     }
 
     private void publish(

@@ -54,7 +54,7 @@ public final class EmbeddedArchive implements AutoCloseable
             .threadingMode(ThreadingMode.SHARED)
             .sharedIdleStrategy(new BackoffIdleStrategy())
             .asyncExecutorEnabled(false)
-            .termBufferSparseFile(true)
+            .termBufferSparseFile(false)
             .ipcTermBufferLength(ctx.termLength())
             .publicationTermBufferLength(ctx.termLength())
             .spiesSimulateConnection(true)
@@ -70,6 +70,8 @@ public final class EmbeddedArchive implements AutoCloseable
             .controlChannel(null != ctx.controlChannel() ? ctx.controlChannel() : "aeron:udp?endpoint=localhost:0")
             .replicationChannel(ctx.replicationChannel())
             .recordingEventsEnabled(false)
+            .connectTimeoutNs(ctx.controlSessionTimeoutNs())
+            .sessionLivenessCheckIntervalNs(ctx.sessionLivenessCheckIntervalNs())
             .segmentFileLength(ctx.segmentFileLength())
             .fileSyncLevel(ctx.fileSyncLevel())
             .catalogFileSyncLevel(ctx.fileSyncLevel())
@@ -273,6 +275,8 @@ public final class EmbeddedArchive implements AutoCloseable
         private String replicationChannel = "aeron:udp?endpoint=localhost:0";
         private String controlChannel;
         private long markFileWaitNs = TimeUnit.SECONDS.toNanos(20);
+        private long controlSessionTimeoutNs = TimeUnit.SECONDS.toNanos(5);
+        private long sessionLivenessCheckIntervalNs = TimeUnit.SECONDS.toNanos(1);
         private ErrorHandler errorHandler;
         private final AtomicInteger errorCount = new AtomicInteger();
         private final AtomicInteger warningCount = new AtomicInteger();
@@ -314,6 +318,52 @@ public final class EmbeddedArchive implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "fileSyncLevel must be 0, 1 or 2");
             }
             return this;
+        }
+
+        /**
+         * How long the archive keeps a control session whose client reads nothing (Aeron's archive connect
+         * timeout); the journal's watch keeps its session read, so only a stalled process hits it.
+         *
+         * @param timeoutNs the timeout.
+         * @return this for a fluent API.
+         */
+        public Context controlSessionTimeoutNs(final long timeoutNs)
+        {
+            this.controlSessionTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        /**
+         * How long the archive keeps a control session whose client reads nothing.
+         *
+         * @return the timeout.
+         */
+        public long controlSessionTimeoutNs()
+        {
+            return controlSessionTimeoutNs;
+        }
+
+        /**
+         * How often the archive pings each control session (each ping takes room on its response stream until the
+         * client reads it).
+         *
+         * @param intervalNs the interval.
+         * @return this for a fluent API.
+         */
+        public Context sessionLivenessCheckIntervalNs(final long intervalNs)
+        {
+            this.sessionLivenessCheckIntervalNs = intervalNs;
+            return this;
+        }
+
+        /**
+         * How often the archive pings each control session.
+         *
+         * @return the interval.
+         */
+        public long sessionLivenessCheckIntervalNs()
+        {
+            return sessionLivenessCheckIntervalNs;
         }
 
         /**

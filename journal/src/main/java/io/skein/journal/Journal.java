@@ -35,9 +35,12 @@ public final class Journal implements AutoCloseable
      */
     public static final long FAILED_POSITION = Long.MIN_VALUE;
 
+    private static final int KEEP_ALIVE_POLLS = 16;
+
     private final Context ctx;
     private final Aeron aeron;
-    private final AeronArchive archive;
+    private volatile AeronArchive archive;
+    private long archiveReconnects;
     private final RecordingLog recordingLog;
     private volatile ExclusivePublication publication;
     private final CountersReader counters;
@@ -333,6 +336,85 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * Keep the archive control session alive: drain what the archive sent on it (its liveness pings, recording
+     * signals, errors of earlier requests), which it otherwise stops after its response window fills (about eight
+     * minutes of pings). A session the archive closed anyway is replaced by a new one. Call it regularly from one
+     * thread (the engine's journal watch does, every 250 ms); the archive client is thread safe.
+     *
+     * @return true if the session had to be replaced.
+     */
+    public boolean keepAlive()
+    {
+        final AeronArchive current = archive;
+        try
+        {
+            // Each poll reads at most ten fragments of the response stream: read a few times over.
+            for (int i = 0; i < KEEP_ALIVE_POLLS; i++)
+            {
+                current.pollForRecordingSignals();
+            }
+            if (current.state() == AeronArchive.State.CONNECTED)
+            {
+                return false;
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            if (current.state() == AeronArchive.State.CONNECTED)
+            {
+                // An error answering an earlier request (a replay that failed, say): reported, session still good.
+                ctx.errorHandler().onError(ex);
+                return false;
+            }
+        }
+        final AeronArchive replacement = AeronArchive.connect(new AeronArchive.Context()
+            .aeron(aeron)
+            .controlRequestChannel(ctx.controlRequestChannel())
+            .controlResponseChannel(ctx.controlResponseChannel())
+            .messageTimeoutNs(ctx.timeoutNs()));
+        archive = replacement;
+        archiveReconnects++;
+        CloseHelper.quietClose(current);
+        ctx.errorHandler().onError(new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.WARNING,
+            "the archive closed the journal's control session; connected a new one (" + archiveReconnects +
+            " so far)", null));
+        return true;
+    }
+
+    /**
+     * The archive control session, for tests and tools.
+     *
+     * @return the client.
+     */
+    public AeronArchive archiveClient()
+    {
+        return archive;
+    }
+
+    /**
+     * The least free space on any file system the journal writes to: the archive's directory (when known), the Aeron
+     * directory and the journal directory.
+     *
+     * @return usable bytes.
+     */
+    public long usableStorage()
+    {
+        long usable = usable(new File(ctx.aeronDirectoryName()));
+        usable = Math.min(usable, usable(ctx.journalDir()));
+        if (null != ctx.archiveDir())
+        {
+            usable = Math.min(usable, usable(ctx.archiveDir()));
+        }
+        return usable;
+    }
+
+    private static long usable(final File dir)
+    {
+        final long usable = dir.getUsableSpace();
+        return 0 == usable && !dir.exists() ? Long.MAX_VALUE : usable;
+    }
+
+    /**
      * A reader over the journal recording.
      *
      * @return a new reader, to close after use.
@@ -571,6 +653,13 @@ public final class Journal implements AutoCloseable
         private long appendTimeoutNs = TimeUnit.SECONDS.toNanos(10);
         private long timeoutNs = TimeUnit.SECONDS.toNanos(10);
         private ErrorHandler errorHandler;
+        private File archiveDir;
+        private long minFreeStorageLength = -1;
+
+        /**
+         * Default free space below which commands stop: {@value}, or six terms if that is more.
+         */
+        public static final long MIN_FREE_STORAGE_LENGTH_DEFAULT = 64L * 1024 * 1024;
 
         /**
          * Validate and fill in defaults.
@@ -597,6 +686,10 @@ public final class Journal implements AutoCloseable
             {
                 errorHandler = (throwable) -> System.err.println("skein journal: " + throwable);
             }
+            if (minFreeStorageLength < 0)
+            {
+                minFreeStorageLength = Math.max(MIN_FREE_STORAGE_LENGTH_DEFAULT, 6L * termLength);
+            }
             return this;
         }
 
@@ -610,7 +703,43 @@ public final class Journal implements AutoCloseable
         {
             this.aeronDirectoryName = embedded.aeronDirectoryName();
             this.termLength = embedded.context().termLength();
+            this.archiveDir = embedded.context().archiveDir();
             return this;
+        }
+
+        /**
+         * The archive's directory, when known (an embedded archive), for the free space watch.
+         *
+         * @return the directory, or null.
+         */
+        public File archiveDir()
+        {
+            return archiveDir;
+        }
+
+        /**
+         * Set the free space below which the engine stops taking commands, on any of the journal's file systems
+         * (archive, Aeron directory, journal directory): low enough to be rarely hit, high enough that the archive
+         * and the media driver never run out of space for what is already accepted (a snapshot and a replay each
+         * need a log buffer of three terms).
+         *
+         * @param length in bytes; 0 turns the watch off.
+         * @return this for a fluent API.
+         */
+        public Context minFreeStorageLength(final long length)
+        {
+            this.minFreeStorageLength = length;
+            return this;
+        }
+
+        /**
+         * The free space below which the engine stops taking commands.
+         *
+         * @return the length in bytes.
+         */
+        public long minFreeStorageLength()
+        {
+            return minFreeStorageLength;
         }
 
         /**

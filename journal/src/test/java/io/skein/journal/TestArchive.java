@@ -4,6 +4,7 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.agrona.CloseHelper;
 
@@ -20,19 +21,31 @@ public final class TestArchive implements AutoCloseable
     private final EmbeddedArchive archive;
     private final List<AutoCloseable> opened = new ArrayList<>();
 
-    private TestArchive(final File dir)
+    private TestArchive(final File dir, final Consumer<EmbeddedArchive.Context> settings)
     {
         this.dir = dir;
-        archive = EmbeddedArchive.launch(new EmbeddedArchive.Context()
+        final EmbeddedArchive.Context ctx = new EmbeddedArchive.Context()
             .baseDir(dir)
             .termLength(TERM_LENGTH)
             .segmentFileLength(TERM_LENGTH * 16)
-            .markFileWaitNs(TimeUnit.SECONDS.toNanos(20)));
+            .markFileWaitNs(TimeUnit.SECONDS.toNanos(20));
+        settings.accept(ctx);
+        archive = EmbeddedArchive.launch(ctx);
     }
 
     public static TestArchive launch(final File dir)
     {
-        return new TestArchive(dir);
+        return new TestArchive(dir, TestArchive::defaults);
+    }
+
+    private static void defaults(final EmbeddedArchive.Context ctx)
+    {
+        // The defaults above.
+    }
+
+    public static TestArchive launch(final File dir, final Consumer<EmbeddedArchive.Context> settings)
+    {
+        return new TestArchive(dir, settings);
     }
 
     public Journal journal()

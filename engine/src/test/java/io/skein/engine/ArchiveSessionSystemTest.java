@@ -1,0 +1,76 @@
+package io.skein.engine;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.codecs.Outcome;
+import io.skein.engine.test.codecs.AddEncoder;
+import io.skein.journal.TestArchive;
+import io.skein.protocol.CommandResult;
+import io.skein.protocol.CommandWriter;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ArchiveSessionSystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    @TempDir
+    File dir;
+
+    /**
+     * The archive pings every control session and closes one whose pings go unread for its connect timeout: with
+     * a ping every 5 ms and a half-second timeout, an unread session is gone within about three seconds, as a
+     * real node's is after about nine minutes of the defaults.
+     */
+    @Test
+    void shouldKeepTheArchiveSessionOfAnIdleEngineSoSnapshotsAndCloseStillWork() throws Exception
+    {
+        final List<Throwable> errors = new ArrayList<>();
+        try (TestArchive archive = TestArchive.launch(dir, (ctx) -> ctx
+            .controlSessionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500))
+            .sessionLivenessCheckIntervalNs(TimeUnit.MILLISECONDS.toNanos(5))))
+        {
+            try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
+                .name("idle")
+                .aggregate(AggregateFixtureTest.Tally::new)
+                .snapshotOnClose(true)
+                .errorHandler((ex) ->
+                {
+                    synchronized (errors)
+                    {
+                        errors.add(ex);
+                    }
+                })
+                .journal(archive.journal())))
+            {
+                assertEquals(Outcome.ACCEPTED, add(engine, 1).outcome());
+                // Left idle for several times the archive's timeout: what this test is about, not a guess.
+                Thread.sleep(5_000);
+                assertTrue(engine.takeSnapshot(TIMEOUT_NS) > 0, "a snapshot after the idle time");
+                assertEquals(Outcome.ACCEPTED, add(engine, 2).outcome());
+                assertEquals(0, engine.counters().archiveReconnects().get(), "the session was kept, not replaced");
+            }
+        }
+        synchronized (errors)
+        {
+            assertEquals(List.of(), errors, "the engine reported errors");
+        }
+    }
+
+    private static CommandResult add(final SkeinEngine engine, final long amount) throws Exception
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+        final CommandWriter writer = new CommandWriter();
+        writer.wrap(buffer, 0).correlationId(amount).aggregate(AggregateFixtureTest.TYPE_ID, 1);
+        writer.body(new AddEncoder()).amount(amount).repeat(1).behaviour(0)
+            .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+        return engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
+    }
+}
