@@ -462,6 +462,10 @@ public final class SkeinNode implements AutoCloseable
      *     <tr><td>skein.leader.archive.control.channel</td><td>makes this node a follower of that archive</td>
      *     <td>none (a leader)</td></tr>
      *     <tr><td>skein.follower.id</td><td>this follower's id among its leader's followers</td><td>random</td></tr>
+     *     <tr><td>skein.storage.min.free.mb</td><td>below this much free space for the archive, Aeron or journal
+     *     directory, commands are refused until space is freed; 0 off</td><td>64, or six terms if more</td></tr>
+     *     <tr><td>skein.idempotency.window</td><td>idempotency keys remembered (retries within it are safe)</td>
+     *     <td>65536</td></tr>
      *     <tr><td>skein.follower.timeout.ms</td><td>a follower (or leader) not heard from for this long is not live
      *     </td><td>5000</td></tr>
      *     <tr><td>skein.follower.retention.ms</td><td>a leader forgets a follower gone this long: it stops holding the
@@ -710,6 +714,10 @@ public final class SkeinNode implements AutoCloseable
                     case "skein.replication.own.status.channel" -> ownReplicationStatusChannel(value);
                     case "skein.leader.archive.control.channel" -> leaderArchiveControlChannel(value);
                     case "skein.follower.id" -> followerId(Long.parseLong(value));
+                    case "skein.storage.min.free.mb" -> journalContext.minFreeStorageLength(
+                        Long.parseLong(value) * 1024 * 1024);
+                    case "skein.idempotency.window" -> engineContext.idempotencyWindowCapacity(
+                        Integer.parseInt(value));
                     case "skein.follower.timeout.ms" -> followerTimeoutNs(
                         TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
                     case "skein.follower.retention.ms" -> followerRetentionNs(

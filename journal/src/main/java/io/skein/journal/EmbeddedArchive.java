@@ -38,6 +38,12 @@ public final class EmbeddedArchive implements AutoCloseable
      */
     public static final String LOCK_FILE_NAME = "skein-archive.lock";
 
+    /**
+     * Room for 8,192 counters, ample for a node and its sessions; Aeron's default makes the driver's CnC file about
+     * 47 MiB, all of it written at start.
+     */
+    private static final int COUNTERS_VALUES_BUFFER_LENGTH = 1024 * 1024;
+
     private final Context ctx;
     private final ArchivingMediaDriver driver;
     private final FileChannel lockChannel;
@@ -45,6 +51,8 @@ public final class EmbeddedArchive implements AutoCloseable
     private EmbeddedArchive(final Context ctx)
     {
         this.ctx = ctx;
+        checkFreeSpace(ctx.archiveDir(), ctx.startFreeLength());
+        checkFreeSpace(new File(ctx.aeronDirectoryName()), ctx.startFreeLength());
         lockChannel = lockArchiveDir(ctx.archiveDir());
         final MediaDriver.Context driverCtx = new MediaDriver.Context()
             .aeronDirectoryName(ctx.aeronDirectoryName())
@@ -55,6 +63,7 @@ public final class EmbeddedArchive implements AutoCloseable
             .sharedIdleStrategy(new BackoffIdleStrategy())
             .asyncExecutorEnabled(false)
             .termBufferSparseFile(false)
+            .counterValuesBufferLength(COUNTERS_VALUES_BUFFER_LENGTH)
             .ipcTermBufferLength(ctx.termLength())
             .publicationTermBufferLength(ctx.termLength())
             .spiesSimulateConnection(true)
@@ -73,6 +82,7 @@ public final class EmbeddedArchive implements AutoCloseable
             .connectTimeoutNs(ctx.controlSessionTimeoutNs())
             .sessionLivenessCheckIntervalNs(ctx.sessionLivenessCheckIntervalNs())
             .segmentFileLength(ctx.segmentFileLength())
+            .lowStorageSpaceThreshold(ctx.segmentFileLength())
             .fileSyncLevel(ctx.fileSyncLevel())
             .catalogFileSyncLevel(ctx.fileSyncLevel())
             .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:ipc"))
@@ -86,6 +96,31 @@ public final class EmbeddedArchive implements AutoCloseable
         {
             CloseHelper.quietClose(lockChannel);
             throw ex;
+        }
+    }
+
+    /**
+     * Refuse to start, in one line, where the driver or the archive would run out of space while starting (the
+     * media driver faults on a mapped file it cannot back) or soon after.
+     */
+    private static void checkFreeSpace(final File dir, final long required)
+    {
+        File existing = dir.getAbsoluteFile();
+        while (null != existing && !existing.exists())
+        {
+            existing = existing.getParentFile();
+        }
+        if (null == existing)
+        {
+            return;
+        }
+        final long usable = existing.getUsableSpace();
+        if (usable < required)
+        {
+            throw new SkeinException(SkeinException.Code.STORAGE, "not enough free space to start in " + dir +
+                ": " + (usable / (1024 * 1024)) + " MiB free, at least " + (required / (1024 * 1024)) +
+                " MiB needed (log buffers of three terms for the journal, a snapshot and a replay, and the " +
+                "driver's files); free some space or use a smaller skein.archive.term.length");
         }
     }
 
@@ -318,6 +353,17 @@ public final class EmbeddedArchive implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "fileSyncLevel must be 0, 1 or 2");
             }
             return this;
+        }
+
+        /**
+         * The free space the archive needs to start: log buffers of three terms for the journal, a snapshot and a
+         * replay, and 16 MiB for the driver's own files.
+         *
+         * @return the length in bytes.
+         */
+        public long startFreeLength()
+        {
+            return 9L * termLength + 16L * 1024 * 1024;
         }
 
         /**

@@ -50,12 +50,24 @@ public final class TestArchive implements AutoCloseable
 
     public Journal journal()
     {
-        final Journal journal = Journal.launch(new Journal.Context()
+        return journal(TestArchive::journalDefaults);
+    }
+
+    public Journal journal(final Consumer<Journal.Context> settings)
+    {
+        final Journal.Context ctx = new Journal.Context()
             .embeddedArchive(archive)
             .journalDir(new File(dir, "journal"))
-            .timeoutNs(TimeUnit.SECONDS.toNanos(10)));
+            .timeoutNs(TimeUnit.SECONDS.toNanos(10));
+        settings.accept(ctx);
+        final Journal journal = Journal.launch(ctx);
         opened.add(journal);
         return journal;
+    }
+
+    private static void journalDefaults(final Journal.Context ctx)
+    {
+        // The defaults above.
     }
 
     public EmbeddedArchive archive()
