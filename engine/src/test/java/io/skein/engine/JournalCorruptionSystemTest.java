@@ -1,0 +1,160 @@
+package io.skein.engine;
+
+import java.io.File;
+import java.io.RandomAccessFile;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.codecs.Outcome;
+import io.skein.engine.test.codecs.AddEncoder;
+import io.skein.journal.Journal;
+import io.skein.journal.TestArchive;
+import io.skein.protocol.CommandWriter;
+import io.skein.protocol.SkeinException;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Flips bytes of a small journal on disk, one at a time, and restarts the engine on it: each flip must be refused at
+ * start-up with an error naming a journal position, or leave the recovered state exactly as it was. Never a silently
+ * different state.
+ */
+class JournalCorruptionSystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final int ENTRIES = 40;
+    private static final int SAMPLE = 120;
+    private static final int FRAME_HEADER_LENGTH = 32;
+
+    @TempDir
+    File dir;
+
+    @Test
+    void shouldDetectEveryFlippedByteOrRecoverTheSameState() throws Exception
+    {
+        final long hash;
+        final long end;
+        final long recordingId;
+        final List<Long> entryEnds = new ArrayList<>();
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = launch(journal))
+            {
+                final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
+                final CommandWriter writer = new CommandWriter();
+                for (int i = 1; i <= ENTRIES; i++)
+                {
+                    writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, i % 5)
+                        .idempotencyKey(i % 3 == 0 ? 0 : 0xF11EL, i);
+                    writer.body(new AddEncoder()).amount(1000 + i * 37).repeat(1 + i % 3).behaviour(0)
+                        .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+                    final var result = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
+                    assertEquals(Outcome.ACCEPTED, result.outcome());
+                    entryEnds.add(result.journalPosition());
+                }
+                hash = engine.stateHash(TIMEOUT_NS);
+            }
+            end = journal.position();
+            recordingId = journal.recordingId();
+        }
+
+        final File segment = new File(new File(dir, "archive"), recordingId + "-0.rec");
+        assertTrue(segment.isFile(), "segment file " + segment);
+        final TreeSet<Long> frameHeaderBytes = frameHeaderBytes(segment, end);
+        final TreeSet<Long> positions = new TreeSet<>();
+        for (long p = 0; p < entryEnds.get(1); p++)
+        {
+            positions.add(p);                                   // every byte of the first two entries
+        }
+        for (long p = entryEnds.get(ENTRIES - 2); p < end; p++)
+        {
+            positions.add(p);                                   // and of the last
+        }
+        final Random random = new Random(42);
+        while (positions.size() < entryEnds.get(1) + (end - entryEnds.get(ENTRIES - 2)) + SAMPLE)
+        {
+            positions.add((long)random.nextInt((int)end));
+        }
+        positions.removeAll(frameHeaderBytes);
+
+        int detected = 0;
+        int harmless = 0;
+        try (TestArchive archive = TestArchive.launch(dir);
+            RandomAccessFile file = new RandomAccessFile(segment, "rw"))
+        {
+            for (final long position : positions)
+            {
+                file.seek(position);
+                final int original = file.read();
+                final int flipped = original ^ (1 << random.nextInt(8));
+                file.seek(position);
+                file.write(flipped);
+                try
+                {
+                    final Journal journal = archive.journal();
+                    try (SkeinEngine engine = launch(journal))
+                    {
+                        assertEquals(hash, engine.stateHash(TIMEOUT_NS),
+                            "byte " + position + " flipped from " + original + " to " + flipped +
+                            " recovered a different state without an error");
+                        harmless++;
+                    }
+                    finally
+                    {
+                        journal.close();
+                    }
+                }
+                catch (final SkeinException ex)
+                {
+                    assertTrue(ex.getMessage().contains("position"), "the error names no position: " + ex);
+                    detected++;
+                }
+                finally
+                {
+                    file.seek(position);
+                    file.write(original);
+                }
+            }
+        }
+        assertEquals(positions.size(), detected + harmless);
+        assertTrue(detected > positions.size() * 9 / 10, detected + " of " + positions.size() + " detected");
+    }
+
+    private static TreeSet<Long> frameHeaderBytes(final File segment, final long end) throws Exception
+    {
+        final TreeSet<Long> bytes = new TreeSet<>();
+        try (RandomAccessFile file = new RandomAccessFile(segment, "r"))
+        {
+            long position = 0;
+            while (position < end)
+            {
+                file.seek(position);
+                final int frameLength = Integer.reverseBytes(file.readInt());
+                assertTrue(frameLength >= FRAME_HEADER_LENGTH, "frame at " + position);
+                for (long b = position; b < position + FRAME_HEADER_LENGTH; b++)
+                {
+                    bytes.add(b);
+                }
+                position += (frameLength + 31) & ~31;
+            }
+        }
+        return bytes;
+    }
+
+    private static SkeinEngine launch(final Journal journal)
+    {
+        return SkeinEngine.launch(new SkeinEngine.Context()
+            .name("flip")
+            .aggregate(AggregateFixtureTest.Tally::new)
+            .snapshotOnClose(false)
+            .journal(journal));
+    }
+}
