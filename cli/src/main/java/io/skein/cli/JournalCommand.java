@@ -15,12 +15,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code skein journal dump} and {@code skein journal verify}: a stopped node's journal as readable text, and a full
- * consistency check of it.
+ * {@code skein journal dump}, {@code skein journal verify} and {@code skein journal repair}: a stopped node's journal
+ * as readable text, a full consistency check of it, and cutting it back to its last valid entry.
  */
 @Command(name = "journal", mixinStandardHelpOptions = true,
     description = "Inspect a stopped node's journal.",
-    subcommands = { JournalCommand.Dump.class, JournalCommand.Verify.class })
+    subcommands = { JournalCommand.Dump.class, JournalCommand.Verify.class, JournalCommand.Repair.class })
 public final class JournalCommand implements Runnable
 {
     /**
@@ -30,6 +30,14 @@ public final class JournalCommand implements Runnable
     public void run()
     {
         picocli.CommandLine.usage(this, System.out);
+    }
+
+    /**
+     * An exception's message without its category and code prefix, for a readable line.
+     */
+    static String plain(final SkeinException ex)
+    {
+        return ex.getMessage().replaceFirst("^[A-Z]+ [A-Z_]+: ", "");
     }
 
     static String describeEntry(
@@ -181,7 +189,7 @@ public final class JournalCommand implements Runnable
                 }
                 catch (final SkeinException ex)
                 {
-                    problem[0] = ex.getMessage();
+                    problem[0] = plain(ex);
                 }
                 progress.finish(null == problem[0] ? bytes : 0, System.nanoTime() - startNs);
             }
@@ -249,6 +257,101 @@ public final class JournalCommand implements Runnable
             state[2] = events.entrySequence();
             state[0]++;
             return null;
+        }
+    }
+
+    /**
+     * {@code skein journal repair}.
+     */
+    @Command(name = "repair", mixinStandardHelpOptions = true,
+        description = "Cut a stopped node's journal back to the end of its last whole, valid entry, printing what " +
+        "is removed. A torn tail (an entry never recorded whole, so never acknowledged) is cut as asked; if whole " +
+        "entries would be removed (they were recorded, so their commands may have been acknowledged) it refuses " +
+        "unless given --discard-acknowledged.")
+    static final class Repair implements Callable<Integer>
+    {
+        @Option(names = "--dir", required = true, description = "The node's directory.")
+        private File dir;
+
+        @Option(names = "--dry-run", description = "Say what would be cut and change nothing.")
+        private boolean dryRun;
+
+        @Option(names = "--discard-acknowledged", description = "Also cut when what follows the last valid entry " +
+            "holds whole recorded entries whose commands may have been acknowledged.")
+        private boolean discardAcknowledged;
+
+        @Override
+        public Integer call()
+        {
+            final PrintStream out = System.out;
+            try (NodeDirectory node = new NodeDirectory(dir))
+            {
+                final Journal journal = node.journal();
+                final long start = journal.startPosition();
+                final long end = journal.recoveredEndPosition();
+                final long[] lastGood = {start};
+                final long[] entries = new long[1];
+                final long[] lastSequence = new long[1];
+                String problem = null;
+                final JournalEvents events = new JournalEvents();
+                try (JournalReader reader = journal.reader())
+                {
+                    reader.readUntil(start, end, (buffer, offset, length, position) ->
+                    {
+                        events.wrap(buffer, offset, length);
+                        if (entries[0] > 0 && events.entrySequence() != lastSequence[0] + 1)
+                        {
+                            throw new SkeinException(SkeinException.Code.STORAGE, "journal entry between " +
+                                "positions " + lastGood[0] + " and " + position + " has sequence " +
+                                events.entrySequence() + " after " + lastSequence[0]);
+                        }
+                        lastSequence[0] = events.entrySequence();
+                        entries[0]++;
+                        lastGood[0] = position;
+                        return true;
+                    });
+                }
+                catch (final SkeinException ex)
+                {
+                    problem = plain(ex);
+                }
+                if (lastGood[0] == end)
+                {
+                    out.printf("Nothing to repair: %,d whole, valid entries from position %,d to %,d%n", entries[0],
+                        start, end);
+                    return 0;
+                }
+                final long cut = end - lastGood[0];
+                out.printf(
+                    "The journal's last valid entry (#%d) ends at position %,d; %,d bytes follow it, up to %,d%n",
+                    lastSequence[0], lastGood[0], cut, end);
+                if (null == problem)
+                {
+                    out.println("What follows is an entry never recorded whole: its command was never acknowledged.");
+                }
+                else
+                {
+                    out.println("What follows starts with: " + problem);
+                    out.println("Entries after it were recorded whole, so their commands may have been " +
+                        "acknowledged; cutting loses them.");
+                    if (!discardAcknowledged && !dryRun)
+                    {
+                        out.println("Refused: give --discard-acknowledged to cut anyway (restore the node's " +
+                            "directory from a copy or a follower first, if you have one).");
+                        return 3;
+                    }
+                }
+                if (dryRun)
+                {
+                    out.printf("Dry run: would cut %,d bytes from position %,d%n", cut, lastGood[0]);
+                    return 0;
+                }
+                final int snapshots = journal.cut(lastGood[0]);
+                out.printf("Cut %,d bytes: the journal now ends at position %,d after entry #%d%s%n", cut,
+                    lastGood[0], lastSequence[0], snapshots > 0 ? "; " + snapshots + " snapshot(s) taken after it " +
+                    "were invalidated" : "");
+                return 0;
+            }
         }
     }
 }

@@ -137,8 +137,33 @@ class NodeToolsTest
         }
         final CliRun corrupted = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
         assertEquals(3, corrupted.exitCode, corrupted.toString());
-        assertTrue(corrupted.out.contains("FAILED at position " + entryOneEnd + " (entry 99): entry sequence 99 " +
-            "follows 1"), corrupted.out);
+        assertTrue(corrupted.out.contains("FAILED journal entry between positions " + entryOneEnd + " and ") &&
+            corrupted.out.contains("fails its checksum"), corrupted.out);
+
+        final CliRun refused = CliRun.run("journal", "repair", "--dir", dir.getAbsolutePath());
+        assertEquals(3, refused.exitCode, refused.toString());
+        assertTrue(refused.out.contains("last valid entry (#1) ends at position " + entryOneEnd) &&
+            refused.out.contains("Refused: give --discard-acknowledged"), refused.out);
+        final CliRun dryRun = CliRun.run("journal", "repair", "--dir", dir.getAbsolutePath(), "--dry-run");
+        assertEquals(0, dryRun.exitCode, dryRun.toString());
+        assertTrue(dryRun.out.contains("Dry run: would cut "), dryRun.out);
+        final CliRun stillCorrupt = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
+        assertEquals(3, stillCorrupt.exitCode, "a dry run changes nothing: " + stillCorrupt);
+
+        final CliRun repaired = CliRun.run("journal", "repair", "--dir", dir.getAbsolutePath(),
+            "--discard-acknowledged");
+        assertEquals(0, repaired.exitCode, repaired.toString());
+        assertTrue(repaired.out.contains("the journal now ends at position " + entryOneEnd + " after entry #1") &&
+            repaired.out.contains("snapshot(s) taken after it were invalidated"), repaired.out);
+        final CliRun verified = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
+        assertEquals(0, verified.exitCode, verified.toString());
+        assertTrue(verified.out.contains("OK: 1 entries"), verified.out);
+        final CliRun recovered = CliRun.run("state", "--dir", dir.getAbsolutePath(), "--aggregate", "account:42");
+        assertTrue(recovered.out.contains("account:42 version 1: AccountState{status=OPEN, ownerId=7, balance=100}"),
+            recovered.toString());
+        final CliRun again = CliRun.run("journal", "repair", "--dir", dir.getAbsolutePath());
+        assertEquals(0, again.exitCode, again.toString());
+        assertTrue(again.out.startsWith("Nothing to repair: 1 whole, valid entries"), again.out);
 
         final CliRun missing = CliRun.run("journal", "verify", "--dir", new File(dir, "nope").getAbsolutePath());
         assertEquals(1, missing.exitCode);

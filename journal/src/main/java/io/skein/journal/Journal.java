@@ -382,6 +382,42 @@ public final class Journal implements AutoCloseable
     }
 
     /**
+     * Cut a stopped node's journal back to a position, for {@code skein journal repair}: everything recorded after
+     * it is removed from the archive, and snapshots taken after it are invalidated in the recording log (they
+     * reflect entries no longer in the journal).
+     *
+     * @param position where the journal ends afterwards: the end of a whole entry.
+     * @return the snapshots invalidated.
+     */
+    public int cut(final long position)
+    {
+        if (null != publication)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                "only the journal of a stopped node can be cut (open it read-only)");
+        }
+        if (position < startPosition || position > recoveredEndPosition)
+        {
+            throw new SkeinException(SkeinException.Code.BAD_INPUT, "position " + position +
+                " is outside the journal (" + startPosition + " to " + recoveredEndPosition + ")");
+        }
+        int invalidated = 0;
+        for (final RecordingLog.Entry entry : recordingLog.entries())
+        {
+            if (entry.isValid() && entry.type() == RecordingLog.TYPE_SNAPSHOT && entry.position() > position)
+            {
+                recordingLog.invalidate(entry.index());
+                invalidated++;
+            }
+        }
+        if (position < recoveredEndPosition)
+        {
+            archive.truncateRecording(recordingId, position);
+        }
+        return invalidated;
+    }
+
+    /**
      * The archive control session, for tests and tools.
      *
      * @return the client.
