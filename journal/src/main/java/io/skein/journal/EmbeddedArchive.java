@@ -1,13 +1,17 @@
 package io.skein.journal;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,8 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.aeron.archive.Archive;
 import io.aeron.exceptions.AeronException;
 import io.aeron.archive.ArchiveMarkFile;
+import io.aeron.archive.ArchiveTool;
 import io.aeron.archive.ArchiveThreadingMode;
 import io.aeron.archive.ArchivingMediaDriver;
+import io.aeron.archive.CatalogView;
 import io.aeron.archive.client.AeronArchive;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
@@ -254,6 +260,7 @@ public final class EmbeddedArchive implements AutoCloseable
         // An archive restarted within its mark-file timeout of a crash refuses to start because the dead process's
         // mark file still looks active; wait (bounded) until it goes stale rather than deleting another's file.
         final long deadlineNs = System.nanoTime() + waitNs;
+        boolean triedCut = false;
         while (true)
         {
             try
@@ -263,6 +270,14 @@ public final class EmbeddedArchive implements AutoCloseable
             catch (final RuntimeException ex)
             {
                 final String message = String.valueOf(ex.getMessage());
+                if (!triedCut && message.contains("incomplete last fragment"))
+                {
+                    triedCut = true;
+                    if (cutTornFragments(archiveCtx, ex))
+                    {
+                        continue;
+                    }
+                }
                 if (!message.contains("active") || System.nanoTime() - deadlineNs >= 0)
                 {
                     throw ex;
@@ -278,6 +293,47 @@ public final class EmbeddedArchive implements AutoCloseable
                 }
             }
         }
+    }
+
+    /**
+     * A crash mid-write (a full disk, a machine crash) can leave the last fragment of a recording that was active
+     * torn across a page boundary, and the archive then refuses to start until someone runs {@code ArchiveTool
+     * verify}. Nothing in a torn fragment was acknowledged (the recorded position never passed it), so cut it as
+     * that tool would, without asking, and say what was cut. Only recordings active at the crash are touched.
+     *
+     * @return true if something was cut and the launch should be tried again.
+     */
+    private static boolean cutTornFragments(final Archive.Context archiveCtx, final RuntimeException cause)
+    {
+        final File archiveDir = archiveCtx.archiveDir();
+        final List<Long> active = new ArrayList<>();
+        CatalogView.listRecordings(archiveDir, (controlSessionId, correlationId, recordingId, startTimestamp,
+            stopTimestamp, startPosition, stopPosition, initialTermId, segmentFileLength, termBufferLength, mtuLength,
+            sessionId, streamId, strippedChannel, originalChannel, sourceIdentity) ->
+        {
+            if (AeronArchive.NULL_POSITION == stopPosition)
+            {
+                active.add(recordingId);
+            }
+        });
+        final List<String> cut = new ArrayList<>();
+        for (final long recordingId : active)
+        {
+            final ByteArrayOutputStream report = new ByteArrayOutputStream();
+            ArchiveTool.verifyRecording(new PrintStream(report, true, StandardCharsets.UTF_8), archiveDir, recordingId,
+                EnumSet.noneOf(ArchiveTool.VerifyOption.class), null, (file) ->
+                {
+                    cut.add(file.getName());
+                    return true;
+                });
+        }
+        if (cut.isEmpty())
+        {
+            return false;
+        }
+        System.err.println("skein embedded archive: cut a torn last fragment (never acknowledged) at the end of " +
+            cut + " left by a crash mid-write: " + cause.getMessage().split("\n")[0]);
+        return true;
     }
 
     /**
