@@ -24,13 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Flips bytes of a small journal on disk, one at a time, and restarts the engine on it: each flip must be refused at
  * start-up with an error naming a journal position, or leave the recovered state exactly as it was. Never a silently
- * different state.
+ * different state. Entry bytes are guarded by each entry's checksum, Aeron's frame headers by the frame scan before
+ * the replay.
  */
 class JournalCorruptionSystemTest
 {
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final int ENTRIES = 40;
-    private static final int SAMPLE = 120;
+    private static final int SAMPLE = 60;
     private static final int FRAME_HEADER_LENGTH = 32;
 
     @TempDir
@@ -69,6 +70,7 @@ class JournalCorruptionSystemTest
         final File segment = new File(new File(dir, "archive"), recordingId + "-0.rec");
         assertTrue(segment.isFile(), "segment file " + segment);
         final TreeSet<Long> frameHeaderBytes = frameHeaderBytes(segment, end);
+        assertTrue(frameHeaderBytes.size() >= ENTRIES * FRAME_HEADER_LENGTH, "every entry's frame header is known");
         final TreeSet<Long> positions = new TreeSet<>();
         for (long p = 0; p < entryEnds.get(1); p++)
         {
@@ -83,7 +85,8 @@ class JournalCorruptionSystemTest
         {
             positions.add((long)random.nextInt((int)end));
         }
-        positions.removeAll(frameHeaderBytes);
+        // Frame headers are among the bytes flipped: those of the first two and the last entry, and a sample.
+        assertTrue(positions.containsAll(frameHeaderBytes.headSet(2L * FRAME_HEADER_LENGTH)));
 
         int detected = 0;
         int harmless = 0;
@@ -125,7 +128,8 @@ class JournalCorruptionSystemTest
             }
         }
         assertEquals(positions.size(), detected + harmless);
-        assertTrue(detected > positions.size() * 9 / 10, detected + " of " + positions.size() + " detected");
+        assertTrue(detected > positions.size() * 3 / 4, detected + " of " + positions.size() + " detected: " +
+            "most bytes matter, but a frame's session id and reserved value do not");
     }
 
     private static TreeSet<Long> frameHeaderBytes(final File segment, final long end) throws Exception

@@ -45,10 +45,11 @@ public final class EmbeddedArchive implements AutoCloseable
     public static final String LOCK_FILE_NAME = "skein-archive.lock";
 
     /**
-     * Room for 8,192 counters, ample for a node and its sessions; Aeron's default makes the driver's CnC file about
-     * 47 MiB, all of it written at start.
+     * Room for 32,768 counters, ample for a node and many sessions coming and going (each connection's images and
+     * publications take a few while they linger); Aeron's default makes the driver's CnC file about 47 MiB, all of
+     * it written at start, this about 12 MiB.
      */
-    private static final int COUNTERS_VALUES_BUFFER_LENGTH = 1024 * 1024;
+    private static final int COUNTERS_VALUES_BUFFER_LENGTH = 4 * 1024 * 1024;
 
     private final Context ctx;
     private final ArchivingMediaDriver driver;
@@ -413,13 +414,13 @@ public final class EmbeddedArchive implements AutoCloseable
 
         /**
          * The free space the archive needs to start: log buffers of three terms for the journal, a snapshot and a
-         * replay, and 16 MiB for the driver's own files.
+         * replay, and 24 MiB for the driver's own files.
          *
          * @return the length in bytes.
          */
         public long startFreeLength()
         {
-            return 9L * termLength + 16L * 1024 * 1024;
+            return 9L * termLength + 24L * 1024 * 1024;
         }
 
         /**

@@ -457,7 +457,9 @@ public final class Journal implements AutoCloseable
      */
     public JournalReader reader()
     {
-        return new JournalReader(aeron, archive, recordingId, ctx.replayStreamId(), ctx.timeoutNs(), true);
+        final RecordingScan scan = null == ctx.archiveDir() ? null :
+            RecordingScan.forRecording(archive, ctx.archiveDir(), recordingId);
+        return new JournalReader(aeron, archive, recordingId, ctx.replayStreamId(), ctx.timeoutNs(), true, scan);
     }
 
     /**
@@ -519,7 +521,7 @@ public final class Journal implements AutoCloseable
         final long stop = AeronArchive.NULL_POSITION == description.stopPosition ?
             archive.getMaxRecordedPosition(snapshotRecordingId) : description.stopPosition;
         try (JournalReader reader = new JournalReader(
-            aeron, archive, snapshotRecordingId, ctx.replayStreamId(), ctx.timeoutNs(), false))
+            aeron, archive, snapshotRecordingId, ctx.replayStreamId(), ctx.timeoutNs(), false, null))
         {
             return reader.read(description.startPosition, stop, handler, null);
         }

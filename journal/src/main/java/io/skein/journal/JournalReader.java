@@ -36,6 +36,7 @@ public final class JournalReader implements AutoCloseable
     private final int replayStreamId;
     private final long timeoutNs;
     private final boolean checkEntries;
+    private final RecordingScan scan;
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final EntryChecksum checksum = new EntryChecksum();
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
@@ -53,8 +54,10 @@ public final class JournalReader implements AutoCloseable
         final long recordingId,
         final int replayStreamId,
         final long timeoutNs,
-        final boolean checkEntries)
+        final boolean checkEntries,
+        final RecordingScan scan)
     {
+        this.scan = scan;
         this.checkEntries = checkEntries;
         this.aeron = aeron;
         this.archive = archive;
@@ -84,6 +87,12 @@ public final class JournalReader implements AutoCloseable
         this.failure = null;
         this.entries = 0;
         this.lastPosition = fromPosition;
+        if (null != scan)
+        {
+            // Check every frame header on disk first: a corrupt one is named at once, where a replay of it could
+            // stall (or, for a corrupt frame type, never end).
+            scan.scan(fromPosition, toPosition);
+        }
         final String channel = CommonContext.IPC_CHANNEL;
         final long replaySessionId = archive.startReplay(
             recordingId, fromPosition, toPosition - fromPosition, channel, replayStreamId);
