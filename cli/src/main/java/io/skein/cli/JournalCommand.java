@@ -203,7 +203,8 @@ public final class JournalCommand implements Runnable
             {
                 aggregates += byId.size();
             }
-            out.printf("OK: %,d entries, %,d events, %,d aggregates, in %.2f s%n", state[0], state[1], aggregates,
+            out.printf("OK: %,d %s, %,d %s, %,d %s, in %.2f s%n", state[0], 1 == state[0] ? "entry" : "entries",
+                state[1], 1 == state[1] ? "event" : "events", aggregates, 1 == aggregates ? "aggregate" : "aggregates",
                 (System.nanoTime() - startNs) / 1e9);
             return 0;
         }

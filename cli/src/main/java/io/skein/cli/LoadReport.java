@@ -65,7 +65,8 @@ final class LoadReport
             .append(",\"latencyMicros\":{");
         for (final double percentile : PERCENTILES)
         {
-            json.append('"').append('p').append(format(percentile).replace(".0", "")).append("\":")
+            json.append('"').append('p').append(java.math.BigDecimal.valueOf(percentile).stripTrailingZeros()
+                .toPlainString()).append("\":")
                 .append(format(result.latency.getValueAtPercentile(percentile) / 1e3)).append(',');
         }
         json.append("\"max\":").append(format(result.latency.getMaxValue() / 1e3)).append("},\"outcomes\":{");

@@ -362,8 +362,9 @@ final class SchemaText
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException("field " + field.name() + " of " + messageName + " takes a " +
-                encoding.primitiveType().primitiveName() + ", not '" + value + "'");
+            final String typeName = encoding.primitiveType().primitiveName();
+            throw new IllegalArgumentException("field " + field.name() + " of " + messageName + " takes " +
+                ("aeiou".indexOf(typeName.charAt(0)) >= 0 ? "an " : "a ") + typeName + ", not '" + value + "'");
         }
     }
 

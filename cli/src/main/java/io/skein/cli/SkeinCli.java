@@ -49,6 +49,13 @@ public final class SkeinCli implements Runnable
             cmd.getErr().println("skein: " + ex.getMessage());
             return 1;
         });
+        commandLine.setParameterExceptionHandler((ex, cmdArgs) ->
+        {
+            final CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("skein: " + ex.getMessage() + " (see " + cmd.getCommandSpec().qualifiedName() +
+                " --help)");
+            return 2;
+        });
         return commandLine.execute(args);
     }
 
@@ -58,6 +65,7 @@ public final class SkeinCli implements Runnable
     @Override
     public void run()
     {
-        CommandLine.usage(this, System.out);
+        CommandLine.usage(this, System.err);
+        throw new CommandLine.ParameterException(new CommandLine(this), "no command given");
     }
 }

@@ -59,7 +59,8 @@ public final class StateCommand implements Callable<Integer>
                 (System.nanoTime() - startNs) / 1e6);
             if (null == address)
             {
-                System.out.printf("%,d aggregates, state hash %016x%n", point.aggregateCount(), point.stateHash());
+                System.out.printf("%,d %s, state hash %016x%n", point.aggregateCount(),
+                    1 == point.aggregateCount() ? "aggregate" : "aggregates", point.stateHash());
             }
             else
             {

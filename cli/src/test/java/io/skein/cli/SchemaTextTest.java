@@ -67,7 +67,7 @@ class SchemaTextTest
 
         final IllegalArgumentException notNumber = assertThrows(IllegalArgumentException.class,
             () -> bank.encode("Deposit", Map.of("amount", "ten"), buffer, 0));
-        assertTrue(notNumber.getMessage().contains("takes a int64"), notNumber.getMessage());
+        assertTrue(notNumber.getMessage().contains("takes an int64"), notNumber.getMessage());
 
         final IllegalArgumentException badEnum = assertThrows(IllegalArgumentException.class,
             () -> orderBook.encode("PlaceMarketOrder", Map.of("orderId", "1", "traderId", "1", "side", "UP",

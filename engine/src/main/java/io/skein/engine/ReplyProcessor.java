@@ -28,6 +28,7 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
     private final IdleStrategy idleStrategy;
     private long durablePosition = Long.MIN_VALUE + 1;
     private boolean journalFailed;
+    private volatile boolean abandonWaits;
 
     ReplyProcessor(
         final EngineCounters counters,
@@ -62,8 +63,10 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
                 else if (slot.replyLength > 0)
                 {
                     reply.wrap(slot.reply, 0, slot.replyLength);
-                    listener.onReply(reply.wrap(fallbackBuffer, 0, failedReply(reply,
+                    listener.onReply(reply.wrap(fallbackBuffer, 0, failedReply(reply, journalFailed ?
                         "the journal failed before this command's entry was known to be durable: it may or may not " +
+                        "have taken effect; resend it with the same idempotency key once the engine is back" :
+                        "the engine closed before this command's entry was known to be durable: it may or may not " +
                         "have taken effect; resend it with the same idempotency key once the engine is back")));
                 }
                 else
@@ -78,6 +81,15 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
                 errorHandler.onError(ex);
             }
         }
+    }
+
+    /**
+     * Stop waiting for durability: the engine is closing and its shutdown timeout has passed. Every reply still
+     * waiting, and every later one not yet durable, is answered UNKNOWN at once.
+     */
+    void abandonWaits()
+    {
+        abandonWaits = true;
     }
 
     /**
@@ -109,6 +121,10 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
             if (current >= position)
             {
                 return true;
+            }
+            if (abandonWaits)
+            {
+                return false;
             }
             idleStrategy.idle();
         }

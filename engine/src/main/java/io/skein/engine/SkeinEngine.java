@@ -65,6 +65,7 @@ public final class SkeinEngine implements AutoCloseable
     private final long recoveredEntries;
     private final CommandExecutor executor;
     private final JournalWatch journalWatch;
+    private final ReplyProcessor replyProcessor;
     private final AgentRunner watchRunner;
     private final SnapshotTaker snapshotTaker = new SnapshotTaker();
     private final SnapshotBuilder snapshotBuilder;
@@ -146,9 +147,9 @@ public final class SkeinEngine implements AutoCloseable
             ctx.waitStrategy());
         disruptor.setDefaultExceptionHandler(new FatalExceptionHandler(ctx.errorHandler()));
         executor.follower(ctx.follower());
-        disruptor.handleEventsWith(commandProcessor).then(
-            new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx),
-                new BackoffIdleStrategy(10, 20, 1_000, 20_000)));
+        replyProcessor = new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx),
+            new BackoffIdleStrategy(10, 20, 1_000, 20_000));
+        disruptor.handleEventsWith(commandProcessor).then(replyProcessor);
         if (null != ctx.journal() && !ctx.follower())
         {
             journalWatch = new JournalWatch(ctx.journal(), SystemNanoClock.INSTANCE, ctx.errorHandler(),
@@ -812,6 +813,7 @@ public final class SkeinEngine implements AutoCloseable
         catch (final TimeoutException ex)
         {
             commandProcessor.failRemaining();
+            replyProcessor.abandonWaits();
             try
             {
                 disruptor.shutdown(ctx.shutdownTimeoutNs(), TimeUnit.NANOSECONDS);

@@ -582,6 +582,28 @@ public final class SkeinNode implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "invalid ingress channel " + ingressChannel + ": " + ex.getMessage());
             }
+            if (replicatedFollowers < 0 || replicatedFollowers > ReplicationTracker.MAX_FOLLOWERS)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "skein.replication.followers must be " +
+                    "between 0 and " + ReplicationTracker.MAX_FOLLOWERS + ", not " + replicatedFollowers);
+            }
+            if (replicatedFollowers > 0 && null == leaderArchiveControlChannel && null == replicationStatusChannel)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "skein.replication.followers=" +
+                    replicatedFollowers + " needs skein.replication.status.channel, where followers report what " +
+                    "they hold; without it no reply could ever be released (or would silently be only RECORDED)");
+            }
+            if (replicatedFollowers > 0 && null != leaderArchiveControlChannel && null == ownReplicationStatusChannel)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "a follower with " +
+                    "skein.replication.followers=" + replicatedFollowers + " needs " +
+                    "skein.replication.own.status.channel for the followers it will have once promoted");
+            }
+            if (followerTimeoutNs <= 0 || followerRetentionNs < followerTimeoutNs)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "skein.follower.timeout.ms must be " +
+                    "positive and skein.follower.retention.ms at least as long");
+            }
             if (null == archiveContext.baseDir() && null == archiveContext.archiveDir())
             {
                 archiveContext.baseDir(dir);

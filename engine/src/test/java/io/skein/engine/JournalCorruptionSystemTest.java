@@ -14,6 +14,7 @@ import io.skein.journal.Journal;
 import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandWriter;
 import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,6 +131,108 @@ class JournalCorruptionSystemTest
         assertEquals(positions.size(), detected + harmless);
         assertTrue(detected > positions.size() * 3 / 4, detected + " of " + positions.size() + " detected: " +
             "most bytes matter, but a frame's session id and reserved value do not");
+    }
+
+    @Test
+    void shouldNeverLoadADifferentStateFromAFlippedSnapshotByte() throws Exception
+    {
+        final long hash;
+        final long journalRecordingId;
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = launch(journal))
+            {
+                final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
+                final CommandWriter writer = new CommandWriter();
+                for (int i = 1; i <= ENTRIES; i++)
+                {
+                    writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, i % 5)
+                        .idempotencyKey(0x5AB, i);
+                    writer.body(new AddEncoder()).amount(1000 + i * 37).repeat(1 + i % 3).behaviour(0)
+                        .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+                    assertEquals(Outcome.ACCEPTED, engine.submit(buffer, 0, writer.length())
+                        .get(10, TimeUnit.SECONDS).outcome());
+                    if (ENTRIES / 2 == i)
+                    {
+                        assertTrue(engine.takeSnapshot(TIMEOUT_NS) > 0);
+                    }
+                }
+                hash = engine.stateHash(TIMEOUT_NS);
+            }
+            journalRecordingId = journal.recordingId();
+        }
+
+        final File archiveDir = new File(dir, "archive");
+        File snapshot = null;
+        for (final File file : archiveDir.listFiles())
+        {
+            if (file.getName().endsWith(".rec") && !file.getName().startsWith(journalRecordingId + "-"))
+            {
+                assertEquals(null, snapshot, "one snapshot recording");
+                snapshot = file;
+            }
+        }
+        assertTrue(null != snapshot, "the snapshot's segment file");
+        long end = 0;
+        try (RandomAccessFile file = new RandomAccessFile(snapshot, "r"))
+        {
+            while (end + FRAME_HEADER_LENGTH <= file.length())
+            {
+                file.seek(end);
+                final int frameLength = Integer.reverseBytes(file.readInt());
+                if (frameLength <= 0)
+                {
+                    break;
+                }
+                end += (frameLength + 31) & ~31;
+            }
+        }
+        final TreeSet<Long> positions = new TreeSet<>();
+        final Random random = new Random(7);
+        while (positions.size() < Math.min(end, 160))
+        {
+            positions.add((long)random.nextInt((int)end));
+        }
+
+        int fellBack = 0;
+        try (TestArchive archive = TestArchive.launch(dir);
+            RandomAccessFile file = new RandomAccessFile(snapshot, "rw"))
+        {
+            for (final long position : positions)
+            {
+                file.seek(position);
+                final int original = file.read();
+                final int flipped = original ^ (1 << random.nextInt(8));
+                file.seek(position);
+                file.write(flipped);
+                try
+                {
+                    final Journal journal = archive.journal();
+                    try (SkeinEngine engine = launch(journal))
+                    {
+                        assertEquals(hash, engine.stateHash(TIMEOUT_NS), "snapshot byte " + position +
+                            " flipped from " + original + " to " + flipped + " loaded a different state");
+                        fellBack += SkeinProtocol.NULL_POSITION == engine.startedFromSnapshotAt() ? 1 : 0;
+                    }
+                    finally
+                    {
+                        journal.close();
+                    }
+                }
+                catch (final SkeinException ex)
+                {
+                    assertTrue(ex.getMessage().contains("position"), "the error names no position: " + ex);
+                }
+                finally
+                {
+                    file.seek(position);
+                    file.write(original);
+                }
+            }
+        }
+        assertTrue(fellBack > positions.size() / 2, "most flips make the snapshot unusable, so recovery replays " +
+            "the whole journal: " + fellBack + " of " + positions.size());
     }
 
     private static TreeSet<Long> frameHeaderBytes(final File segment, final long end) throws Exception

@@ -149,6 +149,59 @@ class RecoverySystemTest
     }
 
     @Test
+    void shouldCloseWithinTheTimeoutAnsweringRepliesWaitingOnAGateThatNeverMoves() throws Exception
+    {
+        final List<Throwable> errors = new ArrayList<>();
+        final List<CompletableFuture<CommandResult>> waiting = new ArrayList<>();
+        final long closeNs;
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
+                .name("stuck-gate")
+                .aggregate(AggregateFixtureTest.Tally::new)
+                .durability(Durability.REPLICATED)
+                .replicationGate(() -> -1)
+                .snapshotOnClose(false)
+                .shutdownTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500))
+                .errorHandler((ex) ->
+                {
+                    synchronized (errors)
+                    {
+                        errors.add(ex);
+                    }
+                })
+                .journal(archive.journal()));
+            for (int i = 1; i <= 3; i++)
+            {
+                waiting.add(submitAdd(engine, i, i, 1, 0xC105EL, i));
+            }
+            final long startNs = System.nanoTime();
+            engine.close();
+            closeNs = System.nanoTime() - startNs;
+        }
+        assertTrue(closeNs < TimeUnit.SECONDS.toNanos(3), "close took " + closeNs / 1_000_000 + " ms");
+        for (final CompletableFuture<CommandResult> future : waiting)
+        {
+            assertTrue(future.isDone(), "a caller still waits after close; errors: " + errors);
+            final CommandResult result = future.get();
+            assertEquals(Outcome.UNKNOWN, result.outcome(), result.toString());
+            assertTrue(result.message().contains("the engine closed before"), result.message());
+        }
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            assertTrue(!thread.isAlive() || !thread.getName().startsWith("skein-stuck-gate"),
+                "thread " + thread.getName() + " outlived close");
+        }
+        synchronized (errors)
+        {
+            for (final Throwable error : errors)
+            {
+                assertTrue(!error.getMessage().contains("halting"), "the engine had to halt its threads: " + error);
+            }
+        }
+    }
+
+    @Test
     void shouldReleaseRepliesOnlyOnceRecorded() throws Exception
     {
         try (TestArchive archive = TestArchive.launch(dir))

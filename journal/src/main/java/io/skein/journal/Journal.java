@@ -520,8 +520,10 @@ public final class Journal implements AutoCloseable
         final RecordingDescription description = RecordingDescription.read(archive, snapshotRecordingId);
         final long stop = AeronArchive.NULL_POSITION == description.stopPosition ?
             archive.getMaxRecordedPosition(snapshotRecordingId) : description.stopPosition;
+        final RecordingScan snapshotScan = null == ctx.archiveDir() ? null :
+            RecordingScan.forRecording(archive, ctx.archiveDir(), snapshotRecordingId);
         try (JournalReader reader = new JournalReader(
-            aeron, archive, snapshotRecordingId, ctx.replayStreamId(), ctx.timeoutNs(), false, null))
+            aeron, archive, snapshotRecordingId, ctx.replayStreamId(), ctx.timeoutNs(), false, snapshotScan))
         {
             return reader.read(description.startPosition, stop, handler, null);
         }
