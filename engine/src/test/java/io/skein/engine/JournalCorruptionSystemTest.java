@@ -89,45 +89,9 @@ class JournalCorruptionSystemTest
         // Frame headers are among the bytes flipped: those of the first two and the last entry, and a sample.
         assertTrue(positions.containsAll(frameHeaderBytes.headSet(2L * FRAME_HEADER_LENGTH)));
 
-        int detected = 0;
-        int harmless = 0;
-        try (TestArchive archive = TestArchive.launch(dir);
-            RandomAccessFile file = new RandomAccessFile(segment, "rw"))
-        {
-            for (final long position : positions)
-            {
-                file.seek(position);
-                final int original = file.read();
-                final int flipped = original ^ (1 << random.nextInt(8));
-                file.seek(position);
-                file.write(flipped);
-                try
-                {
-                    final Journal journal = archive.journal();
-                    try (SkeinEngine engine = launch(journal))
-                    {
-                        assertEquals(hash, engine.stateHash(TIMEOUT_NS),
-                            "byte " + position + " flipped from " + original + " to " + flipped +
-                            " recovered a different state without an error");
-                        harmless++;
-                    }
-                    finally
-                    {
-                        journal.close();
-                    }
-                }
-                catch (final SkeinException ex)
-                {
-                    assertTrue(ex.getMessage().contains("position"), "the error names no position: " + ex);
-                    detected++;
-                }
-                finally
-                {
-                    file.seek(position);
-                    file.write(original);
-                }
-            }
-        }
+        final Campaign campaign = flipEach(segment, positions, random, hash);
+        final int detected = campaign.detected;
+        final int harmless = campaign.harmless;
         assertEquals(positions.size(), detected + harmless);
         assertTrue(detected > positions.size() * 3 / 4, detected + " of " + positions.size() + " detected: " +
             "most bytes matter, but a frame's session id and reserved value do not");
@@ -195,9 +159,21 @@ class JournalCorruptionSystemTest
             positions.add((long)random.nextInt((int)end));
         }
 
-        int fellBack = 0;
+        final int fellBack = flipEach(snapshot, positions, random, hash).fellBack;
+        assertTrue(fellBack > positions.size() / 2, "most flips make the snapshot unusable, so recovery replays " +
+            "the whole journal: " + fellBack + " of " + positions.size());
+    }
+
+    /**
+     * Flip each byte of a file in turn (restoring it after), restarting the engine each time: it must refuse to start
+     * naming a position, or recover exactly the given state.
+     */
+    private Campaign flipEach(final File target, final TreeSet<Long> positions, final Random random, final long hash)
+        throws Exception
+    {
+        final Campaign campaign = new Campaign();
         try (TestArchive archive = TestArchive.launch(dir);
-            RandomAccessFile file = new RandomAccessFile(snapshot, "rw"))
+            RandomAccessFile file = new RandomAccessFile(target, "rw"))
         {
             for (final long position : positions)
             {
@@ -211,9 +187,10 @@ class JournalCorruptionSystemTest
                     final Journal journal = archive.journal();
                     try (SkeinEngine engine = launch(journal))
                     {
-                        assertEquals(hash, engine.stateHash(TIMEOUT_NS), "snapshot byte " + position +
-                            " flipped from " + original + " to " + flipped + " loaded a different state");
-                        fellBack += SkeinProtocol.NULL_POSITION == engine.startedFromSnapshotAt() ? 1 : 0;
+                        assertEquals(hash, engine.stateHash(TIMEOUT_NS), target.getName() + " byte " + position +
+                            " flipped from " + original + " to " + flipped + " recovered a different state");
+                        campaign.harmless++;
+                        campaign.fellBack += SkeinProtocol.NULL_POSITION == engine.startedFromSnapshotAt() ? 1 : 0;
                     }
                     finally
                     {
@@ -223,6 +200,7 @@ class JournalCorruptionSystemTest
                 catch (final SkeinException ex)
                 {
                     assertTrue(ex.getMessage().contains("position"), "the error names no position: " + ex);
+                    campaign.detected++;
                 }
                 finally
                 {
@@ -231,8 +209,14 @@ class JournalCorruptionSystemTest
                 }
             }
         }
-        assertTrue(fellBack > positions.size() / 2, "most flips make the snapshot unusable, so recovery replays " +
-            "the whole journal: " + fellBack + " of " + positions.size());
+        return campaign;
+    }
+
+    private static final class Campaign
+    {
+        int detected;
+        int harmless;
+        int fellBack;
     }
 
     private static TreeSet<Long> frameHeaderBytes(final File segment, final long end) throws Exception
