@@ -124,6 +124,7 @@ public final class SkeinNode implements AutoCloseable
                 ctx.engineContext().compactionFloorSupplier(tracker::lowestFollowerPosition);
             }
             engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
+            ctx.persistFollowerId();
             this.epoch = engine.epoch(ctx.adminTimeoutNs());
             if (null != tracker)
             {
@@ -461,7 +462,8 @@ public final class SkeinNode implements AutoCloseable
      *     <td>none</td></tr>
      *     <tr><td>skein.leader.archive.control.channel</td><td>makes this node a follower of that archive</td>
      *     <td>none (a leader)</td></tr>
-     *     <tr><td>skein.follower.id</td><td>this follower's id among its leader's followers</td><td>random</td></tr>
+     *     <tr><td>skein.follower.id</td><td>this follower's id among its leader's followers</td><td>random on first
+     *     start, then kept in the node directory's {@value #FOLLOWER_ID_FILE}</td></tr>
      *     <tr><td>skein.storage.min.free.mb</td><td>below this much free space for the archive, Aeron or journal
      *     directory, commands are refused until space is freed; 0 off</td><td>64, or six terms if more</td></tr>
      *     <tr><td>skein.idempotency.window</td><td>idempotency keys remembered (retries within it are safe)</td>
@@ -485,6 +487,13 @@ public final class SkeinNode implements AutoCloseable
          * Default stream id of the ingress.
          */
         public static final int INGRESS_STREAM_ID_DEFAULT = 101;
+
+        /**
+         * File in the node's directory holding a follower's id, written on its first start.
+         */
+        public static final String FOLLOWER_ID_FILE = "follower.id";
+
+        private static final long NO_FOLLOWER_ID = 0;
 
         private boolean isConcluded;
         private File dir;
@@ -511,7 +520,8 @@ public final class SkeinNode implements AutoCloseable
         private int replicatedFollowers;
         private long followerTimeoutNs = TimeUnit.SECONDS.toNanos(5);
         private long followerRetentionNs = TimeUnit.HOURS.toNanos(1);
-        private long followerId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        private long followerId = NO_FOLLOWER_ID;
+        private boolean persistFollowerId;
         private final SkeinEngine.Context engineContext =
             new SkeinEngine.Context().ringSize(4096).snapshotOnClose(true);
         private final EmbeddedArchive.Context archiveContext = new EmbeddedArchive.Context();
@@ -604,6 +614,15 @@ public final class SkeinNode implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "skein.follower.timeout.ms must be " +
                     "positive and skein.follower.retention.ms at least as long");
             }
+            if (NO_FOLLOWER_ID == followerId)
+            {
+                followerId = storedFollowerId(new File(dir, FOLLOWER_ID_FILE));
+                persistFollowerId = NO_FOLLOWER_ID == followerId;
+                if (persistFollowerId)
+                {
+                    followerId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+                }
+            }
             if (null == archiveContext.baseDir() && null == archiveContext.archiveDir())
             {
                 archiveContext.baseDir(dir);
@@ -630,6 +649,49 @@ public final class SkeinNode implements AutoCloseable
             }
             engineContext.name(name).errorHandler(errorHandler);
             return this;
+        }
+
+        /**
+         * Write a follower's id into its directory, once it has started there, so a restart keeps it (the leader
+         * knows a follower by its id: a new id on every start would take a new slot each time).
+         */
+        void persistFollowerId()
+        {
+            if (persistFollowerId && isFollower())
+            {
+                final File file = new File(dir, FOLLOWER_ID_FILE);
+                try
+                {
+                    Files.writeString(file.toPath(), Long.toString(followerId) + System.lineSeparator());
+                    persistFollowerId = false;
+                }
+                catch (final IOException ex)
+                {
+                    throw new SkeinException(SkeinException.Code.STORAGE, "cannot write " + file + ": " + ex);
+                }
+            }
+        }
+
+        private static long storedFollowerId(final File file)
+        {
+            if (!file.isFile())
+            {
+                return NO_FOLLOWER_ID;
+            }
+            try
+            {
+                final long id = Long.parseLong(Files.readString(file.toPath()).trim());
+                if (id <= 0)
+                {
+                    throw new NumberFormatException("not positive");
+                }
+                return id;
+            }
+            catch (final IOException | NumberFormatException ex)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, file + " does not hold a follower id " +
+                    "(a positive number): " + ex.getMessage() + "; fix or delete it, or set skein.follower.id");
+            }
         }
 
         /**

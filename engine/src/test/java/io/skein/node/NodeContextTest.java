@@ -1,11 +1,15 @@
 package io.skein.node;
 
 import java.io.File;
+import java.nio.file.Files;
 import java.util.Properties;
 
+import io.skein.engine.TestAggregates;
 import io.skein.protocol.SkeinException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,11 +19,14 @@ class NodeContextTest
     {
         final Properties properties = new Properties();
         properties.setProperty("skein.dir", new File("unused").getAbsolutePath());
+        properties.setProperty("skein.ingress.channel", "aeron:udp?endpoint=localhost:20121");
         for (int i = 0; i < keysAndValues.length; i += 2)
         {
             properties.setProperty(keysAndValues[i], keysAndValues[i + 1]);
         }
-        return new SkeinNode.Context().properties(properties);
+        final SkeinNode.Context ctx = new SkeinNode.Context().properties(properties);
+        ctx.engineContext().aggregate(TestAggregates::tally);
+        return ctx;
     }
 
     @Test
@@ -37,6 +44,31 @@ class NodeContextTest
             "skein.leader.archive.control.channel", "aeron:udp?endpoint=localhost:8010",
             "skein.replication.followers", "1").conclude());
         assertTrue(ex.getMessage().contains("needs skein.replication.own.status.channel"), ex.getMessage());
+    }
+
+    @Test
+    void shouldKeepAFollowersIdInItsDirectoryAcrossStarts(@TempDir final File dir) throws Exception
+    {
+        final String leader = "aeron:udp?endpoint=localhost:8010";
+        final SkeinNode.Context first = context("skein.dir", dir.getAbsolutePath(),
+            "skein.leader.archive.control.channel", leader).conclude();
+        assertTrue(first.followerId() > 0);
+        first.persistFollowerId();
+        assertEquals(first.followerId() + System.lineSeparator(),
+            Files.readString(new File(dir, SkeinNode.Context.FOLLOWER_ID_FILE).toPath()));
+
+        final SkeinNode.Context restarted = context("skein.dir", dir.getAbsolutePath(),
+            "skein.leader.archive.control.channel", leader).conclude();
+        assertEquals(first.followerId(), restarted.followerId(), "a restart without an explicit id keeps it");
+
+        final SkeinNode.Context explicit = context("skein.dir", dir.getAbsolutePath(),
+            "skein.leader.archive.control.channel", leader, "skein.follower.id", "7").conclude();
+        assertEquals(7, explicit.followerId(), "an explicit id wins");
+
+        Files.writeString(new File(dir, SkeinNode.Context.FOLLOWER_ID_FILE).toPath(), "garbage");
+        assertTrue(assertThrows(SkeinException.class, () -> context("skein.dir", dir.getAbsolutePath(),
+            "skein.leader.archive.control.channel", leader).conclude()).getMessage()
+            .contains("does not hold a follower id"));
     }
 
     @Test
