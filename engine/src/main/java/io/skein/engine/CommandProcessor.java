@@ -34,6 +34,18 @@ final class CommandProcessor implements EventHandler<CommandSlot>
     }
 
     /**
+     * Where the snapshot policy counts from: the last snapshot's entry sequence and time, before the writer starts.
+     *
+     * @param entrySequence of the last entry the snapshot holds, 0 for none.
+     * @param timeNs        of the snapshot's last entry, on the engine's clock.
+     */
+    void lastSnapshot(final long entrySequence, final long timeNs)
+    {
+        lastSnapshotEntrySequence = entrySequence;
+        lastSnapshotTimeNs = timeNs;
+    }
+
+    /**
      * Answer every command still in the ring {@code SHUTTING_DOWN} instead of running it.
      */
     void failRemaining()

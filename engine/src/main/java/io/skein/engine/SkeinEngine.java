@@ -73,6 +73,8 @@ public final class SkeinEngine implements AutoCloseable
     private volatile long lastAppliedPosition = SkeinProtocol.NULL_POSITION;
     private long followerSnapshotEntrySequence;
     private long followerSnapshotTimeNs;
+    private long snapshotEntrySequence;
+    private long snapshotTimeNs = SkeinProtocol.NULL_POSITION;
     private long snapshotPosition = SkeinProtocol.NULL_POSITION;
     private volatile boolean closed;
 
@@ -127,6 +129,13 @@ public final class SkeinEngine implements AutoCloseable
         try
         {
             recoveredEntries = recover(ctx, executor);
+            // The snapshot policy counts from the last snapshot, across restarts: entries since the one it was
+            // taken at, time since the time of its last entry (from engine start when there is none).
+            final long policyTimeNs = SkeinProtocol.NULL_POSITION == snapshotTimeNs ?
+                executor.clock().nanoTime() : snapshotTimeNs;
+            commandProcessor.lastSnapshot(snapshotEntrySequence, policyTimeNs);
+            followerSnapshotEntrySequence = snapshotEntrySequence;
+            followerSnapshotTimeNs = policyTimeNs;
         }
         catch (final RuntimeException ex)
         {
@@ -353,6 +362,8 @@ public final class SkeinEngine implements AutoCloseable
             {
                 from = entry.position();
                 snapshotPosition = entry.position();
+                snapshotEntrySequence = executor.lastEntrySequence();
+                snapshotTimeNs = loader.timestampNs();
                 break;
             }
             ctx.errorHandler().onError(new SkeinException(SkeinException.Code.STORAGE,

@@ -15,6 +15,7 @@ import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.engine.test.codecs.ReadEncoder;
 import io.skein.engine.test.codecs.TotalDecoder;
 import io.skein.journal.Journal;
+import io.skein.journal.RecordingLog;
 import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
@@ -199,6 +200,66 @@ class RecoverySystemTest
                 assertTrue(!error.getMessage().contains("halting"), "the engine had to halt its threads: " + error);
             }
         }
+    }
+
+    @Test
+    void shouldCountTheSnapshotPolicyFromTheLastSnapshotAcrossRestarts() throws Exception
+    {
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = launchEvery(journal, 5))
+            {
+                for (int i = 1; i <= 7; i++)
+                {
+                    assertEquals(Outcome.ACCEPTED, add(engine, 1, i, 1, 0, 0).outcome());
+                }
+                awaitSnapshots(journal, 1);
+            }
+        }
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = launchEvery(journal, 5))
+            {
+                for (int i = 8; i <= 9; i++)
+                {
+                    assertEquals(Outcome.ACCEPTED, add(engine, 1, i, 1, 0, 0).outcome());
+                }
+                readTotal(engine, 1);   // the writer takes an inline snapshot before it reads: none is under way
+                assertEquals(1, snapshots(journal), "entries 8 and 9 are 3 and 4 after the snapshot at entry 5");
+                assertEquals(Outcome.ACCEPTED, add(engine, 1, 10, 1, 0, 0).outcome());
+                awaitSnapshots(journal, 2);
+            }
+        }
+    }
+
+    private static SkeinEngine launchEvery(final Journal journal, final long entries)
+    {
+        return SkeinEngine.launch(new SkeinEngine.Context()
+            .name("policy")
+            .aggregate(AggregateFixtureTest.Tally::new)
+            .snapshotEveryEntries(entries)
+            .snapshotMode(SnapshotMode.INLINE)
+            .snapshotOnClose(false)
+            .journal(journal));
+    }
+
+    private static long snapshots(final Journal journal)
+    {
+        return journal.recordingLog().entries().stream()
+            .filter((entry) -> entry.isValid() && entry.type() == RecordingLog.TYPE_SNAPSHOT).count();
+    }
+
+    private static void awaitSnapshots(final Journal journal, final long count)
+    {
+        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        while (snapshots(journal) < count)
+        {
+            assertTrue(System.nanoTime() < deadlineNs, "waiting for snapshot " + count);
+            Thread.yield();
+        }
+        assertEquals(count, snapshots(journal));
     }
 
     @Test
