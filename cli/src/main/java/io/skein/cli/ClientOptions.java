@@ -1,6 +1,7 @@
 package io.skein.cli;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 
@@ -32,8 +33,12 @@ final class ClientOptions
         "(default: ${DEFAULT-VALUE}).")
     String responseChannel;
 
-    @Option(names = "--secret", description = "Shared secret, if the node requires one (or SKEIN_SECRET).")
+    @Option(names = "--secret", description = "Shared secret, if the node requires one; visible to other users " +
+        "in the process list, so prefer --secret-file or SKEIN_SECRET.")
     String secret;
+
+    @Option(names = "--secret-file", description = "File holding the shared secret (its first line).")
+    File secretFile;
 
     @Option(names = "--aeron-dir", description = "Use the media driver in this directory instead of starting one.")
     String aeronDir;
@@ -79,7 +84,7 @@ final class ClientOptions
 
         SkeinClient connect(final ClientListener listener)
         {
-            final String secretValue = null != secret ? secret : System.getenv("SKEIN_SECRET");
+            final String secretValue = secret(secret, secretFile);
             return SkeinClient.connect(new SkeinClient.Context()
                 .aeron(aeron)
                 .ingressChannel(ingressChannel)
@@ -95,5 +100,43 @@ final class ClientOptions
         {
             CloseHelper.quietCloseAll(aeron, driver);
         }
+    }
+
+    /**
+     * The shared secret from, in order: {@code --secret}, {@code --secret-file}, the {@code SKEIN_SECRET}
+     * environment variable.
+     *
+     * @param secret     given on the command line, or null.
+     * @param secretFile given on the command line, or null.
+     * @return the secret, or null for none.
+     */
+    static String secret(final String secret, final File secretFile)
+    {
+        if (null != secret && null != secretFile)
+        {
+            throw new IllegalArgumentException("give --secret or --secret-file, not both");
+        }
+        if (null != secret)
+        {
+            return secret;
+        }
+        if (null != secretFile)
+        {
+            try
+            {
+                final String text = Files.readString(secretFile.toPath()).lines().findFirst()
+                    .orElse("").trim();
+                if (text.isEmpty())
+                {
+                    throw new IllegalArgumentException("the secret file " + secretFile + " is empty");
+                }
+                return text;
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("cannot read the secret file " + secretFile + ": " + ex);
+            }
+        }
+        return System.getenv("SKEIN_SECRET");
     }
 }

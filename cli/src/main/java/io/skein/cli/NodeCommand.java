@@ -41,9 +41,12 @@ public final class NodeCommand implements Callable<Integer>
         SkeinNode.Context.INGRESS_STREAM_ID_DEFAULT + ").")
     private Integer ingressStreamId;
 
-    @Option(names = "--secret", description = "Shared secret clients must present (or SKEIN_SECRET); required " +
-        "when the ingress is reachable beyond this host.")
+    @Option(names = "--secret", description = "Shared secret clients must present; required when the ingress is " +
+        "reachable beyond this host. Visible in the process list: prefer --secret-file or SKEIN_SECRET.")
     private String secret;
+
+    @Option(names = "--secret-file", description = "File holding the shared secret (its first line).")
+    private File secretFile;
 
     @Option(names = "--name", description = "Name in counters and logs (default node).")
     private String name;
@@ -96,7 +99,7 @@ public final class NodeCommand implements Callable<Integer>
         {
             ctx.ingressStreamId(ingressStreamId);
         }
-        final String secretValue = null != secret ? secret : System.getenv("SKEIN_SECRET");
+        final String secretValue = ClientOptions.secret(secret, secretFile);
         if (null != secretValue)
         {
             ctx.sharedSecret(secretValue);

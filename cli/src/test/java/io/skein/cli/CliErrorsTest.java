@@ -1,9 +1,14 @@
 package io.skein.cli;
 
+import java.io.File;
+import java.nio.file.Files;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CliErrorsTest
@@ -25,5 +30,18 @@ class CliErrorsTest
         assertEquals(1, err.lines().count(), err);
         assertTrue(err.startsWith("skein: Missing required option: '--dir=<dir>'") &&
             err.endsWith("(see skein journal verify --help)"), err);
+    }
+
+    @Test
+    void shouldTakeTheSecretFromAFileSoItStaysOutOfTheProcessList(@TempDir final File dir) throws Exception
+    {
+        final File file = new File(dir, "secret");
+        Files.writeString(file.toPath(), "s3cr3t\nignored\n");
+        assertEquals("s3cr3t", ClientOptions.secret(null, file));
+        assertEquals("given", ClientOptions.secret("given", null));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ClientOptions.secret("given", file))
+            .getMessage().contains("not both"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> ClientOptions.secret(null, new File(dir, "missing"))).getMessage().contains("cannot read"));
     }
 }
