@@ -4,7 +4,9 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
+import io.aeron.archive.client.AeronArchive;
 import io.skein.codecs.Outcome;
 import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.journal.TestArchive;
@@ -51,8 +53,27 @@ class ArchiveSessionSystemTest
                 .journal(archive.journal())))
             {
                 assertEquals(Outcome.ACCEPTED, add(engine, 1).outcome());
-                // Left idle for several times the archive's timeout: what this test is about, not a guess.
-                Thread.sleep(5_000);
+                // A canary session that nobody reads: once the archive has closed it, an unkept session would be
+                // gone too. Wait for that, bounded, then for as long again.
+                try (AeronArchive canary = AeronArchive.connect(new AeronArchive.Context()
+                    .aeronDirectoryName(archive.archive().aeronDirectoryName())
+                    .controlRequestChannel("aeron:ipc")
+                    .controlResponseChannel("aeron:ipc")))
+                {
+                    final long startNs = System.nanoTime();
+                    final long deadlineNs = startNs + TimeUnit.SECONDS.toNanos(30);
+                    while (canary.controlResponsePoller().subscription().isConnected())
+                    {
+                        assertTrue(System.nanoTime() < deadlineNs, "the archive never closed the unread session");
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                    }
+                    final long idleNs = System.nanoTime() - startNs;
+                    final long againNs = System.nanoTime() + idleNs;
+                    while (System.nanoTime() < againNs)
+                    {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                    }
+                }
                 assertTrue(engine.takeSnapshot(TIMEOUT_NS) > 0, "a snapshot after the idle time");
                 assertEquals(Outcome.ACCEPTED, add(engine, 2).outcome());
                 assertEquals(0, engine.counters().archiveReconnects().get(), "the session was kept, not replaced");
