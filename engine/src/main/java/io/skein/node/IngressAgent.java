@@ -65,6 +65,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     private final EgressProxy egress;
     private final Long2ObjectHashMap<ClientSession> sessionById = new Long2ObjectHashMap<>();
     private final ArrayList<ClientSession> sessions = new ArrayList<>();
+    private volatile boolean takingCommands = true;
     private long nextSessionId = 1;
     private long nowNs;
     private long nextCheckNs;
@@ -108,7 +109,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     public int doWork()
     {
         nowNs = clock.nanoTime();
-        int work = subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
+        int work = takingCommands ? subscription.controlledPoll(assembler, FRAGMENT_LIMIT) : 0;
         if (nowNs - nextCheckNs >= 0)
         {
             nextCheckNs = nowNs + CHECK_INTERVAL_NS;
@@ -536,6 +537,15 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         }
         session.close();
         counters.openSessions().setRelease(countOpen());
+    }
+
+    /**
+     * Stop reading the ingress (the first step of a node's shutdown): nothing more reaches the engine, while the
+     * sessions stay open for the replies still to come. Takes effect at the agent's next duty cycle.
+     */
+    void stopTakingCommands()
+    {
+        takingCommands = false;
     }
 
     /**

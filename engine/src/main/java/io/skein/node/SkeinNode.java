@@ -162,7 +162,7 @@ public final class SkeinNode implements AutoCloseable
             {
                 adminExecutor.shutdownNow();
             }
-            CloseHelper.quietCloseAll(counters, engine, journal, replicator, aeron, archive);
+            CloseHelper.closeAll(ctx.errorHandler(), counters, engine, journal, replicator, aeron, archive);
             throw ex;
         }
         this.replicator = replicator;
@@ -392,11 +392,28 @@ public final class SkeinNode implements AutoCloseable
             return;
         }
         closed = true;
-        CloseHelper.quietClose(ingressRunner);
-        CloseHelper.quietClose(engine);
+        final ErrorHandler errorHandler = ctx.errorHandler();
+        // Reverse dependency order: stop taking commands, drain the engine (its replies still reach the sessions and
+        // the replication gate still moves, both on the node's agent thread), then stop that thread, tell the
+        // sessions, and close the journal, archive and driver.
+        ingressAgent.stopTakingCommands();
+        CloseHelper.close(errorHandler, engine);
+        CloseHelper.close(errorHandler, ingressRunner);
         ingressAgent.closeSessions();
         adminExecutor.shutdownNow();
-        CloseHelper.quietCloseAll(counters, replicator, journal, aeron, archive);
+        try
+        {
+            if (!adminExecutor.awaitTermination(ctx.engineContext().shutdownTimeoutNs(), TimeUnit.NANOSECONDS))
+            {
+                errorHandler.onError(new SkeinException(SkeinException.Code.TIMEOUT, SkeinException.Category.ERROR,
+                    "an admin action did not stop within the shutdown timeout", null));
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        CloseHelper.closeAll(errorHandler, counters, replicator, journal, aeron, archive);
     }
 
     /**

@@ -555,7 +555,6 @@ public final class Journal implements AutoCloseable
     @Override
     public void close()
     {
-        CloseHelper.quietCloseAll(recordingLog);
         if (null != archive && null != publication && !aeron.isClosed())
         {
             try
@@ -567,7 +566,8 @@ public final class Journal implements AutoCloseable
                 // The archive may already have stopped the recording (it stops when the publication closes).
             }
         }
-        CloseHelper.quietCloseAll(publication, archive, aeron);
+        // The recording stops first, then the recording log that names it closes.
+        CloseHelper.quietCloseAll(publication, recordingLog, archive, aeron);
     }
 
     /**
