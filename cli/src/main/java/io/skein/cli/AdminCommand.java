@@ -15,8 +15,11 @@ import picocli.CommandLine.Parameters;
  * {@code skein admin}: operator requests to a running node.
  */
 @Command(name = "admin", mixinStandardHelpOptions = true,
-    description = "Ask a running node to take a snapshot now, for its state hash or aggregate count, or (a follower) " +
-    "to become the leader of a new epoch.")
+    description = {
+        "Ask a running node to take a snapshot now, for its state hash or aggregate count, or (a follower) to " +
+            "become the leader of a new epoch.",
+        "Admin actions need the node's operator secret (skein node --operator-secret-file): give it with " +
+            "--secret-file, --secret or the SKEIN_OPERATOR_SECRET environment variable."})
 public final class AdminCommand implements Callable<Integer>
 {
     /**
@@ -72,6 +75,7 @@ public final class AdminCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        client.secretVariable = "SKEIN_OPERATOR_SECRET";
         try (ClientOptions.Connection connection = client.new Connection();
             SkeinClient session = connection.connect())
         {

@@ -20,6 +20,11 @@ import picocli.CommandLine.Option;
  */
 final class ClientOptions
 {
+    /**
+     * The environment variable the secret comes from when neither {@code --secret} nor {@code --secret-file} is given.
+     */
+    String secretVariable = "SKEIN_SECRET";
+
     @Option(names = "--ingress", defaultValue = SkeinClient.Context.INGRESS_CHANNEL_DEFAULT,
         description = "The node's ingress channel (default: ${DEFAULT-VALUE}).")
     String ingressChannel;
@@ -84,7 +89,7 @@ final class ClientOptions
 
         SkeinClient connect(final ClientListener listener)
         {
-            final String secretValue = secret(secret, secretFile);
+            final String secretValue = secret(secret, secretFile, "--secret", secretVariable);
             return SkeinClient.connect(new SkeinClient.Context()
                 .aeron(aeron)
                 .ingressChannel(ingressChannel)
@@ -112,9 +117,23 @@ final class ClientOptions
      */
     static String secret(final String secret, final File secretFile)
     {
+        return secret(secret, secretFile, "--secret", "SKEIN_SECRET");
+    }
+
+    /**
+     * A secret from, in order: the command line, a file, an environment variable.
+     *
+     * @param secret     given on the command line, or null.
+     * @param secretFile given on the command line, or null.
+     * @param option     the command-line option's name, for messages.
+     * @param variable   the environment variable to fall back on.
+     * @return the secret, or null for none.
+     */
+    static String secret(final String secret, final File secretFile, final String option, final String variable)
+    {
         if (null != secret && null != secretFile)
         {
-            throw new IllegalArgumentException("give --secret or --secret-file, not both");
+            throw new IllegalArgumentException("give " + option + " or " + option + "-file, not both");
         }
         if (null != secret)
         {
@@ -137,6 +156,6 @@ final class ClientOptions
                 throw new IllegalArgumentException("cannot read the secret file " + secretFile + ": " + ex);
             }
         }
-        return System.getenv("SKEIN_SECRET");
+        return System.getenv(variable);
     }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -82,12 +83,15 @@ public final class DemoCommand implements Callable<Integer>
         options.ingressStreamId = SkeinClient.Context.INGRESS_STREAM_ID_DEFAULT;
         options.responseChannel = SkeinClient.Context.RESPONSE_CHANNEL_DEFAULT;
         options.connectTimeoutSeconds = 60;
+        // The demo's client takes snapshots and asks for state hashes: admin actions, for operators only.
+        final String operatorSecret = UUID.randomUUID().toString();
+        options.secret = operatorSecret;
 
         out.println("Skein demo: an order-book service on a Skein node in its own process, driven over Aeron " +
             "(UDP loopback) by a client in this one.");
         out.printf("The node runs on the embedded default: an in-process archiving media driver journaling to %s;%n" +
             "each reply is released once the archive has recorded the command's events.%n%n", base);
-        NodeProcess node = NodeProcess.start(base, ingress, out);
+        NodeProcess node = NodeProcess.start(base, ingress, operatorSecret, out);
         try (ClientOptions.Connection connection = options.new Connection())
         {
             out.printf("%nWarm-up: 20,000 commands (not reported).%n");
@@ -124,7 +128,7 @@ public final class DemoCommand implements Callable<Integer>
             out.printf("%nKilling the node with SIGKILL (no shutdown, no final snapshot)...%n");
             node.kill();
             out.println("Restarting it on the same directory:");
-            node = NodeProcess.start(base, ingress, out);
+            node = NodeProcess.start(base, ingress, operatorSecret, out);
             try (SkeinClient client = connection.connect())
             {
                 final long recovered = client.admin(AdminAction.STATE_HASH, TIMEOUT_NS);
@@ -201,7 +205,8 @@ public final class DemoCommand implements Callable<Integer>
             this.process = process;
         }
 
-        static NodeProcess start(final File dir, final String ingress, final PrintStream out) throws Exception
+        static NodeProcess start(final File dir, final String ingress, final String operatorSecret,
+            final PrintStream out) throws Exception
         {
             final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
             final ProcessBuilder builder = new ProcessBuilder(java,
@@ -211,6 +216,7 @@ public final class DemoCommand implements Callable<Integer>
                 "-cp", System.getProperty("java.class.path"),
                 SkeinCli.class.getName(), "node", "--dir", dir.getAbsolutePath(), "--ingress", ingress,
                 "--term-length", Integer.toString(8 * 1024 * 1024));
+            builder.environment().put("SKEIN_OPERATOR_SECRET", operatorSecret);
             builder.redirectErrorStream(true);
             final Process process = builder.start();
             final CompletableFuture<Boolean> ready = new CompletableFuture<>();

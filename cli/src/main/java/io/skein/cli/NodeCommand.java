@@ -48,6 +48,11 @@ public final class NodeCommand implements Callable<Integer>
     @Option(names = "--secret-file", description = "File holding the shared secret (its first line).")
     private File secretFile;
 
+    @Option(names = "--operator-secret-file", description = "File holding the operators' secret (its first line; " +
+        "or set SKEIN_OPERATOR_SECRET): sessions presenting it may do admin actions (promote, snapshot, hash, " +
+        "state as of a position). Without one, admin is refused to every session.")
+    private File operatorSecretFile;
+
     @Option(names = "--name", description = "Name in counters and logs (default node).")
     private String name;
 
@@ -103,6 +108,12 @@ public final class NodeCommand implements Callable<Integer>
         if (null != secretValue)
         {
             ctx.sharedSecret(secretValue);
+        }
+        final String operatorSecret = ClientOptions.secret(null, operatorSecretFile, "--operator-secret",
+            "SKEIN_OPERATOR_SECRET");
+        if (null != operatorSecret)
+        {
+            ctx.operatorSecret(operatorSecret);
         }
         if (null != name)
         {

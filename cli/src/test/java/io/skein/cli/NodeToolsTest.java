@@ -29,7 +29,7 @@ class NodeToolsTest
         final String ingress = "aeron:udp?endpoint=localhost:" + freePort();
         final long entryOneEnd;
         final CliRun hash;
-        final SkeinNode.Context ctx = new SkeinNode.Context().dir(dir).ingressChannel(ingress);
+        final SkeinNode.Context ctx = new SkeinNode.Context().dir(dir).ingressChannel(ingress).operatorSecret("ops");
         ctx.archiveContext().termLength(64 * 1024).segmentFileLength(1024 * 1024)
             .markFileWaitNs(TimeUnit.SECONDS.toNanos(20));
         try (SkeinNode node = SkeinNode.launch(ctx))
@@ -78,15 +78,19 @@ class NodeToolsTest
             assertEquals("skein: no aggregate type acount; known types: account (1), order-book (2)",
                 typo.err.trim());
 
-            hash = CliRun.run("admin", "hash", "--ingress", ingress);
+            final CliRun ordinary = CliRun.run("admin", "hash", "--ingress", ingress);
+            assertEquals(1, ordinary.exitCode, ordinary.toString());
+            assertTrue(ordinary.err.contains("not authorised: STATE_HASH needs operator credentials"), ordinary.err);
+            hash = CliRun.run("admin", "hash", "--ingress", ingress, "--secret", "ops");
             assertEquals(String.format("state hash %016x", node.engine().stateHash(TimeUnit.SECONDS.toNanos(5))),
                 hash.out.trim());
 
-            final CliRun asOf = CliRun.run("admin", "state", "--ingress", ingress, "--aggregate", "account:42",
+            final CliRun asOf = CliRun.run("admin", "state", "--ingress", ingress, "--secret", "ops", "--aggregate",
+                "account:42",
                 "--as-of-position", Long.toString(entryOneEnd));
             assertEquals("account:42 version 1 as of position " + entryOneEnd +
                 ": AccountState{status=OPEN, ownerId=7, balance=100}", asOf.out.trim(), asOf.toString());
-            final CliRun notFollower = CliRun.run("admin", "promote", "--ingress", ingress);
+            final CliRun notFollower = CliRun.run("admin", "promote", "--ingress", ingress, "--secret", "ops");
             assertEquals(1, notFollower.exitCode);
             assertTrue(notFollower.err.contains("only a follower can be promoted"), notFollower.err);
 

@@ -70,8 +70,8 @@ class IngressFuzzSystemTest
         final Bank bank = new Bank();
         final long[] outcomes = new long[Outcome.values().length];
         try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.errorHandler(errors::add)
-            .connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200)));
-            SkeinClient client = SkeinClient.connect(node.clientContext().listener(new ClientListener()
+            .connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200)).operatorSecret("ops"));
+            SkeinClient client = SkeinClient.connect(node.clientContext().secret("ops").listener(new ClientListener()
             {
                 @Override
                 public void onReply(final Reply reply)

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.skein.codecs.AdminAction;
 import io.skein.codecs.Outcome;
+import io.skein.journal.RecordingLog;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinException;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,8 +29,9 @@ class NodeClientSystemTest
     void shouldExchangeCommandsAndRepliesOverUdpLoopback()
     {
         final Bank bank = new Bank();
-        try (TestNode node = TestNode.launch(dir);
-            SkeinClient client = SkeinClient.connect(node.clientContext()))
+        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.operatorSecret("ops"));
+            SkeinClient client = SkeinClient.connect(node.clientContext());
+            SkeinClient operator = SkeinClient.connect(node.clientContext().secret("ops")))
         {
             assertTrue(client.isConnected());
             final CommandResult opened = client.send(bank.buffer, 0, bank.open(1, 42, 100), TIMEOUT_NS);
@@ -45,9 +48,10 @@ class NodeClientSystemTest
 
             final CommandResult balance = client.send(bank.buffer, 0, bank.balance(4, 42), TIMEOUT_NS);
             assertEquals(150, Bank.balanceOf(balance));
-            assertEquals(1, node.node().openSessions());
-            assertEquals(node.node().engine().stateHash(TIMEOUT_NS), client.admin(AdminAction.STATE_HASH, TIMEOUT_NS));
-            assertEquals(1, client.admin(AdminAction.AGGREGATE_COUNT, TIMEOUT_NS));
+            assertEquals(2, node.node().openSessions());
+            assertEquals(node.node().engine().stateHash(TIMEOUT_NS),
+                operator.admin(AdminAction.STATE_HASH, TIMEOUT_NS));
+            assertEquals(1, operator.admin(AdminAction.AGGREGATE_COUNT, TIMEOUT_NS));
         }
     }
 
@@ -91,6 +95,48 @@ class NodeClientSystemTest
                 "a ring of 8 slots under a pipelined client must have pushed back");
             assertEquals(0, node.node().counters().repliesDropped().get());
         }
+    }
+
+    @Test
+    void shouldRefuseAdminToOrdinarySessionsAndLetOperatorsDoIt()
+    {
+        final Bank bank = new Bank();
+        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.sharedSecret("clients").operatorSecret("operators"));
+            SkeinClient client = SkeinClient.connect(node.clientContext().secret("clients"));
+            SkeinClient operator = SkeinClient.connect(node.clientContext().secret("operators")))
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 1, 5), TIMEOUT_NS).outcome());
+            assertEquals(5, Bank.balanceOf(client.send(bank.buffer, 0, bank.balance(2, 1), TIMEOUT_NS)),
+                "ordinary sessions send commands and queries");
+            for (final AdminAction action : new AdminAction[] {
+                AdminAction.TAKE_SNAPSHOT, AdminAction.PROMOTE, AdminAction.STATE_HASH, AdminAction.AGGREGATE_COUNT})
+            {
+                final SkeinException refused = assertThrows(SkeinException.class,
+                    () -> client.admin(action, TIMEOUT_NS), action.toString());
+                assertTrue(refused.getMessage().contains("not authorised"), refused.getMessage());
+            }
+            assertThrows(SkeinException.class, () -> client.stateAsOf(-1, 0, 0, TIMEOUT_NS));
+            assertEquals(5, node.node().counters().adminRefused().get());
+            assertNull(node.node().journal().recordingLog().latest(RecordingLog.TYPE_SNAPSHOT),
+                "the refused snapshot was not taken");
+
+            final long position = operator.admin(AdminAction.TAKE_SNAPSHOT, TIMEOUT_NS);
+            assertTrue(position > 0);
+            assertEquals(position, node.node().journal().recordingLog().latest(RecordingLog.TYPE_SNAPSHOT).position());
+            assertEquals(node.node().engine().stateHash(TIMEOUT_NS), operator.admin(AdminAction.STATE_HASH,
+                TIMEOUT_NS));
+        }
+    }
+
+    @Test
+    void shouldRefuseConfusableOrMisplacedOperatorSecrets()
+    {
+        final SkeinException same = assertThrows(SkeinException.class, () -> TestNode.launch(dir,
+            (ctx) -> ctx.sharedSecret("same").operatorSecret("same")));
+        assertTrue(same.getMessage().contains("must differ"), same.getMessage());
+        final SkeinException withOwn = assertThrows(SkeinException.class, () -> TestNode.launch(dir,
+            (ctx) -> ctx.authenticator((credentials, channel) -> null).operatorSecret("ops")));
+        assertTrue(withOwn.getMessage().contains("only to the built-in authenticator"), withOwn.getMessage());
     }
 
     @Test

@@ -6,15 +6,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.skein.codecs.AdminAction;
 import io.skein.codecs.Outcome;
 import io.skein.examples.bank.BankAccount;
 import io.skein.codecs.RejectReason;
 import io.skein.protocol.CommandResult;
+import io.skein.protocol.SkeinException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -61,7 +64,7 @@ class ReplicationSystemTest
             assertEquals(leaderHash, first.node().engine().stateHash(TIMEOUT_NS));
             assertEquals(leaderHash, second.node().engine().stateHash(TIMEOUT_NS));
 
-            try (SkeinClient reader = SkeinClient.connect(first.clientContext()))
+            try (SkeinClient reader = SkeinClient.connect(first.clientContext().secret("ops")))
             {
                 assertEquals(200, Bank.balanceOf(reader.send(bank.buffer, 0, bank.balance(1, 3), TIMEOUT_NS)),
                     "a follower answers queries from its own state");
@@ -116,6 +119,41 @@ class ReplicationSystemTest
                 assertEquals(leader.node().engine().stateHash(TIMEOUT_NS),
                     follower.node().engine().stateHash(TIMEOUT_NS));
             }
+        }
+    }
+
+    @Test
+    void shouldRefuseAnOrdinarySessionsPromoteAndChangeNothing() throws Exception
+    {
+        final Bank bank = new Bank();
+        try (TestNode leader = leader(0); TestNode follower = TestNode.launch(new File(dir, "follower-1"), (ctx) ->
+        {
+            ctx.name("follower-1").followerId(1).leaderArchiveControlChannel(archiveControl)
+                .replicationStatusChannel(status).operatorSecret("operators");
+            ctx.archiveContext().controlChannel("aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort());
+        }))
+        {
+            try (SkeinClient client = SkeinClient.connect(leader.clientContext()))
+            {
+                assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 4, 5), TIMEOUT_NS).outcome());
+            }
+            follower.awaitApplied(leader.node().journal().position(), TIMEOUT_NS);
+            try (SkeinClient ordinary = SkeinClient.connect(follower.clientContext()))
+            {
+                final SkeinException refused = assertThrows(SkeinException.class,
+                    () -> ordinary.admin(AdminAction.PROMOTE, TIMEOUT_NS));
+                assertTrue(refused.getMessage().contains("not authorised"), refused.getMessage());
+            }
+            assertFalse(follower.node().isLeader(), "the refused promote changed nothing");
+            assertTrue(follower.node().engine().isFollower());
+            assertEquals(0, follower.node().epoch());
+            assertFalse(leader.node().isDeposed());
+
+            try (SkeinClient operator = SkeinClient.connect(follower.clientContext().secret("operators")))
+            {
+                assertEquals(1, operator.admin(AdminAction.PROMOTE, TIMEOUT_NS));
+            }
+            assertTrue(follower.node().isLeader());
         }
     }
 
@@ -278,7 +316,7 @@ class ReplicationSystemTest
         return TestNode.launch(new File(dir, "follower-" + id), (ctx) ->
         {
             ctx.name("follower-" + id).followerId(id).leaderArchiveControlChannel(archiveControl)
-                .replicationStatusChannel(status);
+                .replicationStatusChannel(status).operatorSecret("ops");
             ctx.archiveContext().controlChannel("aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort());
         });
     }

@@ -15,4 +15,17 @@ public interface Authenticator
      * @return null to accept the client, or the reason it is refused, which the client is told.
      */
     String authenticate(byte[] credentials, String responseChannel);
+
+    /**
+     * Name an accepted client for the {@link Authoriser}, which decides on its admin requests. Called right after
+     * {@link #authenticate(byte[], String)} accepted the same credentials.
+     *
+     * @param credentials     the bytes the client sent, possibly empty; valid only during this call.
+     * @param responseChannel the channel the client asked its replies on.
+     * @return the principal; by default {@link Authoriser#CLIENT} (commands and queries only).
+     */
+    default String principal(final byte[] credentials, final String responseChannel)
+    {
+        return Authoriser.CLIENT;
+    }
 }

@@ -44,4 +44,57 @@ public final class Authenticators
             return MessageDigest.isEqual(expected, credentials) ? null : "invalid credentials";
         };
     }
+
+    /**
+     * Accept clients presenting the client secret, and operators presenting the operator secret (both compared in
+     * constant time). Operators are named {@link Authoriser#OPERATOR}, which the default authoriser lets do admin;
+     * clients are named {@link Authoriser#CLIENT}.
+     *
+     * @param clientSecret   the clients must present, or null to accept every client (a node reachable only from
+     *                       this host).
+     * @param operatorSecret the operators must present, or null for no operators (admin refused to everyone under
+     *                       the default authoriser).
+     * @return the authenticator.
+     */
+    public static Authenticator secrets(final String clientSecret, final String operatorSecret)
+    {
+        if (null != clientSecret && clientSecret.isEmpty() || null != operatorSecret && operatorSecret.isEmpty())
+        {
+            throw new IllegalArgumentException("a secret must not be empty");
+        }
+        if (null != clientSecret && clientSecret.equals(operatorSecret))
+        {
+            throw new IllegalArgumentException("the operator secret must differ from the clients' secret");
+        }
+        final byte[] client = null == clientSecret ? null : clientSecret.getBytes(StandardCharsets.UTF_8);
+        final byte[] operator = null == operatorSecret ? null : operatorSecret.getBytes(StandardCharsets.UTF_8);
+        return new Authenticator()
+        {
+            @Override
+            public String authenticate(final byte[] credentials, final String responseChannel)
+            {
+                if (isOperator(credentials) || null == client)
+                {
+                    return null;
+                }
+                if (null == credentials || credentials.length == 0)
+                {
+                    return "this node requires credentials (a shared secret)";
+                }
+                return MessageDigest.isEqual(client, credentials) ? null : "invalid credentials";
+            }
+
+            @Override
+            public String principal(final byte[] credentials, final String responseChannel)
+            {
+                return isOperator(credentials) ? Authoriser.OPERATOR : Authoriser.CLIENT;
+            }
+
+            private boolean isOperator(final byte[] credentials)
+            {
+                return null != operator && null != credentials && credentials.length > 0 &&
+                    MessageDigest.isEqual(operator, credentials);
+            }
+        };
+    }
 }

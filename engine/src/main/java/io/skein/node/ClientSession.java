@@ -28,6 +28,7 @@ final class ClientSession implements ReplyListener
     private final long sendTimeoutNs;
     private volatile boolean lagging;
     private final String rejection;
+    private String principal = Authoriser.CLIENT;
     private volatile Publication publication;
     private volatile int state;
     private long lastActivityNs;
@@ -74,6 +75,26 @@ final class ClientSession implements ReplyListener
     long registrationId()
     {
         return registrationId;
+    }
+
+    /**
+     * Name the session for the authoriser, as its authenticator did.
+     *
+     * @param principal the principal.
+     */
+    void principal(final String principal)
+    {
+        this.principal = principal;
+    }
+
+    /**
+     * The session's principal, for the authoriser.
+     *
+     * @return the principal.
+     */
+    String principal()
+    {
+        return principal;
     }
 
     String rejection()

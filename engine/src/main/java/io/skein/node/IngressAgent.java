@@ -50,6 +50,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     private final Subscription subscription;
     private final NodeCounters counters;
     private final Authenticator authenticator;
+    private final Authoriser authoriser;
     private final ErrorHandler errorHandler;
     private final NanoClock clock;
     private final Executor adminExecutor;
@@ -88,6 +89,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         this.subscription = subscription;
         this.counters = counters;
         this.authenticator = ctx.authenticator();
+        this.authoriser = ctx.authoriser();
         this.errorHandler = ctx.errorHandler();
         this.clock = ctx.nanoClock();
         this.adminExecutor = adminExecutor;
@@ -263,6 +265,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         connectDecoder.getCredentials(credentials, 0, credentialsLength);
 
         String rejection = null;
+        String principal = Authoriser.CLIENT;
         if (protocolVersion > SkeinProtocol.SCHEMA_VERSION || protocolVersion < 1)
         {
             rejection = "protocol version " + protocolVersion + " is not supported; this node speaks up to " +
@@ -277,6 +280,10 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             try
             {
                 rejection = authenticator.authenticate(credentials, channel);
+                if (null == rejection)
+                {
+                    principal = authenticator.principal(credentials, channel);
+                }
             }
             catch (final RuntimeException ex)
             {
@@ -308,6 +315,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         }
         final ClientSession session = new ClientSession(nextSessionId++, correlationId, header.sessionId(),
             registrationId, rejection, nowNs, ctx.connectTimeoutNs(), counters, ctx.egressSendTimeoutNs());
+        session.principal(null == principal ? Authoriser.CLIENT : principal);
         sessionById.put(session.id(), session);
         sessions.add(session);
     }
@@ -417,6 +425,23 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         if (action == AdminAction.NULL_VAL || null == action)
         {
             egress.sessionEvent(session, correlationId, SessionEventCode.ERROR, 0, "unknown admin action");
+            return;
+        }
+        boolean authorised;
+        try
+        {
+            authorised = authoriser.isAuthorised(session.principal(), action);
+        }
+        catch (final RuntimeException ex)
+        {
+            errorHandler.onError(ex);
+            authorised = false;
+        }
+        if (!authorised)
+        {
+            counters.adminRefused().incrementRelease();
+            egress.adminResponse(session, correlationId, action, AdminStatus.FAILED, 0, "not authorised: " +
+                action + " needs operator credentials (the node's operator secret, skein.operator.secret)");
             return;
         }
         adminExecutor.execute(new AdminTask(session, correlationId, action, adminDecoder.position(),

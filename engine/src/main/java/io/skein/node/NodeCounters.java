@@ -25,6 +25,7 @@ public final class NodeCounters implements AutoCloseable
     private final Counter unknownSession;
     private final Counter repliesSent;
     private final Counter repliesDropped;
+    private final Counter adminRefused;
 
     NodeCounters(final Aeron aeron, final String name)
     {
@@ -38,6 +39,7 @@ public final class NodeCounters implements AutoCloseable
         unknownSession = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein ingress unknown session: " + name);
         repliesSent = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein egress replies: " + name);
         repliesDropped = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein egress replies dropped: " + name);
+        adminRefused = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein admin requests refused: " + name);
     }
 
     /**
@@ -141,12 +143,22 @@ public final class NodeCounters implements AutoCloseable
     }
 
     /**
+     * Admin requests the authoriser refused.
+     *
+     * @return the counter.
+     */
+    public Counter adminRefused()
+    {
+        return adminRefused;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override
     public void close()
     {
         CloseHelper.closeAll(openSessions, sessionsOpened, sessionsRejected, sessionsTimedOut, commandsReceived,
-            ingressBackPressure, malformedFrames, unknownSession, repliesSent, repliesDropped);
+            ingressBackPressure, malformedFrames, unknownSession, repliesSent, repliesDropped, adminRefused);
     }
 }

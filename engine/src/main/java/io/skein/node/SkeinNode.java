@@ -452,6 +452,8 @@ public final class SkeinNode implements AutoCloseable
      *     </td></tr>
      *     <tr><td>skein.secret</td><td>shared secret clients must present</td><td>none; required beyond loopback
      *     </td></tr>
+     *     <tr><td>skein.operator.secret</td><td>secret of operators, whose sessions may do admin actions</td>
+     *     <td>none: admin refused to every session</td></tr>
      *     <tr><td>skein.session.timeout.ms</td><td>close a session heard nothing from for this long</td><td>10000
      *     </td></tr>
      *     <tr><td>skein.max.sessions</td><td>most sessions open at once</td><td>64</td></tr>
@@ -519,6 +521,8 @@ public final class SkeinNode implements AutoCloseable
         private int ingressStreamId = INGRESS_STREAM_ID_DEFAULT;
         private String sharedSecret;
         private Authenticator authenticator;
+        private String operatorSecret;
+        private Authoriser authoriser;
         private long sessionTimeoutNs = TimeUnit.SECONDS.toNanos(10);
         private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(5);
         private long adminTimeoutNs = TimeUnit.SECONDS.toNanos(60);
@@ -576,19 +580,29 @@ public final class SkeinNode implements AutoCloseable
             }
             if (null == authenticator)
             {
-                if (null != sharedSecret && !sharedSecret.isEmpty())
-                {
-                    authenticator = Authenticators.sharedSecret(sharedSecret);
-                }
-                else if (isLoopback(ingressChannel))
-                {
-                    authenticator = Authenticators.allowAll();
-                }
-                else
+                final String clientSecret = null == sharedSecret || sharedSecret.isEmpty() ? null : sharedSecret;
+                final String operator = null == operatorSecret || operatorSecret.isEmpty() ? null : operatorSecret;
+                if (null == clientSecret && !isLoopback(ingressChannel))
                 {
                     throw new SkeinException(SkeinException.Code.CONFIGURATION, "the ingress " + ingressChannel +
                         " is reachable beyond this host: set a shared secret (skein.secret) or an authenticator");
                 }
+                if (null != clientSecret && clientSecret.equals(operator))
+                {
+                    throw new SkeinException(SkeinException.Code.CONFIGURATION, "the operator secret " +
+                        "(skein.operator.secret) must differ from the clients' secret (skein.secret)");
+                }
+                authenticator = Authenticators.secrets(clientSecret, operator);
+            }
+            else if (null != operatorSecret)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "an operator secret " +
+                    "(skein.operator.secret) applies only to the built-in authenticator: with your own " +
+                    "authenticator, name operators through Authenticator.principal");
+            }
+            if (null == authoriser)
+            {
+                authoriser = Authorisers.operatorsOnly();
             }
             if (maxSessions < 1 || egressSendTimeoutNs < 0 || sessionTimeoutNs <= 0 || connectTimeoutNs <= 0)
             {
@@ -797,6 +811,7 @@ public final class SkeinNode implements AutoCloseable
                     case "skein.ingress.channel" -> ingressChannel(value);
                     case "skein.ingress.stream.id" -> ingressStreamId(Integer.parseInt(value));
                     case "skein.secret" -> sharedSecret(value);
+                    case "skein.operator.secret" -> operatorSecret(value);
                     case "skein.session.timeout.ms" -> sessionTimeoutNs(
                         TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
                     case "skein.max.sessions" -> maxSessions(Integer.parseInt(value));
@@ -931,6 +946,52 @@ public final class SkeinNode implements AutoCloseable
         public int ingressStreamId()
         {
             return ingressStreamId;
+        }
+
+        /**
+         * Set the secret operators present to open a session that may do admin actions (promote, snapshot, state
+         * hash, time travel) under the default authoriser. Without one, no session may do admin. Only for the
+         * built-in authenticator, and it must differ from the clients' secret.
+         *
+         * @param secret the operators' secret.
+         * @return this for a fluent API.
+         */
+        public Context operatorSecret(final String secret)
+        {
+            this.operatorSecret = secret;
+            return this;
+        }
+
+        /**
+         * The operators' secret.
+         *
+         * @return the secret, or null for none.
+         */
+        public String operatorSecret()
+        {
+            return operatorSecret;
+        }
+
+        /**
+         * Set who may do which admin action; by default {@link Authorisers#operatorsOnly()}.
+         *
+         * @param authoriser deciding on admin requests.
+         * @return this for a fluent API.
+         */
+        public Context authoriser(final Authoriser authoriser)
+        {
+            this.authoriser = authoriser;
+            return this;
+        }
+
+        /**
+         * Who may do which admin action.
+         *
+         * @return the authoriser.
+         */
+        public Authoriser authoriser()
+        {
+            return authoriser;
         }
 
         /**
