@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = {
         "Ask a running node to take a snapshot now, for its state hash or aggregate count, or (a follower) to " +
-            "become the leader of a new epoch.",
+            "become the leader of a new epoch or to follow another leader.",
         "Admin actions need the node's operator secret (skein node --operator-secret-file): give it with " +
             "--secret-file, --secret or the SKEIN_OPERATOR_SECRET environment variable."})
 public final class AdminCommand implements Callable<Integer>
@@ -50,13 +50,18 @@ public final class AdminCommand implements Callable<Integer>
         /**
          * State as of a journal position, from the node's own journal (time travel; a follower answers too).
          */
-        state
+        state,
+
+        /**
+         * Re-point a running follower at another leader.
+         */
+        follow
     }
 
     @Mixin
     private ClientOptions client;
 
-    @Parameters(index = "0", description = "snapshot, hash, count, promote or state.")
+    @Parameters(index = "0", description = "snapshot, hash, count, promote, state or follow.")
     private Request request;
 
     @Option(names = "--as-of-position", description = "For state: the journal position (default: the end).")
@@ -64,6 +69,14 @@ public final class AdminCommand implements Callable<Integer>
 
     @Option(names = "--aggregate", description = "For state: one aggregate, TYPE:ID (default: the whole engine).")
     private String aggregate;
+
+    @Option(names = "--leader-archive", description = "For follow: the new leader archive's control channel " +
+        "(its skein.archive.control.channel).")
+    private String leaderArchive;
+
+    @Option(names = "--leader-status", description = "For follow: the new leader's channel for follower reports " +
+        "(its skein.replication.own.status.channel); default: keep reporting where the follower reports now.")
+    private String leaderStatus;
 
     @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait for the answer " +
         "(default: ${DEFAULT-VALUE}).")
@@ -75,6 +88,19 @@ public final class AdminCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        if (request == Request.follow && null == leaderArchive)
+        {
+            throw new IllegalArgumentException("follow needs --leader-archive, the new leader archive's control " +
+                "channel");
+        }
+        if (request != Request.follow && (null != leaderArchive || null != leaderStatus))
+        {
+            throw new IllegalArgumentException("--leader-archive and --leader-status are for follow only");
+        }
+        if (null != position && position < 0)
+        {
+            throw new IllegalArgumentException("--as-of-position must not be negative: " + position);
+        }
         client.secretVariable = "SKEIN_OPERATOR_SECRET";
         try (ClientOptions.Connection connection = client.new Connection();
             SkeinClient session = connection.connect())
@@ -87,6 +113,7 @@ public final class AdminCommand implements Callable<Integer>
                 case hash -> System.out.printf("state hash %016x%n", session.admin(AdminAction.STATE_HASH, timeoutNs));
                 case promote -> System.out.printf("promoted: this node now leads epoch %d%n",
                     session.admin(AdminAction.PROMOTE, timeoutNs));
+                case follow -> System.out.println(session.follow(leaderArchive, leaderStatus, timeoutNs).message());
                 case state ->
                 {
                     final Domains domains = Domains.load();

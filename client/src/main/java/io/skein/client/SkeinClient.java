@@ -461,11 +461,41 @@ public final class SkeinClient implements AutoCloseable
         return adminRequest(AdminAction.STATE_AS_OF, position, typeId, aggregateId, timeoutNs);
     }
 
+    /**
+     * Re-point a running follower at another leader (after a promotion elsewhere) without restarting it: it copies
+     * the new leader's journal from where its own copy ends and reports to the new leader. Needs operator
+     * credentials.
+     *
+     * @param leaderArchiveControlChannel the new leader archive's UDP control channel.
+     * @param leaderStatusChannel         the new leader's channel for follower reports, or null to keep the old.
+     * @param timeoutNs                   the longest to wait.
+     * @return the node's answer.
+     * @throws SkeinException if the node refused (not a follower, bad channel, not authorised) or did not answer.
+     */
+    public AdminResult follow(
+        final String leaderArchiveControlChannel, final String leaderStatusChannel, final long timeoutNs)
+    {
+        return adminRequest(AdminAction.FOLLOW, -1, 0, 0, leaderArchiveControlChannel,
+            null == leaderStatusChannel ? "" : leaderStatusChannel, timeoutNs);
+    }
+
     private AdminResult adminRequest(
         final AdminAction action,
         final long position,
         final int typeId,
         final long aggregateId,
+        final long timeoutNs)
+    {
+        return adminRequest(action, position, typeId, aggregateId, "", "", timeoutNs);
+    }
+
+    private AdminResult adminRequest(
+        final AdminAction action,
+        final long position,
+        final int typeId,
+        final long aggregateId,
+        final String leaderArchiveControlChannel,
+        final String leaderStatusChannel,
         final long timeoutNs)
     {
         final long deadlineNs = clock.nanoTime() + timeoutNs;
@@ -481,7 +511,9 @@ public final class SkeinClient implements AutoCloseable
             .action(action)
             .position(position)
             .aggregateTypeId(typeId)
-            .aggregateId(aggregateId);
+            .aggregateId(aggregateId)
+            .leaderArchiveControlChannel(leaderArchiveControlChannel)
+            .leaderStatusChannel(leaderStatusChannel);
         final CompletableFuture<AdminResult> future = new CompletableFuture<>();
         pendingAdmin.put(correlationId, future);
         final IdleStrategy idle = ctx.idleStrategy();

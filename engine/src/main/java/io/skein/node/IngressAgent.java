@@ -2,6 +2,7 @@ package io.skein.node;
 
 import java.util.ArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -56,6 +57,9 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     private final Executor adminExecutor;
     private final SkeinNode.Context ctx;
     private final LongSupplier promoter;
+    private final BiConsumer<String, String> repointer;
+    private static final int FOLLOW_VERSION = 3;
+
     private final ControlledFragmentAssembler assembler = new ControlledFragmentAssembler(this);
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final SessionHeaderDecoder sessionHeaderDecoder = new SessionHeaderDecoder();
@@ -79,10 +83,12 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         final NodeCounters counters,
         final Executor adminExecutor,
         final LongSupplier promoter,
+        final BiConsumer<String, String> repointer,
         final BooleanSupplier leader)
     {
         this.ctx = ctx;
         this.promoter = promoter;
+        this.repointer = repointer;
         this.egress = new EgressProxy(leader);
         this.engine = engine;
         this.aeron = aeron;
@@ -162,7 +168,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
                     break;
                 case AdminRequestDecoder.TEMPLATE_ID:
                     adminDecoder.wrap(buffer, bodyOffset, blockLength, version);
-                    onAdmin(header);
+                    onAdmin(offset + length, header);
                     break;
                 default:
                     return malformed();
@@ -412,7 +418,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         return true;
     }
 
-    private void onAdmin(final Header header)
+    private void onAdmin(final int frameEnd, final Header header)
     {
         final ClientSession session = openSession(adminDecoder.sessionId(), header);
         if (null == session)
@@ -444,8 +450,36 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
                 action + " needs operator credentials (the node's operator secret, skein.operator.secret)");
             return;
         }
-        adminExecutor.execute(new AdminTask(session, correlationId, action, adminDecoder.position(),
-            adminDecoder.aggregateTypeId(), adminDecoder.aggregateId()));
+        final long position = adminDecoder.position();
+        final int typeId = adminDecoder.aggregateTypeId();
+        final long aggregateId = adminDecoder.aggregateId();
+        final String leaderArchive = adminText(frameEnd, true);
+        final String leaderStatus = null == leaderArchive ? null : adminText(frameEnd, false);
+        if (null == leaderStatus)
+        {
+            malformed();
+            return;
+        }
+        adminExecutor.execute(new AdminTask(session, correlationId, action, position, typeId, aggregateId,
+            leaderArchive, leaderStatus));
+    }
+
+    /**
+     * Read one of an admin request's channel strings, checking its length against the frame.
+     *
+     * @return the text (empty if the request's version has none), or null if its length points outside the frame.
+     */
+    private String adminText(final int frameEnd, final boolean archiveChannel)
+    {
+        final int length = archiveChannel ? adminDecoder.leaderArchiveControlChannelLength() :
+            adminDecoder.leaderStatusChannelLength();
+        if (length < 0 || length > 4096 ||
+            adminDecoder.limit() + (adminDecoder.actingVersion() >= FOLLOW_VERSION ?
+            AdminRequestDecoder.leaderStatusChannelHeaderLength() : 0) + length > frameEnd)
+        {
+            return null;
+        }
+        return archiveChannel ? adminDecoder.leaderArchiveControlChannel() : adminDecoder.leaderStatusChannel();
     }
 
     private int checkSessions()
@@ -607,6 +641,8 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         private final long position;
         private final int typeId;
         private final long aggregateId;
+        private final String leaderArchive;
+        private final String leaderStatus;
         private final EgressProxy proxy = new EgressProxy(() -> true);
 
         AdminTask(
@@ -615,8 +651,12 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             final AdminAction action,
             final long position,
             final int typeId,
-            final long aggregateId)
+            final long aggregateId,
+            final String leaderArchive,
+            final String leaderStatus)
         {
+            this.leaderArchive = leaderArchive;
+            this.leaderStatus = leaderStatus;
             this.session = session;
             this.correlationId = correlationId;
             this.action = action;
@@ -663,6 +703,13 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
                         break;
                     case PROMOTE:
                         value = promoter.getAsLong();
+                        break;
+                    case FOLLOW:
+                        repointer.accept(leaderArchive, leaderStatus);
+                        value = 0;
+                        message = "following the leader at " + leaderArchive + (leaderStatus.isEmpty() ? "" :
+                            ", reporting to " + leaderStatus) + "; change skein.leader.archive.control.channel " +
+                            "in this node's configuration too, or its next restart follows the old leader";
                         break;
                     default:
                         value = engine.aggregateCount(timeoutNs);

@@ -98,7 +98,7 @@ public final class SkeinNode implements AutoCloseable
             {
                 replicator = new JournalReplicator(aeron, ctx.journalContext().journalDir(),
                     ctx.leaderArchiveControlChannel(), ctx.leaderArchiveControlStreamId(),
-                    ctx.followerResponseChannel(), ctx.connectTimeoutNs() * 2);
+                    ctx.followerResponseChannel(), ctx.connectTimeoutNs(), ctx.errorHandler());
                 ctx.journalContext().readOnly(true);
                 ctx.engineContext().follower(true).snapshotOnClose(false);
                 if (null != ctx.ownReplicationStatusChannel() && ctx.replicatedFollowers() > 0)
@@ -125,6 +125,10 @@ public final class SkeinNode implements AutoCloseable
             }
             engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
             ctx.persistFollowerId();
+            if (null != replicator)
+            {
+                replicator.start(ctx.name());
+            }
             this.epoch = engine.epoch(ctx.adminTimeoutNs());
             if (null != tracker)
             {
@@ -139,7 +143,7 @@ public final class SkeinNode implements AutoCloseable
                 return thread;
             });
             ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor, this::promote,
-                this::isLeader);
+                this::follow, this::isLeader);
             final List<Agent> agentList = new ArrayList<>();
             agentList.add(ingressAgent);
             if (null != replicator)
@@ -285,6 +289,37 @@ public final class SkeinNode implements AutoCloseable
         promoted = true;
         statusSender.announce(newEpoch);
         return newEpoch;
+    }
+
+    /**
+     * Re-point this follower at another leader without a restart (after a promotion elsewhere): it stops copying
+     * from the old leader, copies the new leader's journal from where its own copy ends and reports to the new
+     * leader. The node's configuration still names the old leader: change it too, or the next restart follows the
+     * old one.
+     *
+     * @param leaderArchiveControlChannel the new leader archive's UDP control channel.
+     * @param leaderStatusChannel         the new leader's channel for follower reports, or null to keep reporting
+     *                                    where this follower reports now.
+     * @throws SkeinException if this node is not a follower, or a channel is not a UDP channel with an endpoint.
+     */
+    public synchronized void follow(final String leaderArchiveControlChannel, final String leaderStatusChannel)
+    {
+        if (null == replicator || promoted)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION, "only a follower can be pointed at another " +
+                "leader; this node " + (promoted ? "was promoted and leads" : "is a leader"));
+        }
+        Context.requireUdpEndpoint("the new leader's archive control channel", leaderArchiveControlChannel);
+        final boolean newStatus = null != leaderStatusChannel && !leaderStatusChannel.isEmpty();
+        if (newStatus)
+        {
+            Context.requireUdpEndpoint("the new leader's status channel", leaderStatusChannel);
+        }
+        replicator.follow(leaderArchiveControlChannel);
+        if (newStatus)
+        {
+            statusSender.redirect(leaderStatusChannel);
+        }
     }
 
     private static void awaitAgentChange(final long deadlineNs)
@@ -487,6 +522,8 @@ public final class SkeinNode implements AutoCloseable
      *     directory, commands are refused until space is freed; 0 off</td><td>64, or six terms if more</td></tr>
      *     <tr><td>skein.idempotency.window</td><td>idempotency keys remembered (retries within it are safe)</td>
      *     <td>65536</td></tr>
+     *     <tr><td>skein.connect.timeout.ms</td><td>how long a client's session may take to connect, and one attempt
+     *     of a follower to reach its leader</td><td>5000</td></tr>
      *     <tr><td>skein.follower.timeout.ms</td><td>a follower (or leader) not heard from for this long is not live
      *     </td><td>5000</td></tr>
      *     <tr><td>skein.follower.retention.ms</td><td>a leader forgets a follower gone this long: it stops holding the
@@ -614,15 +651,11 @@ public final class SkeinNode implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "egressTermLength must be a power of two of at least 64 KiB: " + egressTermLength);
             }
-            try
-            {
-                ChannelUri.parse(ingressChannel);
-            }
-            catch (final RuntimeException ex)
-            {
-                throw new SkeinException(SkeinException.Code.CONFIGURATION,
-                    "invalid ingress channel " + ingressChannel + ": " + ex.getMessage());
-            }
+            requireChannel("skein.ingress.channel", ingressChannel);
+            requireChannel("skein.leader.archive.control.channel", leaderArchiveControlChannel);
+            requireChannel("skein.follower.response.channel", followerResponseChannel);
+            requireChannel("skein.replication.status.channel", replicationStatusChannel);
+            requireChannel("skein.replication.own.status.channel", ownReplicationStatusChannel);
             if (replicatedFollowers < 0 || replicatedFollowers > ReplicationTracker.MAX_FOLLOWERS)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "skein.replication.followers must be " +
@@ -722,6 +755,49 @@ public final class SkeinNode implements AutoCloseable
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, file + " does not hold a follower id " +
                     "(a positive number): " + ex.getMessage() + "; fix or delete it, or set skein.follower.id");
+            }
+        }
+
+        private static void requireChannel(final String key, final String channel)
+        {
+            if (null == channel)
+            {
+                return;
+            }
+            try
+            {
+                ChannelUri.parse(channel);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    key + " is not a valid Aeron channel (" + channel + "): " + ex.getMessage());
+            }
+        }
+
+        /**
+         * Check that a channel is UDP with an endpoint, as a channel to another host's node must be.
+         *
+         * @param what    the channel's role, for the message.
+         * @param channel to check.
+         * @throws SkeinException if it is not.
+         */
+        static void requireUdpEndpoint(final String what, final String channel)
+        {
+            final ChannelUri uri;
+            try
+            {
+                uri = ChannelUri.parse(channel);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    what + " is not a valid Aeron channel (" + channel + "): " + ex.getMessage());
+            }
+            if (!"udp".equals(uri.media()) || null == uri.get("endpoint"))
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    what + " must be a UDP channel with an endpoint (aeron:udp?endpoint=host:port), not " + channel);
             }
         }
 
@@ -834,6 +910,8 @@ public final class SkeinNode implements AutoCloseable
                         Long.parseLong(value) * 1024 * 1024);
                     case "skein.idempotency.window" -> engineContext.idempotencyWindowCapacity(
                         Integer.parseInt(value));
+                    case "skein.connect.timeout.ms" -> connectTimeoutNs(
+                        TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
                     case "skein.follower.timeout.ms" -> followerTimeoutNs(
                         TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
                     case "skein.follower.retention.ms" -> followerRetentionNs(

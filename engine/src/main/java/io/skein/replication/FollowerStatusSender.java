@@ -1,5 +1,7 @@
 package io.skein.replication;
 
+import java.util.concurrent.atomic.AtomicReference;
+
 import io.aeron.Aeron;
 import io.aeron.Counter;
 import io.aeron.Publication;
@@ -19,7 +21,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class FollowerStatusSender implements Agent
 {
-    private final Publication publication;
+    private final Aeron aeron;
+    private final int statusStreamId;
+    private final AtomicReference<String> redirect = new AtomicReference<>();
+    private Publication publication;
     private final JournalReplicator replicator;
     private final SkeinEngine engine;
     private final long followerId;
@@ -69,6 +74,8 @@ public final class FollowerStatusSender implements Agent
         this.leaderTimeoutNs = leaderTimeoutNs;
         this.errorHandler = errorHandler;
         this.lastActiveNs = clock.nanoTime();
+        this.aeron = aeron;
+        this.statusStreamId = statusStreamId;
         this.publication = aeron.addExclusivePublication(statusChannel, statusStreamId);
         this.replicator = replicator;
         this.engine = engine;
@@ -98,9 +105,28 @@ public final class FollowerStatusSender implements Agent
         announcedEpoch = epoch;
     }
 
+    /**
+     * Report to another leader from now on (a follower re-pointed without a restart). Takes effect at the next duty
+     * cycle.
+     *
+     * @param statusChannel the new leader's status channel.
+     */
+    public void redirect(final String statusChannel)
+    {
+        redirect.set(statusChannel);
+    }
+
     @Override
     public int doWork()
     {
+        final String newChannel = redirect.getAndSet(null);
+        if (null != newChannel)
+        {
+            CloseHelper.quietClose(publication);
+            publication = aeron.addExclusivePublication(newChannel, statusStreamId);
+            lastSentPosition = Long.MIN_VALUE;
+            return 1;
+        }
         final long epoch = announcedEpoch;
         if (epoch >= 0)
         {

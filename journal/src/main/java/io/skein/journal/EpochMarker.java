@@ -43,7 +43,17 @@ final class EpochMarker
                 Thread.yield();
             }
             final long end = publication.position();
-            while (archive.getRecordingPosition(findRecording(archive, epoch)) < end)
+            // The archive starts the recording when it sees the publication's image: until then it is not listed.
+            long recordingId;
+            while (Aeron.NULL_VALUE == (recordingId = findRecording(archive, epoch)))
+            {
+                if (System.nanoTime() - deadlineNs > 0)
+                {
+                    throw new SkeinException(SkeinException.Code.TIMEOUT, "epoch " + epoch + " was not recorded");
+                }
+                Thread.yield();
+            }
+            while (archive.getRecordingPosition(recordingId) < end)
             {
                 if (System.nanoTime() - deadlineNs > 0)
                 {
