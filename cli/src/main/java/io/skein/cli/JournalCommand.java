@@ -110,6 +110,7 @@ public final class JournalCommand implements Runnable
             {
                 final Journal journal = node.journal();
                 final long start = null == from ? journal.startPosition() : from;
+                checkEntryStart(reader, start, journal.startPosition(), journal.recoveredEndPosition());
                 lastEnd[0] = start;
                 out.printf("journal: recording %d, positions %,d to %,d%n", journal.recordingId(),
                     journal.startPosition(), journal.recoveredEndPosition());
@@ -131,6 +132,69 @@ public final class JournalCommand implements Runnable
                 }
             }
             return 0;
+        }
+
+        /**
+         * Refuse, in one line, a {@code --from} that is not where an entry starts (reading from there reports the
+         * frame there as corrupt, which the journal is not), naming the nearest entry starts on either side, found
+         * by reading entries from the journal's start.
+         */
+        private static void checkEntryStart(
+            final JournalReader reader, final long from, final long startPosition, final long endPosition)
+        {
+            final String range = ": the journal's positions run from " + startPosition + " to " + endPosition;
+            if (from < 0)
+            {
+                throw new IllegalArgumentException("--from " + from + " is negative" + range);
+            }
+            if (from < startPosition)
+            {
+                throw new IllegalArgumentException("--from " + from + " is before the journal's start (older " +
+                    "entries were compacted away)" + range);
+            }
+            if (from > endPosition)
+            {
+                throw new IllegalArgumentException("--from " + from + " is beyond the journal's end" + range);
+            }
+            if (from == startPosition || from == endPosition)
+            {
+                return;
+            }
+            // [0] the last entry start at or before from, [1] the end of the entry holding from, [2] 1 once an entry
+            // is seen after that one.
+            final long[] found = {startPosition, Long.MIN_VALUE, 0};
+            reader.readUntil(startPosition, endPosition, (buffer, offset, length, position) ->
+            {
+                if (Long.MIN_VALUE != found[1])
+                {
+                    found[2] = 1;
+                    return false;
+                }
+                if (position >= from)
+                {
+                    found[1] = position;
+                    return position > from;
+                }
+                found[0] = position;
+                return true;
+            });
+            if (found[1] == from)
+            {
+                return;
+            }
+            final String notStart = "--from " + from + " is not where a journal entry starts: ";
+            if (Long.MIN_VALUE == found[1])
+            {
+                throw new IllegalArgumentException(notStart + "the journal's last whole entry ends at " + found[0] +
+                    ", and what follows it up to " + endPosition + " is not a whole entry");
+            }
+            if (0 == found[2])
+            {
+                throw new IllegalArgumentException(notStart + "the nearest entry start before it is " + found[0] +
+                    ", and no entry starts after it (the last entry ends at " + found[1] + ")");
+            }
+            throw new IllegalArgumentException(notStart + "the nearest entry starts are " + found[0] +
+                " (before it) and " + found[1] + " (after it)");
         }
     }
 
