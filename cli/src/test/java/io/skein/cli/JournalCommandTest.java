@@ -13,13 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code skein journal dump --from} at positions that are not entry starts, against journals written straight into
- * a node directory.
+ * {@code skein journal dump --from} at positions that are not entry starts, and {@code skein journal verify} on a
+ * journal holding events the tool's domains cannot decode, against journals written straight into a node directory.
  */
 class JournalCommandTest
 {
     private static final int BANK_TYPE_ID = 1;
     private static final int BANK_SCHEMA_ID = 7001;
+    private static final int UNKNOWN_TYPE_ID = 77;
 
     @TempDir
     File dir;
@@ -68,6 +69,59 @@ class JournalCommandTest
         final CliRun negative = dump(path, -1);
         assertNotEquals(0, negative.exitCode, negative.toString());
         assertOneLine(negative, "skein: --from -1 is negative: the journal's positions run from 0 to " + end);
+    }
+
+    @Test
+    void shouldNotReportOkWhenEventsOfAnUnknownAggregateTypeCannotBeDecoded()
+    {
+        try (TestJournalWriter writer = new TestJournalWriter(dir))
+        {
+            writer.append(BANK_TYPE_ID, 42, opened());
+            writer.append(UNKNOWN_TYPE_ID, 1, TestJournalWriter.rawEvent(900, 5, 16),
+                TestJournalWriter.rawEvent(900, 6, 16));
+            writer.awaitDurable(writer.append(UNKNOWN_TYPE_ID, 2, TestJournalWriter.rawEvent(900, 5, 16)));
+        }
+        final CliRun verify = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
+        assertEquals(4, verify.exitCode, verify.toString());
+        assertFalse(verify.out.contains("OK"), verify.out);
+        final String last = lastLine(verify.out);
+        assertEquals("NOT VERIFIED: 3 of 4 events do not decode with the aggregate types on the classpath: " +
+            "aggregate type 77, unknown (3 events); entries, sequences and versions are consistent (3 entries, " +
+            "2 aggregate types, 3 aggregates)", last);
+    }
+
+    @Test
+    void shouldNameUnknownTemplatesAndTypesWithTheirCountsAndReadOnToTheEnd()
+    {
+        try (TestJournalWriter writer = new TestJournalWriter(dir))
+        {
+            writer.append(BANK_TYPE_ID, 42, opened());
+            writer.append(BANK_TYPE_ID, 42, TestJournalWriter.rawEvent(BANK_SCHEMA_ID, 99, 8));
+            writer.append(UNKNOWN_TYPE_ID, 1, TestJournalWriter.rawEvent(900, 5, 16));
+            writer.append(BANK_TYPE_ID, 42, TestJournalWriter.rawEvent(BANK_SCHEMA_ID, 99, 8), deposited(),
+                TestJournalWriter.rawEvent(BANK_SCHEMA_ID, 98, 8));
+            writer.awaitDurable(writer.append(BANK_TYPE_ID, 42, deposited()));
+        }
+        final CliRun verify = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
+        assertEquals(4, verify.exitCode, verify.toString());
+        assertFalse(verify.out.contains("OK"), verify.out);
+        assertEquals("NOT VERIFIED: 4 of 7 events do not decode with the aggregate types on the classpath: " +
+            "account (type 1) template 98, not in its schema (1 event); account (type 1) template 99, not in its " +
+            "schema (2 events); aggregate type 77, unknown (1 event); entries, sequences and versions are " +
+            "consistent (5 entries, 2 aggregate types, 2 aggregates)", lastLine(verify.out));
+    }
+
+    @Test
+    void shouldStillReportOkWhenEveryEventDecodes()
+    {
+        try (TestJournalWriter writer = new TestJournalWriter(dir))
+        {
+            writer.append(BANK_TYPE_ID, 42, opened());
+            writer.awaitDurable(writer.append(BANK_TYPE_ID, 42, deposited(), deposited()));
+        }
+        final CliRun verify = CliRun.run("journal", "verify", "--dir", dir.getAbsolutePath());
+        assertEquals(0, verify.exitCode, verify.toString());
+        assertTrue(lastLine(verify.out).startsWith("OK: 2 entries, 3 events, 1 aggregate, in "), verify.out);
     }
 
     private static DirectBuffer opened()
