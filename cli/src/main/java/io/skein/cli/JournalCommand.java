@@ -3,12 +3,15 @@ package io.skein.cli;
 import java.io.File;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 import io.skein.journal.Journal;
 import io.skein.journal.JournalEvents;
 import io.skein.journal.JournalReader;
 import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2LongHashMap;
 import picocli.CommandLine.Command;
@@ -110,6 +113,7 @@ public final class JournalCommand implements Runnable
             {
                 final Journal journal = node.journal();
                 final long start = null == from ? journal.startPosition() : from;
+                checkEntryStart(reader, start, journal.startPosition(), journal.recoveredEndPosition());
                 lastEnd[0] = start;
                 out.printf("journal: recording %d, positions %,d to %,d%n", journal.recordingId(),
                     journal.startPosition(), journal.recoveredEndPosition());
@@ -132,6 +136,69 @@ public final class JournalCommand implements Runnable
             }
             return 0;
         }
+
+        /**
+         * Refuse, in one line, a {@code --from} that is not where an entry starts (reading from there reports the
+         * frame there as corrupt, which the journal is not), naming the nearest entry starts on either side, found
+         * by reading entries from the journal's start.
+         */
+        private static void checkEntryStart(
+            final JournalReader reader, final long from, final long startPosition, final long endPosition)
+        {
+            final String range = ": the journal's positions run from " + startPosition + " to " + endPosition;
+            if (from < 0)
+            {
+                throw new IllegalArgumentException("--from " + from + " is negative" + range);
+            }
+            if (from < startPosition)
+            {
+                throw new IllegalArgumentException("--from " + from + " is before the journal's start (older " +
+                    "entries were compacted away)" + range);
+            }
+            if (from > endPosition)
+            {
+                throw new IllegalArgumentException("--from " + from + " is beyond the journal's end" + range);
+            }
+            if (from == startPosition || from == endPosition)
+            {
+                return;
+            }
+            // [0] the last entry start at or before from, [1] the end of the entry holding from, [2] 1 once an entry
+            // is seen after that one.
+            final long[] found = {startPosition, Long.MIN_VALUE, 0};
+            reader.readUntil(startPosition, endPosition, (buffer, offset, length, position) ->
+            {
+                if (Long.MIN_VALUE != found[1])
+                {
+                    found[2] = 1;
+                    return false;
+                }
+                if (position >= from)
+                {
+                    found[1] = position;
+                    return position > from;
+                }
+                found[0] = position;
+                return true;
+            });
+            if (found[1] == from)
+            {
+                return;
+            }
+            final String notStart = "--from " + from + " is not where a journal entry starts: ";
+            if (Long.MIN_VALUE == found[1])
+            {
+                throw new IllegalArgumentException(notStart + "the journal's last whole entry ends at " + found[0] +
+                    ", and what follows it up to " + endPosition + " is not a whole entry");
+            }
+            if (0 == found[2])
+            {
+                throw new IllegalArgumentException(notStart + "the nearest entry start before it is " + found[0] +
+                    ", and no entry starts after it (the last entry ends at " + found[1] + ")");
+            }
+            throw new IllegalArgumentException(notStart + "the nearest entry starts are " + found[0] +
+                " (before it) and " + found[1] + " (after it)");
+        }
     }
 
     /**
@@ -140,9 +207,18 @@ public final class JournalCommand implements Runnable
     @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Read the whole journal and check every entry: it decodes, entry sequences and event " +
         "sequences are contiguous, each aggregate's version grows by its event count, every event decodes " +
-        "through its schema. Exit code 3 names the first problem's position.")
+        "through its schema. Exit code 3 names the first problem's position; exit code 4 says the journal is " +
+        "consistent but some events could not be decoded (aggregate types, or templates of a type, that the domains " +
+        "on the classpath do not know), listed with how many events of each.")
     static final class Verify implements Callable<Integer>
     {
+        /**
+         * The journal is consistent, but some events could not be decoded with the domains on the classpath.
+         */
+        static final int UNDECODED_EXIT_CODE = 4;
+
+        private static final int NO_SCHEMA = 0xFFFF;
+
         @Option(names = "--dir", required = true, description = "The node's directory.")
         private File dir;
 
@@ -153,6 +229,7 @@ public final class JournalCommand implements Runnable
             final PrintStream out = System.out;
             final JournalEvents events = new JournalEvents();
             final Int2ObjectHashMap<Long2LongHashMap> versions = new Int2ObjectHashMap<>();
+            final Long2LongHashMap undecoded = new Long2LongHashMap(0);
             final long[] state = new long[6];
             final String[] problem = new String[1];
             final long startNs = System.nanoTime();
@@ -173,7 +250,7 @@ public final class JournalCommand implements Runnable
                             final long entryPosition = lastEnd[0];
                             lastEnd[0] = position;
                             events.wrap(buffer, offset, length);
-                            problem[0] = check(domains, events, versions, state);
+                            problem[0] = check(domains, events, versions, undecoded, state);
                             if (null != problem[0])
                             {
                                 problem[0] = "at position " + entryPosition + " (entry " + events.entrySequence() +
@@ -203,16 +280,98 @@ public final class JournalCommand implements Runnable
             {
                 aggregates += byId.size();
             }
+            if (!undecoded.isEmpty())
+            {
+                // Not OK: the events' bytes were never checked against a schema, so a verify run with the domain
+                // jars missing must not pass for one that read everything.
+                out.println(undecodedLine(domains, undecoded, state, versions.size(), aggregates));
+                return UNDECODED_EXIT_CODE;
+            }
             out.printf("OK: %,d %s, %,d %s, %,d %s, in %.2f s%n", state[0], 1 == state[0] ? "entry" : "entries",
                 state[1], 1 == state[1] ? "event" : "events", aggregates, 1 == aggregates ? "aggregate" : "aggregates",
                 (System.nanoTime() - startNs) / 1e9);
             return 0;
         }
 
+        /**
+         * One line naming, with counts, the aggregate types and templates whose events could not be decoded.
+         */
+        private static String undecodedLine(
+            final Domains domains,
+            final Long2LongHashMap undecoded,
+            final long[] state,
+            final int aggregateTypes,
+            final long aggregates)
+        {
+            final long[] keys = new long[undecoded.size()];
+            int i = 0;
+            long events = 0;
+            final Long2LongHashMap.KeyIterator iterator = undecoded.keySet().iterator();
+            while (iterator.hasNext())
+            {
+                final long key = iterator.nextValue();
+                keys[i++] = key;
+                events += undecoded.get(key);
+            }
+            Arrays.sort(keys);
+            final StringBuilder line = new StringBuilder(128);
+            line.append("NOT VERIFIED: ").append(count(events)).append(" of ").append(count(state[1]))
+                .append(1 == state[1] ? " event" : " events").append(1 == events ? " does" : " do")
+                .append(" not decode with the aggregate types on the classpath: ");
+            for (int k = 0; k < keys.length; k++)
+            {
+                final long key = keys[k];
+                final int typeId = (int)(key >>> 32);
+                final int schemaId = (int)(key >>> 16) & 0xFFFF;
+                final int templateId = (int)key & 0xFFFF;
+                final Domains.Domain domain = domains.byTypeId(typeId);
+                if (null == domain)
+                {
+                    line.append("aggregate type ").append(typeId).append(", unknown");
+                }
+                else
+                {
+                    line.append(domain.name).append(" (type ").append(typeId).append(')');
+                    if (null == domain.schema)
+                    {
+                        line.append(", no schema");
+                    }
+                    else if (schemaId != domain.schema.schemaId())
+                    {
+                        line.append(" schema ").append(schemaId).append(" template ").append(templateId)
+                            .append(", not its schema ").append(domain.schema.schemaId());
+                    }
+                    else
+                    {
+                        line.append(" template ").append(templateId).append(", not in its schema");
+                    }
+                }
+                final long n = undecoded.get(key);
+                line.append(" (").append(count(n)).append(1 == n ? " event)" : " events)")
+                    .append(k < keys.length - 1 ? "; " : "");
+            }
+            line.append("; entries, sequences and versions are consistent (").append(count(state[0]))
+                .append(1 == state[0] ? " entry, " : " entries, ").append(aggregateTypes)
+                .append(1 == aggregateTypes ? " aggregate type, " : " aggregate types, ").append(count(aggregates))
+                .append(1 == aggregates ? " aggregate)" : " aggregates)");
+            return line.toString();
+        }
+
+        private static long undecodedKey(final int typeId, final int schemaId, final int templateId)
+        {
+            return ((long)typeId << 32) | ((long)schemaId << 16) | templateId;
+        }
+
+        private static String count(final long n)
+        {
+            return String.format("%,d", n);
+        }
+
         private static String check(
             final Domains domains,
             final JournalEvents events,
             final Int2ObjectHashMap<Long2LongHashMap> versions,
+            final Long2LongHashMap undecoded,
             final long[] state)
         {
             final long entries = state[0];
@@ -246,13 +405,24 @@ public final class JournalCommand implements Runnable
                 }
                 state[3] = events.sequence();
                 state[1]++;
-                if (null != domain && null != domain.schema)
+                final DirectBuffer event = events.event();
+                if (null == domain || null == domain.schema)
                 {
-                    final String text = domain.schema.decode(events.event(), 0, events.event().capacity());
-                    if (text.contains("<does not decode") || text.startsWith("<"))
-                    {
-                        return "event " + events.sequence() + " does not decode: " + text;
-                    }
+                    final long key = undecodedKey(events.aggregateTypeId(), NO_SCHEMA, NO_SCHEMA);
+                    undecoded.put(key, undecoded.get(key) + 1);
+                    continue;
+                }
+                if (event.capacity() >= SkeinProtocol.HEADER_LENGTH && !domain.schema.knows(event, 0, event.capacity()))
+                {
+                    final long key = undecodedKey(events.aggregateTypeId(), domain.schema.schemaIdOf(event, 0),
+                        domain.schema.templateIdOf(event, 0));
+                    undecoded.put(key, undecoded.get(key) + 1);
+                    continue;
+                }
+                final String text = domain.schema.decode(event, 0, event.capacity());
+                if (text.contains("<does not decode") || text.startsWith("<"))
+                {
+                    return "event " + events.sequence() + " does not decode: " + text;
                 }
             }
             state[2] = events.entrySequence();

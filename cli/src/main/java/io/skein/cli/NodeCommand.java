@@ -83,6 +83,14 @@ public final class NodeCommand implements Callable<Integer>
         final SkeinNode.Context ctx = new SkeinNode.Context();
         if (null != config)
         {
+            if (!config.exists())
+            {
+                throw new IllegalArgumentException("--config " + config + ": no such file");
+            }
+            if (!config.isFile() || !config.canRead())
+            {
+                throw new IllegalArgumentException("--config " + config + ": not a readable file");
+            }
             ctx.propertiesFile(config);
         }
         ctx.properties(System.getProperties());
@@ -135,10 +143,20 @@ public final class NodeCommand implements Callable<Integer>
         {
             ctx.archiveContext().termLength(termLength);
         }
-        ctx.conclude();
+        NodeStart.checkIngressChannel(ctx.ingressChannel());
+        final NodeStart.StartErrorHandler errors = new NodeStart.StartErrorHandler(System.err, ctx.name());
+        ctx.errorHandler(errors);
+        try
+        {
+            ctx.conclude();
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IllegalArgumentException(NodeStart.readable(ex), ex);
+        }
 
         final long startNs = System.nanoTime();
-        final SkeinNode node = SkeinNode.launch(ctx);
+        final SkeinNode node = NodeStart.launch(ctx, errors);
         final double startMs = (System.nanoTime() - startNs) / 1e6;
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->

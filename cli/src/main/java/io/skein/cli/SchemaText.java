@@ -100,6 +100,50 @@ final class SchemaText
     }
 
     /**
+     * Whether a message, header included, is of this schema and a template it defines, so {@link #decode} can read
+     * its fields.
+     *
+     * @param buffer holding the message.
+     * @param offset of its header.
+     * @param length of the message.
+     * @return false if it is too short for a header, of another schema, or of a template this schema lacks.
+     */
+    boolean knows(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < HEADER_LENGTH)
+        {
+            return false;
+        }
+        final ByteOrder order = ir.byteOrder();
+        return (buffer.getShort(offset + 4, order) & 0xFFFF) == ir.id() &&
+            null != ir.getMessage(buffer.getShort(offset + 2, order) & 0xFFFF);
+    }
+
+    /**
+     * The schema id in a message's header, in this schema's byte order.
+     *
+     * @param buffer holding the message.
+     * @param offset of its header.
+     * @return the schema id.
+     */
+    int schemaIdOf(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + 4, ir.byteOrder()) & 0xFFFF;
+    }
+
+    /**
+     * The template id in a message's header, in this schema's byte order.
+     *
+     * @param buffer holding the message.
+     * @param offset of its header.
+     * @return the template id.
+     */
+    int templateIdOf(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + 2, ir.byteOrder()) & 0xFFFF;
+    }
+
+    /**
      * Decode a message, header included, into one line of text.
      *
      * @param buffer holding the message.
