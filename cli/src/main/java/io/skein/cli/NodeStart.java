@@ -199,8 +199,18 @@ final class NodeStart
     /**
      * Why a node did not start, in one line.
      */
-    static String describe(final Throwable ex, final SkeinNode.Context ctx, final List<Throwable> driverErrors)
+    static String describe(final Throwable failure, final SkeinNode.Context ctx, final List<Throwable> driverErrors)
     {
+        // The node wraps the driver's refusal of a channel; the refusal itself carries the error code and channel.
+        Throwable ex = failure;
+        for (Throwable cause = failure; null != cause; cause = cause.getCause())
+        {
+            if (cause instanceof RegistrationException)
+            {
+                ex = cause;
+                break;
+            }
+        }
         final String portInUse = portInUse(ex, ctx);
         if (null != portInUse)
         {

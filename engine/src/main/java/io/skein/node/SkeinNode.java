@@ -20,6 +20,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
+import io.aeron.exceptions.RegistrationException;
 import io.aeron.CommonContext;
 import io.aeron.Subscription;
 import io.skein.aggregate.Aggregate;
@@ -135,7 +136,16 @@ public final class SkeinNode implements AutoCloseable
                 tracker.leaderEntries(engine.counters().journalEntries()::get);
             }
             counters = new NodeCounters(aeron, ctx.name());
-            final Subscription subscription = aeron.addSubscription(ctx.ingressChannel(), ctx.ingressStreamId());
+            final Subscription subscription;
+            try
+            {
+                subscription = aeron.addSubscription(ctx.ingressChannel(), ctx.ingressStreamId());
+            }
+            catch (final RegistrationException ex)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, SkeinException.Category.ERROR,
+                    "cannot open the ingress channel " + ctx.ingressChannel() + ": " + ex.getMessage(), ex);
+            }
             adminExecutor = Executors.newSingleThreadExecutor((runnable) ->
             {
                 final Thread thread = new Thread(runnable, "skein-admin");
@@ -615,6 +625,11 @@ public final class SkeinNode implements AutoCloseable
             {
                 idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 250_000);
             }
+            requireChannel("skein.ingress.channel", ingressChannel);
+            requireChannel("skein.leader.archive.control.channel", leaderArchiveControlChannel);
+            requireChannel("skein.follower.response.channel", followerResponseChannel);
+            requireChannel("skein.replication.status.channel", replicationStatusChannel);
+            requireChannel("skein.replication.own.status.channel", ownReplicationStatusChannel);
             if (null == authenticator)
             {
                 final String clientSecret = null == sharedSecret || sharedSecret.isEmpty() ? null : sharedSecret;
@@ -651,11 +666,6 @@ public final class SkeinNode implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "egressTermLength must be a power of two of at least 64 KiB: " + egressTermLength);
             }
-            requireChannel("skein.ingress.channel", ingressChannel);
-            requireChannel("skein.leader.archive.control.channel", leaderArchiveControlChannel);
-            requireChannel("skein.follower.response.channel", followerResponseChannel);
-            requireChannel("skein.replication.status.channel", replicationStatusChannel);
-            requireChannel("skein.replication.own.status.channel", ownReplicationStatusChannel);
             if (replicatedFollowers < 0 || replicatedFollowers > ReplicationTracker.MAX_FOLLOWERS)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "skein.replication.followers must be " +
