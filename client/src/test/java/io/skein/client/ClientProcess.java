@@ -1,7 +1,6 @@
 package io.skein.client;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.driver.MediaDriver;
@@ -16,7 +15,8 @@ import org.agrona.concurrent.BackoffIdleStrategy;
  * loopback, prints the reply, then deposits 1 at a time as fast as replies come back, printing the acknowledged
  * count, until killed.
  * <p>
- * Arguments: ingress channel, account id.
+ * Arguments: ingress channel, account id, the directory for the client's media driver (inside the test's own
+ * directory, so it is removed with it even though the process is killed and its driver never shuts down).
  */
 public final class ClientProcess
 {
@@ -28,7 +28,7 @@ public final class ClientProcess
     {
         final String ingressChannel = args[0];
         final long accountId = Long.parseLong(args[1]);
-        final File driverDir = Files.createTempDirectory("skein-client-driver").toFile();
+        final File driverDir = new File(args[2]);
         final long[] acked = new long[1];
         try (MediaDriver driver = MediaDriver.launch(new MediaDriver.Context()
             .aeronDirectoryName(driverDir.getAbsolutePath())

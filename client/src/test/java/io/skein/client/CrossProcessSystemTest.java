@@ -4,6 +4,9 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.codecs.Outcome;
@@ -32,6 +35,7 @@ class CrossProcessSystemTest
         try (TestNode node = TestNode.launch(new File(dir, "node"),
             (ctx) -> ctx.sessionTimeoutNs(TimeUnit.SECONDS.toNanos(1))))
         {
+            final Set<String> tempBefore = tempEntries();
             final Process client = startClient(node.ingressChannel(), accountId);
             long acked = 0;
             try (BufferedReader out = new BufferedReader(
@@ -52,6 +56,10 @@ class CrossProcessSystemTest
             {
                 client.destroyForcibly();
             }
+            final Set<String> left = tempEntries();
+            left.removeAll(tempBefore);
+            left.removeIf((name) -> !name.startsWith("skein") && !name.startsWith("aeron"));
+            assertTrue(left.isEmpty(), "the killed client left " + left + " in the system temp directory");
 
             final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (node.node().openSessions() > 0 || node.node().counters().sessionsTimedOut().get() < 1)
@@ -76,6 +84,12 @@ class CrossProcessSystemTest
         }
     }
 
+    private static Set<String> tempEntries()
+    {
+        final String[] names = new File(System.getProperty("java.io.tmpdir")).list();
+        return null == names ? new HashSet<>() : new HashSet<>(Arrays.asList(names));
+    }
+
     private Process startClient(final String ingressChannel, final long accountId) throws Exception
     {
         final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
@@ -87,7 +101,8 @@ class CrossProcessSystemTest
             "-cp", System.getProperty("java.class.path"),
             ClientProcess.class.getName(),
             ingressChannel,
-            Long.toString(accountId));
+            Long.toString(accountId),
+            new File(dir, "client-driver").getAbsolutePath());
         builder.redirectError(new File(dir, "client.err"));
         return builder.start();
     }
