@@ -12,6 +12,7 @@ import io.skein.examples.bank.BankAccount;
 import io.skein.codecs.RejectReason;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.SkeinException;
+import io.skein.replication.ReplicationTracker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,6 +120,45 @@ class ReplicationSystemTest
                 assertEquals(leader.node().engine().stateHash(TIMEOUT_NS),
                     follower.node().engine().stateHash(TIMEOUT_NS));
             }
+        }
+    }
+
+    @Test
+    void shouldKeepOneTrackerSlotForAFollowerRestartedMoreTimesThanThereAreSlots() throws Exception
+    {
+        final Bank bank = new Bank();
+        final File followerDir = new File(dir, "restarting");
+        try (TestNode leader = leader(0); SkeinClient client = SkeinClient.connect(leader.clientContext()))
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(0, 6, 0), TIMEOUT_NS).outcome());
+            long followerId = 0;
+            for (int start = 0; start <= ReplicationTracker.MAX_FOLLOWERS; start++)
+            {
+                try (TestNode follower = TestNode.launch(followerDir, (ctx) ->
+                {
+                    ctx.name("restarting").leaderArchiveControlChannel(archiveControl).replicationStatusChannel(status);
+                    ctx.archiveContext().controlChannel("aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort());
+                }))
+                {
+                    if (0 == start)
+                    {
+                        followerId = follower.node().context().followerId();
+                    }
+                    assertEquals(followerId, follower.node().context().followerId(),
+                        "start " + start + " kept the id chosen at the first start");
+                    final long position = client.send(bank.buffer, 0, bank.deposit(start + 1, 6, 1, start + 1),
+                        TIMEOUT_NS).journalPosition();
+                    final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+                    while (leader.node().replicationTracker().followerPosition(followerId) < position)
+                    {
+                        assertTrue(System.nanoTime() < deadlineNs, "start " + start + ": the leader did not hear " +
+                            "the follower's reports (" + leader.node().replicationTracker().knownFollowers() +
+                            " followers known)");
+                        Thread.sleep(5);
+                    }
+                }
+            }
+            assertEquals(1, leader.node().replicationTracker().knownFollowers());
         }
     }
 
