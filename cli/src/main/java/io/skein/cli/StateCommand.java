@@ -42,6 +42,10 @@ public final class StateCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("give --as-of-position or --as-of-time, not both");
         }
+        if (null != position && position < 0)
+        {
+            throw new IllegalArgumentException("--as-of-position must not be negative: " + position);
+        }
         final Domains domains = Domains.load();
         final long[] address = null == aggregate ? null : domains.parseAddress(aggregate);
         final long timestampNs = null == time ? Long.MAX_VALUE : parseTime(time);

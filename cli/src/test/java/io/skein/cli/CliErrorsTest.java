@@ -33,6 +33,23 @@ class CliErrorsTest
     }
 
     @Test
+    void shouldRefuseNegativePositionsAndPolicyValuesInOneLine(@TempDir final File dir)
+    {
+        final CliRun state = CliRun.run("state", "--dir", dir.getAbsolutePath(), "--as-of-position", "-5");
+        assertEquals(1, state.exitCode, state.toString());
+        assertEquals("skein: --as-of-position must not be negative: -5", state.err.trim());
+        final CliRun admin = CliRun.run("admin", "state", "--as-of-position", "-5");
+        assertEquals("skein: --as-of-position must not be negative: -5", admin.err.trim());
+        final File nodeDir = new File(dir, "node");
+        final CliRun node = CliRun.run("node", "--dir", nodeDir.getAbsolutePath(), "--snapshot-every", "-5");
+        assertNotEquals(0, node.exitCode, node.toString());
+        final String err = node.err.trim();
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.contains("--snapshot-every") && err.contains("-5"), err);
+        assertTrue(!nodeDir.exists(), "a refused start creates no node directory");
+    }
+
+    @Test
     void shouldTakeTheSecretFromAFileSoItStaysOutOfTheProcessList(@TempDir final File dir) throws Exception
     {
         final File file = new File(dir, "secret");

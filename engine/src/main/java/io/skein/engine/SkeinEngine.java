@@ -978,23 +978,14 @@ public final class SkeinEngine implements AutoCloseable
         private LongSupplier compactionFloorSupplier;
 
         /**
-         * Validate the settings and fill in defaults. Called once, by {@link SkeinEngine#launch(Context)}.
+         * Check the settings' values on their own, before anything is wired: sizes, lengths, the idempotency
+         * window, timeouts and the snapshot policy. {@link #conclude()} calls it; a node's context calls it from its
+         * own conclude, so a bad value is refused before the node creates anything.
          *
-         * @return this, concluded.
-         * @throws SkeinException if a setting is invalid.
+         * @throws SkeinException naming the setting and its value.
          */
-        public Context conclude()
+        public void validate()
         {
-            if (isConcluded)
-            {
-                throw new SkeinException(SkeinException.Code.CONFIGURATION, "context already concluded");
-            }
-            isConcluded = true;
-
-            if (aggregates.isEmpty())
-            {
-                throw new SkeinException(SkeinException.Code.CONFIGURATION, "no aggregate types registered");
-            }
             if (ringSize < 2 || !BitUtil.isPowerOfTwo(ringSize))
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
@@ -1024,6 +1015,44 @@ public final class SkeinEngine implements AutoCloseable
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "timeouts must not be negative");
             }
+            if (snapshotEveryEntries < 0)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "the snapshot policy's entry count " +
+                    "(skein.snapshot.every.entries, --snapshot-every) must be 0 (off) or positive, not " +
+                    snapshotEveryEntries);
+            }
+            if (snapshotIntervalNs < 0)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "the snapshot interval " +
+                    "(skein.snapshot.interval.ms) must be 0 (off) or positive, not " + snapshotIntervalNs / 1_000_000 +
+                    " ms");
+            }
+            if (snapshotRetention < 0)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "the snapshots kept " +
+                    "(skein.snapshot.retention) must be 0 (all) or positive, not " + snapshotRetention);
+            }
+        }
+
+        /**
+         * Validate the settings and fill in defaults. Called once, by {@link SkeinEngine#launch(Context)}.
+         *
+         * @return this, concluded.
+         * @throws SkeinException if a setting is invalid.
+         */
+        public Context conclude()
+        {
+            if (isConcluded)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "context already concluded");
+            }
+            isConcluded = true;
+
+            if (aggregates.isEmpty())
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "no aggregate types registered");
+            }
+            validate();
             if (null != journal)
             {
                 if (null != entryAppender)

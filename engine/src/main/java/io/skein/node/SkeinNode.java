@@ -722,6 +722,7 @@ public final class SkeinNode implements AutoCloseable
                 }
             }
             engineContext.name(name).errorHandler(errorHandler);
+            engineContext.validate();
             return this;
         }
 

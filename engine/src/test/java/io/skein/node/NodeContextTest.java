@@ -30,6 +30,31 @@ class NodeContextTest
     }
 
     @Test
+    void shouldRefuseNegativeSnapshotPolicyValuesWhenConcluding()
+    {
+        for (final String key : new String[] {
+            "skein.snapshot.every.entries", "skein.snapshot.interval.ms", "skein.snapshot.retention"})
+        {
+            final SkeinException ex = assertThrows(SkeinException.class, () -> context(key, "-5").conclude(), key);
+            assertTrue(ex.getMessage().contains(key) && ex.getMessage().contains("-5"), ex.getMessage());
+        }
+        final SkeinException ring = assertThrows(SkeinException.class,
+            () -> context("skein.ring.size", "1000").conclude());
+        assertTrue(ring.getMessage().contains("ringSize must be a power of two"), ring.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAChannelThatIsNotAnAeronUriBeforeCheckingWhereItIsReachable()
+    {
+        final SkeinException ex = assertThrows(SkeinException.class,
+            () -> context("skein.ingress.channel", "localhost:20121").conclude());
+        assertTrue(ex.getMessage().contains("skein.ingress.channel is not a valid Aeron channel"), ex.getMessage());
+        final SkeinException leader = assertThrows(SkeinException.class,
+            () -> context("skein.leader.archive.control.channel", "udp://host:1").conclude());
+        assertTrue(leader.getMessage().contains("skein.leader.archive.control.channel"), leader.getMessage());
+    }
+
+    @Test
     void shouldRefuseReplicatedAcknowledgementsWithNoChannelForFollowerReports()
     {
         final SkeinException ex = assertThrows(SkeinException.class,
