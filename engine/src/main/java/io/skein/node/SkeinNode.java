@@ -100,11 +100,9 @@ public final class SkeinNode implements AutoCloseable
                 replicator = new JournalReplicator(aeron, ctx.journalContext().journalDir(),
                     ctx.leaderArchiveControlChannel(), ctx.leaderArchiveControlStreamId(),
                     ctx.followerResponseChannel(), ctx.connectTimeoutNs(), ctx.errorHandler());
-                ctx.journalContext().readOnly(true);
-                ctx.engineContext().follower(true).snapshotOnClose(false);
-                if (null != ctx.ownReplicationStatusChannel() && ctx.replicatedFollowers() > 0)
+                if (ctx.engineContext().durability() == Durability.REPLICATED)
                 {
-                    ctx.engineContext().durability(Durability.REPLICATED).replicationGate(promotedGate);
+                    ctx.engineContext().replicationGate(promotedGate);
                 }
                 ctx.engineContext().compactionFloorSupplier(() ->
                 {
@@ -118,9 +116,9 @@ public final class SkeinNode implements AutoCloseable
                 tracker = new ReplicationTracker(aeron, ctx.replicationStatusChannel(),
                     ctx.replicationStatusStreamId(), journal, ctx.replicatedFollowers(), ctx.followerTimeoutNs(),
                     ctx.followerRetentionNs(), ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
-                if (ctx.replicatedFollowers() > 0)
+                if (ctx.engineContext().durability() == Durability.REPLICATED)
                 {
-                    ctx.engineContext().durability(Durability.REPLICATED).replicationGate(tracker);
+                    ctx.engineContext().replicationGate(tracker);
                 }
                 ctx.engineContext().compactionFloorSupplier(tracker::lowestFollowerPosition);
             }
@@ -720,6 +718,29 @@ public final class SkeinNode implements AutoCloseable
                         "jar registering io.skein.aggregate.Aggregate implementations (META-INF/services) on the " +
                         "classpath, or add them to the engine context");
                 }
+            }
+            // The node's role decides how its journal and engine run: settled here, not in the node's constructor.
+            if (isFollower())
+            {
+                journalContext.readOnly(true);
+                engineContext.follower(true).snapshotOnClose(false);
+            }
+            final boolean replicated = replicatedFollowers > 0 &&
+                (isFollower() ? null != ownReplicationStatusChannel : null != replicationStatusChannel);
+            if (replicated)
+            {
+                if (null != engineContext.durability() && engineContext.durability() != Durability.REPLICATED)
+                {
+                    throw new SkeinException(SkeinException.Code.CONFIGURATION, "skein.replication.followers=" +
+                        replicatedFollowers + " means REPLICATED acknowledgements, but the engine's durability is " +
+                        "set to " + engineContext.durability());
+                }
+                engineContext.durability(Durability.REPLICATED);
+            }
+            else if (engineContext.durability() == Durability.REPLICATED)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION, "REPLICATED durability needs " +
+                    "skein.replication.followers above 0 and a status channel for their reports");
             }
             engineContext.name(name).errorHandler(errorHandler);
             engineContext.validate();

@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.util.Properties;
 
+import io.skein.engine.Durability;
 import io.skein.engine.TestAggregates;
 import io.skein.protocol.SkeinException;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,23 @@ class NodeContextTest
         final SkeinException leader = assertThrows(SkeinException.class,
             () -> context("skein.leader.archive.control.channel", "udp://host:1").conclude());
         assertTrue(leader.getMessage().contains("skein.leader.archive.control.channel"), leader.getMessage());
+    }
+
+    @Test
+    void shouldSettleTheRolesDurabilityWhenConcludingAndRefuseAConflictingOne()
+    {
+        final SkeinNode.Context leader = context("skein.replication.followers", "1",
+            "skein.replication.status.channel", "aeron:udp?endpoint=localhost:20130").conclude();
+        assertEquals(Durability.REPLICATED, leader.engineContext().durability());
+        final SkeinNode.Context follower = context("skein.leader.archive.control.channel",
+            "aeron:udp?endpoint=localhost:20131", "skein.replication.status.channel",
+            "aeron:udp?endpoint=localhost:20130").conclude();
+        assertTrue(follower.engineContext().follower() && follower.journalContext().readOnly());
+        final SkeinNode.Context conflicting = context("skein.replication.followers", "1",
+            "skein.replication.status.channel", "aeron:udp?endpoint=localhost:20130");
+        conflicting.engineContext().durability(Durability.NONE);
+        final SkeinException ex = assertThrows(SkeinException.class, conflicting::conclude);
+        assertTrue(ex.getMessage().contains("durability is set to NONE"), ex.getMessage());
     }
 
     @Test
