@@ -4,12 +4,10 @@ import java.io.File;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import io.skein.aggregate.Aggregate;
-import io.skein.aggregate.AggregateDefinition;
 import io.skein.node.SkeinNode;
+import io.skein.node.SkeinNodeMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,7 +23,7 @@ public final class NodeCommand implements Callable<Integer>
     /**
      * The line a node prints once it takes commands; tools and tests wait for it.
      */
-    static final String READY = "skein node ready";
+    static final String READY = SkeinNodeMain.READY;
 
     @Option(names = "--dir", description = "Directory of the archive, journal and driver files (or skein.dir).")
     private File dir;
@@ -143,47 +141,6 @@ public final class NodeCommand implements Callable<Integer>
         {
             ctx.archiveContext().termLength(termLength);
         }
-        NodeStart.checkIngressChannel(ctx.ingressChannel());
-        final NodeStart.StartErrorHandler errors = new NodeStart.StartErrorHandler(System.err, ctx.name());
-        ctx.errorHandler(errors);
-        try
-        {
-            ctx.conclude();
-        }
-        catch (final RuntimeException ex)
-        {
-            throw new IllegalArgumentException(NodeStart.readable(ex), ex);
-        }
-
-        final long startNs = System.nanoTime();
-        final SkeinNode node = NodeStart.launch(ctx, errors);
-        final double startMs = (System.nanoTime() - startNs) / 1e6;
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            System.out.println("skein node: shutting down");
-            node.close();
-            stopped.countDown();
-        }, "skein-shutdown"));
-
-        final StringBuilder types = new StringBuilder();
-        for (final java.util.function.Supplier<? extends Aggregate<?>> factory : ctx.engineContext().aggregates())
-        {
-            final AggregateDefinition<Object> definition = new AggregateDefinition<>();
-            @SuppressWarnings("unchecked")
-            final Aggregate<Object> aggregate = (Aggregate<Object>)factory.get();
-            aggregate.define(definition);
-            types.append(types.length() > 0 ? ", " : "").append(definition.name()).append(" (")
-                .append(definition.typeId()).append(')');
-        }
-        final long snapshotAt = node.engine().startedFromSnapshotAt();
-        System.out.printf("%s: ingress %s stream %d, dir %s%n  aggregate types: %s%n  recovered in %.0f ms: %s" +
-            "%,d journal entries replayed%n", READY, ctx.ingressChannel(), ctx.ingressStreamId(),
-            ctx.dir().getAbsolutePath(), types, startMs,
-            snapshotAt >= 0 ? String.format("snapshot at journal position %,d, then ", snapshotAt) : "",
-            node.engine().recoveredEntries());
-        System.out.flush();
-        stopped.await();
-        return 0;
+        return SkeinNodeMain.run(ctx, System.out, System.err);
     }
 }

@@ -17,7 +17,6 @@ import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.skein.codecs.AdminAction;
 import io.skein.codecs.AdminRequestDecoder;
-import io.skein.codecs.AdminStatus;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.SessionCloseDecoder;
 import io.skein.codecs.SessionConnectDecoder;
@@ -26,7 +25,6 @@ import io.skein.codecs.SessionHeaderDecoder;
 import io.skein.codecs.SessionKeepAliveDecoder;
 import io.skein.engine.OfferResult;
 import io.skein.engine.SkeinEngine;
-import io.skein.engine.TimeTravel;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
@@ -51,13 +49,10 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     private final Subscription subscription;
     private final NodeCounters counters;
     private final Authenticator authenticator;
-    private final Authoriser authoriser;
     private final ErrorHandler errorHandler;
     private final NanoClock clock;
-    private final Executor adminExecutor;
     private final SkeinNode.Context ctx;
-    private final LongSupplier promoter;
-    private final BiConsumer<String, String> repointer;
+    private final AdminHandler admin;
     private static final int FOLLOW_VERSION = 3;
 
     private final ControlledFragmentAssembler assembler = new ControlledFragmentAssembler(this);
@@ -87,18 +82,15 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         final BooleanSupplier leader)
     {
         this.ctx = ctx;
-        this.promoter = promoter;
-        this.repointer = repointer;
         this.egress = new EgressProxy(leader);
+        this.admin = new AdminHandler(ctx, engine, counters, adminExecutor, promoter, repointer, egress);
         this.engine = engine;
         this.aeron = aeron;
         this.subscription = subscription;
         this.counters = counters;
         this.authenticator = ctx.authenticator();
-        this.authoriser = ctx.authoriser();
         this.errorHandler = ctx.errorHandler();
         this.clock = ctx.nanoClock();
-        this.adminExecutor = adminExecutor;
     }
 
     /**
@@ -433,23 +425,6 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             egress.sessionEvent(session, correlationId, SessionEventCode.ERROR, 0, "unknown admin action");
             return;
         }
-        boolean authorised;
-        try
-        {
-            authorised = authoriser.isAuthorised(session.principal(), action);
-        }
-        catch (final RuntimeException ex)
-        {
-            errorHandler.onError(ex);
-            authorised = false;
-        }
-        if (!authorised)
-        {
-            counters.adminRefused().incrementRelease();
-            egress.adminResponse(session, correlationId, action, AdminStatus.FAILED, 0, "not authorised: " +
-                action + " needs operator credentials (the node's operator secret, skein.operator.secret)");
-            return;
-        }
         final long position = adminDecoder.position();
         final int typeId = adminDecoder.aggregateTypeId();
         final long aggregateId = adminDecoder.aggregateId();
@@ -460,8 +435,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             malformed();
             return;
         }
-        adminExecutor.execute(new AdminTask(session, correlationId, action, position, typeId, aggregateId,
-            leaderArchive, leaderStatus));
+        admin.onRequest(session, correlationId, action, position, typeId, aggregateId, leaderArchive, leaderStatus);
     }
 
     /**
@@ -631,96 +605,5 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     int openSessionCount()
     {
         return (int)counters.openSessions().get();
-    }
-
-    private final class AdminTask implements Runnable
-    {
-        private final ClientSession session;
-        private final long correlationId;
-        private final AdminAction action;
-        private final long position;
-        private final int typeId;
-        private final long aggregateId;
-        private final String leaderArchive;
-        private final String leaderStatus;
-        private final EgressProxy proxy = new EgressProxy(() -> true);
-
-        AdminTask(
-            final ClientSession session,
-            final long correlationId,
-            final AdminAction action,
-            final long position,
-            final int typeId,
-            final long aggregateId,
-            final String leaderArchive,
-            final String leaderStatus)
-        {
-            this.leaderArchive = leaderArchive;
-            this.leaderStatus = leaderStatus;
-            this.session = session;
-            this.correlationId = correlationId;
-            this.action = action;
-            this.position = position;
-            this.typeId = typeId;
-            this.aggregateId = aggregateId;
-        }
-
-        @Override
-        public void run()
-        {
-            final long timeoutNs = ctx.adminTimeoutNs();
-            try
-            {
-                final long value;
-                String message = "";
-                switch (action)
-                {
-                    case STATE_AS_OF:
-                    {
-                        final TimeTravel.PointInTime point = new TimeTravel(engine.context().journal(),
-                            engine.context().aggregates(), errorHandler).atPosition(position < 0 ? Long.MAX_VALUE :
-                            position);
-                        if (0 == typeId)
-                        {
-                            value = point.stateHash();
-                            message = "as of position " + point.position() + ": " + point.aggregateCount() +
-                                " aggregates";
-                        }
-                        else
-                        {
-                            final Object state = point.state(typeId, aggregateId);
-                            value = null == state ? 0 : point.version(typeId, aggregateId);
-                            message = "as of position " + point.position() + ": " +
-                                (null == state ? "does not exist" : String.valueOf(state));
-                        }
-                        break;
-                    }
-                    case TAKE_SNAPSHOT:
-                        value = engine.takeSnapshot(timeoutNs);
-                        break;
-                    case STATE_HASH:
-                        value = engine.stateHash(timeoutNs);
-                        break;
-                    case PROMOTE:
-                        value = promoter.getAsLong();
-                        break;
-                    case FOLLOW:
-                        repointer.accept(leaderArchive, leaderStatus);
-                        value = 0;
-                        message = "following the leader at " + leaderArchive + (leaderStatus.isEmpty() ? "" :
-                            ", reporting to " + leaderStatus) + "; change skein.leader.archive.control.channel " +
-                            "in this node's configuration too, or its next restart follows the old leader";
-                        break;
-                    default:
-                        value = engine.aggregateCount(timeoutNs);
-                        break;
-                }
-                proxy.adminResponse(session, correlationId, action, AdminStatus.OK, value, message);
-            }
-            catch (final RuntimeException ex)
-            {
-                proxy.adminResponse(session, correlationId, action, AdminStatus.FAILED, 0, ex.getMessage());
-            }
-        }
     }
 }

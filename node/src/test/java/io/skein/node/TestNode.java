@@ -1,4 +1,4 @@
-package io.skein.client;
+package io.skein.node;
 
 import java.io.File;
 import java.io.IOException;
@@ -7,7 +7,7 @@ import java.net.DatagramSocket;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import io.skein.node.SkeinNode;
+import io.skein.client.SkeinClient;
 import org.agrona.CloseHelper;
 
 /**

@@ -1,4 +1,4 @@
-package io.skein.client;
+package io.skein.node;
 
 import io.skein.examples.bank.BankAccount;
 import io.skein.examples.bank.codecs.BalanceDecoder;

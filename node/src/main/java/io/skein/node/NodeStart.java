@@ -1,4 +1,4 @@
-package io.skein.cli;
+package io.skein.node;
 
 import java.io.File;
 import java.io.IOException;
@@ -22,11 +22,11 @@ import io.aeron.CommonContext;
 import io.aeron.ErrorCode;
 import io.aeron.exceptions.RegistrationException;
 import io.skein.journal.EmbeddedArchive;
-import io.skein.node.SkeinNode;
 import org.agrona.ErrorHandler;
 
 /**
- * Starting a node for {@code skein node}: the ingress channel checked before anything is created, errors the driver
+ * Starting a node for {@link SkeinNodeMain} (and so {@code skein node}): the ingress channel checked before
+ * anything is created, errors the driver
  * reports while the node starts held back (the failure they cause is said once), a failed start said in one line
  * without exception class names, and a node directory that the failed start created removed again.
  */

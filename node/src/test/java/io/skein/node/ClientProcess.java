@@ -1,10 +1,13 @@
-package io.skein.client;
+package io.skein.node;
 
 import java.io.File;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.skein.client.ClientListener;
+import io.skein.client.SendResult;
+import io.skein.client.SkeinClient;
 import io.skein.codecs.Outcome;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.Reply;

@@ -398,7 +398,7 @@ public final class SkeinNode implements AutoCloseable
      *
      * @return the tracker, or null if this node takes no follower reports.
      */
-    public ReplicationTracker replicationTracker()
+    ReplicationTracker replicationTracker()
     {
         return tracker;
     }
@@ -408,7 +408,7 @@ public final class SkeinNode implements AutoCloseable
      *
      * @return the replicator, or null for a leader.
      */
-    public JournalReplicator replicator()
+    JournalReplicator replicator()
     {
         return replicator;
     }

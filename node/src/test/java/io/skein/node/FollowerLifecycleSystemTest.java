@@ -1,9 +1,11 @@
-package io.skein.client;
+package io.skein.node;
 
 import java.io.File;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import io.skein.client.AdminResult;
+import io.skein.client.SkeinClient;
 import io.skein.codecs.AdminAction;
 import io.skein.codecs.Outcome;
 import io.skein.protocol.SkeinException;

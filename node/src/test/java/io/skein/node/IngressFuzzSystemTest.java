@@ -1,4 +1,4 @@
-package io.skein.client;
+package io.skein.node;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -10,6 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
+import io.skein.client.ClientListener;
+import io.skein.client.SendResult;
+import io.skein.client.SkeinClient;
 import io.skein.codecs.AdminAction;
 import io.skein.codecs.AdminRequestEncoder;
 import io.skein.codecs.MessageHeaderEncoder;

@@ -1,4 +1,4 @@
-package io.skein.client;
+package io.skein.node;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.skein.client.SendResult;
+import io.skein.client.SkeinClient;
 import io.skein.codecs.Outcome;
-import io.skein.node.SkeinNodeMain;
 import io.skein.protocol.CommandResult;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.junit.jupiter.api.RepeatedTest;

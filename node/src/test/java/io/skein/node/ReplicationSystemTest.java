@@ -1,4 +1,4 @@
-package io.skein.client;
+package io.skein.node;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.skein.client.AdminResult;
+import io.skein.client.SkeinClient;
 import io.skein.codecs.AdminAction;
 import io.skein.codecs.Outcome;
-import io.skein.examples.bank.BankAccount;
 import io.skein.codecs.RejectReason;
+import io.skein.examples.bank.BankAccount;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.SkeinException;
 import io.skein.replication.ReplicationTracker;

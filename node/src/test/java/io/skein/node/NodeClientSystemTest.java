@@ -1,8 +1,11 @@
-package io.skein.client;
+package io.skein.node;
 
 import java.io.File;
 import java.util.concurrent.TimeUnit;
 
+import io.skein.client.ClientListener;
+import io.skein.client.SendResult;
+import io.skein.client.SkeinClient;
 import io.skein.codecs.AdminAction;
 import io.skein.codecs.Outcome;
 import io.skein.journal.RecordingLog;

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.util.Properties;
 
 import io.skein.engine.Durability;
-import io.skein.engine.TestAggregates;
+import io.skein.examples.bank.BankAccount;
 import io.skein.protocol.SkeinException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class NodeContextTest
             properties.setProperty(keysAndValues[i], keysAndValues[i + 1]);
         }
         final SkeinNode.Context ctx = new SkeinNode.Context().properties(properties);
-        ctx.engineContext().aggregate(TestAggregates::tally);
+        ctx.engineContext().aggregate(BankAccount::new);
         return ctx;
     }
 
