@@ -1,6 +1,7 @@
 package io.skein.node;
 
 import java.io.File;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -154,7 +155,9 @@ class FollowerLifecycleSystemTest
         final Bank bank = new Bank();
         final TestNode leader = leader();
         TestNode first = follower(0, leaderArchive, leaderStatus);
-        try (TestNode second = follower(1, leaderArchive, leaderStatus))
+        final String[] divergence = Arrays.copyOf(LEADER_GONE, LEADER_GONE.length + 1);
+        divergence[LEADER_GONE.length] = "were never the new leader's";
+        try (TestNode second = follower(1, leaderArchive, leaderStatus).expectError(divergence))
         {
             try (SkeinClient client = SkeinClient.connect(leader.clientContext()))
             {

@@ -4,21 +4,28 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import io.aeron.exceptions.AeronException;
 import io.skein.client.SkeinClient;
+import io.skein.protocol.SkeinException;
 import org.agrona.CloseHelper;
 
 /**
  * System-test support: a node in the test's own directory with 64 KiB terms, an ingress on a free loopback UDP port,
- * and a check on close that the media driver and archive logged no errors.
+ * and a check on close that the media driver, archive, engine and node reported no
+ * errors the test did not expect.
  */
 final class TestNode implements AutoCloseable
 {
     private final SkeinNode node;
     private final String ingressChannel;
     private String[] expectedErrors = new String[0];
+    private final List<Throwable> nodeErrors = new CopyOnWriteArrayList<>();
 
     private TestNode(final File dir, final String ingressChannel, final Consumer<SkeinNode.Context> customise)
     {
@@ -28,12 +35,18 @@ final class TestNode implements AutoCloseable
             .ingressChannel(ingressChannel)
             .egressTermLength(64 * 1024)
             .egressSendTimeoutNs(TimeUnit.SECONDS.toNanos(1))
-            .errorHandler((ex) -> System.err.println("test node: " + ex));
+            .errorHandler(this::onError);
         ctx.archiveContext().termLength(64 * 1024).segmentFileLength(64 * 1024 * 16)
             .markFileWaitNs(TimeUnit.SECONDS.toNanos(20));
         ctx.engineContext().snapshotOnClose(false);
         customise.accept(ctx);
         node = SkeinNode.launch(ctx);
+    }
+
+    private void onError(final Throwable error)
+    {
+        System.err.println("test node: " + error);
+        nodeErrors.add(error);
     }
 
     static TestNode launch(final File dir)
@@ -118,24 +131,48 @@ final class TestNode implements AutoCloseable
             .connectTimeoutNs(TimeUnit.SECONDS.toNanos(10));
     }
 
+    /**
+     * Close the node, then fail if its media driver, archive, engine or node reported an error that the test did not
+     * expect (warnings, such as a follower's leader being unreachable, are not errors).
+     */
     @Override
     public void close()
     {
         CloseHelper.close(node);
-        int unexpected = 0;
+        final List<Throwable> unexpected = new ArrayList<>();
         for (final Throwable error : node.archive().errors())
         {
-            boolean expected = false;
-            for (final String text : expectedErrors)
+            if (!isExpected(error))
             {
-                expected |= String.valueOf(error.getMessage()).contains(text);
+                unexpected.add(error);
             }
-            unexpected += expected ? 0 : 1;
         }
-        if (unexpected > 0)
+        for (final Throwable error : nodeErrors)
         {
-            throw new AssertionError("media driver or archive logged " + node.archive().errorCount() + " errors: " +
-                node.archive().errors());
+            final boolean warning = error instanceof SkeinException &&
+                ((SkeinException)error).category() == SkeinException.Category.WARNING ||
+                error instanceof AeronException && ((AeronException)error).category() == AeronException.Category.WARN;
+            if (!warning && !isExpected(error))
+            {
+                unexpected.add(error);
+            }
         }
+        if (!unexpected.isEmpty())
+        {
+            throw new AssertionError("the node's driver, archive, engine or node reported " + unexpected.size() +
+                " unexpected errors: " + unexpected);
+        }
+    }
+
+    private boolean isExpected(final Throwable error)
+    {
+        for (final String text : expectedErrors)
+        {
+            if (String.valueOf(error.getMessage()).contains(text))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }
