@@ -1,16 +1,15 @@
 package io.skein.node;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.client.SkeinClient;
 import io.skein.codecs.Outcome;
+import io.skein.testsupport.ForkedJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,25 +36,15 @@ class CrossProcessSystemTest
             (ctx) -> ctx.sessionTimeoutNs(TimeUnit.SECONDS.toNanos(1))))
         {
             final Set<String> tempBefore = tempEntries();
-            final Process client = startClient(node.ingressChannel(), accountId);
-            long acked = 0;
-            try (BufferedReader out = new BufferedReader(
-                new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII)))
+            final long acked;
+            try (ForkedJvm client = ForkedJvm.start("client", dir, List.of("-Xmx128m"), ClientProcess.class,
+                node.ingressChannel(), Long.toString(accountId), new File(dir, "client-driver").getAbsolutePath()))
             {
-                final String first = out.readLine();
-                assertEquals("opened ACCEPTED version 1", first);
-                String line;
-                while (acked < 2_000 && null != (line = out.readLine()))
-                {
-                    acked = Long.parseLong(line.substring("acked ".length()));
-                }
-                assertTrue(acked >= 2_000, "the client in the other process saw " + acked + " acknowledgements");
-                client.destroyForcibly();
-                assertTrue(client.waitFor(10, TimeUnit.SECONDS));
-            }
-            finally
-            {
-                client.destroyForcibly();
+                assertEquals("opened ACCEPTED version 1", client.awaitLine((line) -> true, TIMEOUT_NS));
+                final String line = client.awaitLine((text) -> text.startsWith("acked ") &&
+                    Long.parseLong(text.substring("acked ".length())) >= 2_000, TIMEOUT_NS);
+                acked = Long.parseLong(line.substring("acked ".length()));
+                assertEquals(137, client.kill(), "killed by SIGKILL");
             }
             final Set<String> left = tempEntries();
             left.removeAll(tempBefore);
@@ -89,22 +78,5 @@ class CrossProcessSystemTest
     {
         final String[] names = new File(System.getProperty("java.io.tmpdir")).list();
         return null == names ? new HashSet<>() : new HashSet<>(Arrays.asList(names));
-    }
-
-    private Process startClient(final String ingressChannel, final long accountId) throws Exception
-    {
-        final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        final ProcessBuilder builder = new ProcessBuilder(
-            java,
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-Xmx128m",
-            "-cp", System.getProperty("java.class.path"),
-            ClientProcess.class.getName(),
-            ingressChannel,
-            Long.toString(accountId),
-            new File(dir, "client-driver").getAbsolutePath());
-        builder.redirectError(new File(dir, "client.err"));
-        return builder.start();
     }
 }

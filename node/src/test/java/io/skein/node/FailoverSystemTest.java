@@ -1,9 +1,6 @@
 package io.skein.node;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +13,7 @@ import io.skein.client.SendResult;
 import io.skein.client.SkeinClient;
 import io.skein.codecs.Outcome;
 import io.skein.protocol.CommandResult;
+import io.skein.testsupport.ForkedJvm;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Tag;
@@ -61,7 +59,7 @@ class FailoverSystemTest
     {
         final Bank bank = new Bank();
         final File leaderDir = new File(dir, "leader");
-        final Process leader = startLeader(leaderDir);
+        final ForkedJvm leader = startLeader(leaderDir);
         final File clientDriverDir = Files.createTempDirectory(dir.toPath(), "client-driver").toFile();
         int sent = 0;
         int acknowledged = 0;
@@ -122,8 +120,7 @@ class FailoverSystemTest
                     }
                     client.poll();
                 }
-                leader.destroyForcibly();
-                assertTrue(leader.waitFor(10, TimeUnit.SECONDS));
+                assertEquals(137, leader.kill(), "killed by SIGKILL");
                 acknowledged = count(acked, sent);
                 final long detectDeadlineNs = System.nanoTime() + TIMEOUT_NS;
                 while (!first.node().isLeaderUnreachable())
@@ -188,7 +185,7 @@ class FailoverSystemTest
         }
         finally
         {
-            leader.destroyForcibly();
+            leader.close();
         }
         System.out.printf("failover: %d deposits sent, %d acknowledged before the kill; the old leader cut off %d " +
             "bytes of journal the new leader never had%n", sent, acknowledged, truncated);
@@ -218,7 +215,7 @@ class FailoverSystemTest
         }).expectError(LEADER_GONE);
             SkeinClient client = SkeinClient.connect(leader.clientContext()))
         {
-            Process follower = startNode(followerDir, "follower", "-Dskein.leader.archive.control.channel=" +
+            ForkedJvm follower = startNode(followerDir, "follower", "-Dskein.leader.archive.control.channel=" +
                 leaderArchive, "-Dskein.replication.status.channel=" + leaderStatus, "-Dskein.follower.id=7");
             assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(-1, 1, 0), TIMEOUT_NS).outcome());
             for (int i = 0; i < 500; i++)
@@ -226,8 +223,7 @@ class FailoverSystemTest
                 assertEquals(Outcome.ACCEPTED,
                     client.send(bank.buffer, 0, bank.deposit(i, 1, 1, i + 1), TIMEOUT_NS).outcome());
             }
-            follower.destroyForcibly();
-            assertTrue(follower.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(137, follower.kill(), "killed by SIGKILL");
 
             final CompletableFuture<CommandResult> held = client.submit(bank.buffer, 0, bank.deposit(500, 1, 1, 501));
             follower = startNode(followerDir, "follower", "-Dskein.leader.archive.control.channel=" + leaderArchive,
@@ -245,7 +241,7 @@ class FailoverSystemTest
             }
             finally
             {
-                follower.destroyForcibly();
+                follower.close();
             }
         }
     }
@@ -292,7 +288,7 @@ class FailoverSystemTest
         });
     }
 
-    private Process startLeader(final File leaderDir) throws Exception
+    private ForkedJvm startLeader(final File leaderDir)
     {
         return startNode(leaderDir, "leader",
             "-Dskein.ingress.channel=" + leaderIngress,
@@ -301,51 +297,21 @@ class FailoverSystemTest
             "-Dskein.replication.followers=2");
     }
 
-    private Process startNode(final File nodeDir, final String name, final String... settings) throws Exception
+    private ForkedJvm startNode(final File nodeDir, final String name, final String... settings)
     {
         nodeDir.mkdirs();
-        final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        final List<String> command = new ArrayList<>(List.of(java,
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-Xmx256m",
+        final List<String> options = new ArrayList<>(List.of(
             "-Dskein.dir=" + nodeDir.getAbsolutePath(),
             "-Dskein.name=" + name,
             "-Dskein.archive.term.length=65536"));
         if (!String.join(" ", settings).contains("skein.ingress.channel"))
         {
-            command.add("-Dskein.ingress.channel=" + channel());
+            options.add("-Dskein.ingress.channel=" + channel());
         }
-        command.addAll(List.of(settings));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SkeinNodeMain.class.getName()));
-        final ProcessBuilder builder = new ProcessBuilder(command);
-        builder.redirectError(new File(dir, name + ".err"));
-        final Process process = builder.start();
-        final CompletableFuture<Boolean> ready = new CompletableFuture<>();
-        final Thread reader = new Thread(() ->
-        {
-            try (BufferedReader out = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
-            {
-                String line;
-                while (null != (line = out.readLine()))
-                {
-                    if (line.startsWith("skein node ready"))
-                    {
-                        ready.complete(true);
-                    }
-                }
-            }
-            catch (final Exception ignore)
-            {
-                // The process was killed.
-            }
-            ready.complete(false);
-        });
-        reader.setDaemon(true);
-        reader.start();
-        assertTrue(ready.get(60, TimeUnit.SECONDS), "the " + name + " process did not start; see " + name + ".err");
-        return process;
+        options.addAll(List.of(settings));
+        final ForkedJvm node = ForkedJvm.start(name, dir, options, SkeinNodeMain.class);
+        node.awaitLine((line) -> line.startsWith(SkeinNodeMain.READY), TimeUnit.SECONDS.toNanos(60));
+        return node;
     }
 
     private static String channel()

@@ -3,7 +3,6 @@ package io.skein.node;
 import java.io.File;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import io.skein.client.AdminResult;
 import io.skein.client.SkeinClient;
@@ -11,6 +10,7 @@ import io.skein.codecs.AdminAction;
 import io.skein.codecs.Outcome;
 import io.skein.protocol.SkeinException;
 import io.skein.replication.JournalReplicator;
+import io.skein.testsupport.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,7 +64,8 @@ class FollowerLifecycleSystemTest
             final long startedNs = System.nanoTime() - startNs;
             assertTrue(startedNs < TimeUnit.SECONDS.toNanos(15), "started in " + startedNs / 1_000_000 + " ms");
             assertEquals(JournalReplicator.State.LEADER_UNREACHABLE, follower.node().replicator().state());
-            await(() -> follower.node().isLeaderUnreachable(), "the follower reports its leader unreachable");
+            Await.until(() -> follower.node().isLeaderUnreachable(), TIMEOUT_NS,
+                "the follower reports its leader unreachable");
             try (SkeinClient reader = SkeinClient.connect(follower.clientContext()))
             {
                 assertEquals(10, Bank.balanceOf(reader.send(bank.buffer, 0, bank.balance(2, 1), TIMEOUT_NS)),
@@ -79,10 +80,12 @@ class FollowerLifecycleSystemTest
                 assertEquals(leader.node().engine().stateHash(TIMEOUT_NS),
                     follower.node().engine().stateHash(TIMEOUT_NS));
                 assertEquals(JournalReplicator.State.REPLICATING, follower.node().replicator().state());
-                await(() -> !follower.node().isLeaderUnreachable(), "the follower hears its leader again");
+                Await.until(() -> !follower.node().isLeaderUnreachable(), TIMEOUT_NS,
+                    "the follower hears its leader again");
             }
 
-            await(() -> follower.node().isLeaderUnreachable(), "the follower notices its leader went away again");
+            Await.until(() -> follower.node().isLeaderUnreachable(), TIMEOUT_NS,
+                "the follower notices its leader went away again");
             try (SkeinClient operator = SkeinClient.connect(follower.clientContext().secret(OPERATOR)))
             {
                 assertEquals(1, operator.admin(AdminAction.PROMOTE, TIMEOUT_NS));
@@ -113,7 +116,8 @@ class FollowerLifecycleSystemTest
                 second.awaitApplied(leader.node().journal().position(), TIMEOUT_NS);
             }
             leader.close();
-            await(() -> first.node().isLeaderUnreachable(), "the first follower notices its leader went away");
+            Await.until(() -> first.node().isLeaderUnreachable(), TIMEOUT_NS,
+                "the first follower notices its leader went away");
             assertEquals(1, first.node().promote());
 
             try (SkeinClient ordinary = SkeinClient.connect(second.clientContext()))
@@ -142,7 +146,7 @@ class FollowerLifecycleSystemTest
             second.awaitApplied(position, TIMEOUT_NS);
             assertEquals(first.node().engine().stateHash(TIMEOUT_NS), second.node().engine().stateHash(TIMEOUT_NS));
             assertEquals(followerArchive[0], second.node().replicator().leaderControlChannel());
-            await(() -> first.node().replicationTracker().followerPosition(2) >= position,
+            Await.until(() -> first.node().replicationTracker().followerPosition(2) >= position, TIMEOUT_NS,
                 "the re-pointed follower reports to its new leader");
             assertFalse(second.node().isLeader());
         }
@@ -178,7 +182,7 @@ class FollowerLifecycleSystemTest
 
             second.node().follow(followerArchive[0], followerStatus[0]);
             final TestNode divergent = second;
-            await(() -> divergent.node().replicator().state() == JournalReplicator.State.DIVERGED,
+            Await.until(() -> divergent.node().replicator().state() == JournalReplicator.State.DIVERGED, TIMEOUT_NS,
                 "the follower sees that it applied entries the new leader never had");
             assertTrue(second.node().replicator().lastFailure().contains("never the new leader's"),
                 second.node().replicator().lastFailure());
@@ -217,16 +221,6 @@ class FollowerLifecycleSystemTest
                 .operatorSecret(OPERATOR);
             ctx.archiveContext().controlChannel(followerArchive[index]);
         }).expectError(LEADER_GONE);
-    }
-
-    private static void await(final BooleanSupplier condition, final String what) throws InterruptedException
-    {
-        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-        while (!condition.getAsBoolean())
-        {
-            assertTrue(System.nanoTime() < deadlineNs, "timed out: " + what);
-            Thread.sleep(10);
-        }
     }
 
     private static String channel()
