@@ -8,7 +8,9 @@ import io.skein.examples.orderbook.codecs.Side;
 /**
  * The order book's business logic written by hand, the way a raw single-threaded Disruptor handler would: match and
  * mutate the book in place, no events, no framework. The benchmark baseline for the order-book workload; it uses the
- * same book structures as {@link OrderBook} so the difference is the framework, not the data structure.
+ * same book structures as {@link OrderBook} so the difference is the framework, not the data structure. It lives
+ * here, beside the book it shares package-private structures with, rather than in a split package of the
+ * benchmarks module.
  */
 public final class DirectMatcher
 {
