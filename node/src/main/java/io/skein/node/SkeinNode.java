@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
@@ -25,12 +24,10 @@ import io.aeron.CommonContext;
 import io.aeron.Subscription;
 import io.skein.aggregate.Aggregate;
 import io.skein.engine.Durability;
-import io.skein.engine.DurabilityGate;
 import io.skein.engine.SkeinEngine;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
 import io.skein.protocol.SkeinException;
-import io.skein.replication.FollowerStatusSender;
 import io.skein.replication.JournalReplicator;
 import io.skein.replication.ReplicationTracker;
 import org.agrona.CloseHelper;
@@ -50,9 +47,14 @@ import org.agrona.concurrent.SystemNanoClock;
  * <pre>{@code
  * try (SkeinNode node = SkeinNode.launch(new SkeinNode.Context().dir(new File("node"))))
  * {
- *     node.awaitShutdown();
+ *     // serve until the service stops; SkeinNodeMain waits for the process's shutdown
  * }
  * }</pre>
+ * The facade only builds and starts the parts, in dependency order (archive, the replication role's copy of the
+ * leader's journal, journal, engine, ingress and the role's agent) and closes them in reverse; the role's logic is
+ * in {@link NodeRole}, the ingress in {@link IngressAgent}, admin in {@link AdminHandler}. This file is long because
+ * of the nested {@link Context}, every setting of a node with its validation, kept nested as Aeron keeps its
+ * contexts.
  */
 public final class SkeinNode implements AutoCloseable
 {
@@ -62,18 +64,10 @@ public final class SkeinNode implements AutoCloseable
     private final SkeinEngine engine;
     private final Aeron aeron;
     private final NodeCounters counters;
+    private final NodeRole role;
     private final IngressAgent ingressAgent;
     private final AgentRunner ingressRunner;
     private final ExecutorService adminExecutor;
-    private final JournalReplicator replicator;
-    private volatile ReplicationTracker tracker;
-    private final SwitchableGate promotedGate = new SwitchableGate();
-    private DynamicCompositeAgent agents;
-    private final FollowerStatusSender statusSender;
-    private volatile long epoch;
-    private volatile boolean deposed;
-    private volatile boolean deposing;
-    private volatile boolean promoted;
     private volatile boolean closed;
 
     private SkeinNode(final Context ctx)
@@ -84,10 +78,8 @@ public final class SkeinNode implements AutoCloseable
         SkeinEngine engine = null;
         Aeron aeron = null;
         NodeCounters counters = null;
+        NodeRole role = null;
         ExecutorService adminExecutor = null;
-        JournalReplicator replicator = null;
-        ReplicationTracker tracker = null;
-        FollowerStatusSender statusSender = null;
         try
         {
             archive = EmbeddedArchive.launch(ctx.archiveContext());
@@ -95,44 +87,18 @@ public final class SkeinNode implements AutoCloseable
                 .aeronDirectoryName(archive.aeronDirectoryName())
                 .errorHandler(ctx.errorHandler())
                 .clientName("skein-node-" + ctx.name()));
-            if (ctx.isFollower())
-            {
-                replicator = new JournalReplicator(aeron, ctx.journalContext().journalDir(),
-                    ctx.leaderArchiveControlChannel(), ctx.leaderArchiveControlStreamId(),
-                    ctx.followerResponseChannel(), ctx.connectTimeoutNs(), ctx.errorHandler());
-                if (ctx.engineContext().durability() == Durability.REPLICATED)
-                {
-                    ctx.engineContext().replicationGate(promotedGate);
-                }
-                ctx.engineContext().compactionFloorSupplier(() ->
-                {
-                    final ReplicationTracker own = this.tracker;
-                    return null == own ? Long.MAX_VALUE : own.lowestFollowerPosition();
-                });
-            }
+            role = new NodeRole(ctx, aeron);
+            role.beforeJournal();
             journal = Journal.launch(ctx.journalContext().embeddedArchive(archive));
-            if (!ctx.isFollower() && null != ctx.replicationStatusChannel())
-            {
-                tracker = new ReplicationTracker(aeron, ctx.replicationStatusChannel(),
-                    ctx.replicationStatusStreamId(), journal, ctx.replicatedFollowers(), ctx.followerTimeoutNs(),
-                    ctx.followerRetentionNs(), ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
-                if (ctx.engineContext().durability() == Durability.REPLICATED)
-                {
-                    ctx.engineContext().replicationGate(tracker);
-                }
-                ctx.engineContext().compactionFloorSupplier(tracker::lowestFollowerPosition);
-            }
+            role.afterJournal(journal);
             engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
-            ctx.persistFollowerId();
-            if (null != replicator)
+            adminExecutor = Executors.newSingleThreadExecutor((runnable) ->
             {
-                replicator.start(ctx.name());
-            }
-            this.epoch = engine.epoch(ctx.adminTimeoutNs());
-            if (null != tracker)
-            {
-                tracker.leaderEntries(engine.counters().journalEntries()::get);
-            }
+                final Thread thread = new Thread(runnable, "skein-admin");
+                thread.setDaemon(true);
+                return thread;
+            });
+            role.afterEngine(engine, adminExecutor);
             counters = new NodeCounters(aeron, ctx.name());
             final Subscription subscription;
             try
@@ -144,28 +110,17 @@ public final class SkeinNode implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, SkeinException.Category.ERROR,
                     "cannot open the ingress channel " + ctx.ingressChannel() + ": " + ex.getMessage(), ex);
             }
-            adminExecutor = Executors.newSingleThreadExecutor((runnable) ->
-            {
-                final Thread thread = new Thread(runnable, "skein-admin");
-                thread.setDaemon(true);
-                return thread;
-            });
-            ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor, this::promote,
-                this::follow, this::isLeader);
+            ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor,
+                role::promote, role::follow, role::isLeader);
             final List<Agent> agentList = new ArrayList<>();
             agentList.add(ingressAgent);
-            if (null != replicator)
+            final Agent roleAgent = role.agent();
+            if (null != roleAgent)
             {
-                statusSender = new FollowerStatusSender(aeron, ctx.replicationStatusChannel(),
-                    ctx.replicationStatusStreamId(), replicator, engine, ctx.followerId(),
-                    TimeUnit.MILLISECONDS.toNanos(100), ctx.nanoClock(), ctx.followerTimeoutNs(), ctx.errorHandler());
-                agentList.add(statusSender);
+                agentList.add(roleAgent);
             }
-            else if (null != tracker)
-            {
-                agentList.add(tracker);
-            }
-            agents = new DynamicCompositeAgent("skein-node-" + ctx.name(), agentList);
+            final DynamicCompositeAgent agents = new DynamicCompositeAgent("skein-node-" + ctx.name(), agentList);
+            role.agents(agents);
             ingressRunner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, agents);
         }
         catch (final RuntimeException ex)
@@ -174,12 +129,10 @@ public final class SkeinNode implements AutoCloseable
             {
                 adminExecutor.shutdownNow();
             }
-            CloseHelper.closeAll(ctx.errorHandler(), counters, engine, journal, replicator, aeron, archive);
+            CloseHelper.closeAll(ctx.errorHandler(), counters, engine, journal, role, aeron, archive);
             throw ex;
         }
-        this.replicator = replicator;
-        this.tracker = tracker;
-        this.statusSender = statusSender;
+        this.role = role;
         this.archive = archive;
         this.journal = journal;
         this.engine = engine;
@@ -258,45 +211,15 @@ public final class SkeinNode implements AutoCloseable
      * Promote this follower to leader: stop replicating, apply every whole entry of the local copy, cut the copy back
      * to the last whole entry and extend it as this node's journal, record a new epoch (in the recording log and the
      * archive's catalog, where other nodes find it), and take commands. The old leader, if it still runs and hears
-     * this node's reports, stops taking commands. Followers of the old leader are restarted pointing at this node.
+     * this node's reports, stops taking commands. Other followers of the old leader are re-pointed at this node
+     * ({@link #follow(String, String)}) or restarted pointing at it.
      *
      * @return the new epoch.
      * @throws SkeinException if this node is not a follower.
      */
-    public synchronized long promote()
+    public long promote()
     {
-        if (null == replicator || !engine.isFollower())
-        {
-            throw new SkeinException(SkeinException.Code.CONFIGURATION, "only a follower can be promoted");
-        }
-        final long timeoutNs = ctx.adminTimeoutNs();
-        replicator.close();
-        final long applied = engine.stopFollowing(timeoutNs);
-        final long newEpoch = Math.max(engine.epoch(timeoutNs), replicator.leaderEpoch()) + 1;
-        journal.promote(applied, newEpoch);
-        if (null != ctx.ownReplicationStatusChannel())
-        {
-            final ReplicationTracker ownTracker = new ReplicationTracker(aeron, ctx.ownReplicationStatusChannel(),
-                ctx.replicationStatusStreamId(), journal, ctx.replicatedFollowers(), ctx.followerTimeoutNs(),
-                    ctx.followerRetentionNs(), ctx.nanoClock(), () -> this.epoch, this::onNewerEpoch);
-            ownTracker.leaderEntries(engine.counters().journalEntries()::get);
-            promotedGate.delegate(ownTracker);
-            tracker = ownTracker;
-            final long deadlineNs = System.nanoTime() + timeoutNs;
-            while (!agents.tryAdd(ownTracker))
-            {
-                awaitAgentChange(deadlineNs);
-            }
-            while (!agents.hasAddAgentCompleted())
-            {
-                awaitAgentChange(deadlineNs);
-            }
-        }
-        engine.lead(newEpoch, timeoutNs);
-        epoch = newEpoch;
-        promoted = true;
-        statusSender.announce(newEpoch);
-        return newEpoch;
+        return role.promote();
     }
 
     /**
@@ -310,46 +233,9 @@ public final class SkeinNode implements AutoCloseable
      *                                    where this follower reports now.
      * @throws SkeinException if this node is not a follower, or a channel is not a UDP channel with an endpoint.
      */
-    public synchronized void follow(final String leaderArchiveControlChannel, final String leaderStatusChannel)
+    public void follow(final String leaderArchiveControlChannel, final String leaderStatusChannel)
     {
-        if (null == replicator || promoted)
-        {
-            throw new SkeinException(SkeinException.Code.CONFIGURATION, "only a follower can be pointed at another " +
-                "leader; this node " + (promoted ? "was promoted and leads" : "is a leader"));
-        }
-        Context.requireUdpEndpoint("the new leader's archive control channel", leaderArchiveControlChannel);
-        final boolean newStatus = null != leaderStatusChannel && !leaderStatusChannel.isEmpty();
-        if (newStatus)
-        {
-            Context.requireUdpEndpoint("the new leader's status channel", leaderStatusChannel);
-        }
-        replicator.follow(leaderArchiveControlChannel);
-        if (newStatus)
-        {
-            statusSender.redirect(leaderStatusChannel);
-        }
-    }
-
-    private static void awaitAgentChange(final long deadlineNs)
-    {
-        if (System.nanoTime() - deadlineNs > 0)
-        {
-            throw new SkeinException(SkeinException.Code.TIMEOUT, "could not start tracking followers");
-        }
-        LockSupport.parkNanos(1_000_000);
-    }
-
-    private void onNewerEpoch(final long newerEpoch)
-    {
-        if (!deposing)
-        {
-            deposing = true;
-            adminExecutor.execute(() ->
-            {
-                engine.depose(newerEpoch, ctx.adminTimeoutNs());
-                deposed = true;
-            });
-        }
+        role.follow(leaderArchiveControlChannel, leaderStatusChannel);
     }
 
     /**
@@ -359,7 +245,7 @@ public final class SkeinNode implements AutoCloseable
      */
     public long epoch()
     {
-        return epoch;
+        return role.epoch();
     }
 
     /**
@@ -369,7 +255,7 @@ public final class SkeinNode implements AutoCloseable
      */
     public boolean isLeader()
     {
-        return !deposed && (null == replicator || promoted);
+        return role.isLeader();
     }
 
     /**
@@ -380,7 +266,7 @@ public final class SkeinNode implements AutoCloseable
      */
     public boolean isLeaderUnreachable()
     {
-        return null != statusSender && !promoted && statusSender.isLeaderUnreachable();
+        return role.isLeaderUnreachable();
     }
 
     /**
@@ -390,7 +276,7 @@ public final class SkeinNode implements AutoCloseable
      */
     public boolean isDeposed()
     {
-        return deposed;
+        return role.isDeposed();
     }
 
     /**
@@ -400,7 +286,7 @@ public final class SkeinNode implements AutoCloseable
      */
     ReplicationTracker replicationTracker()
     {
-        return tracker;
+        return role.tracker();
     }
 
     /**
@@ -410,7 +296,7 @@ public final class SkeinNode implements AutoCloseable
      */
     JournalReplicator replicator()
     {
-        return replicator;
+        return role.replicator();
     }
 
     /**
@@ -456,28 +342,7 @@ public final class SkeinNode implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        CloseHelper.closeAll(errorHandler, counters, replicator, journal, aeron, archive);
-    }
-
-    /**
-     * The durability gate of a follower that will need one once promoted: holds nothing back while following, then
-     * answers for the tracker of its own followers.
-     */
-    private static final class SwitchableGate implements DurabilityGate
-    {
-        private volatile DurabilityGate delegate;
-
-        void delegate(final DurabilityGate gate)
-        {
-            this.delegate = gate;
-        }
-
-        @Override
-        public long durablePosition()
-        {
-            final DurabilityGate gate = delegate;
-            return null == gate ? Long.MAX_VALUE : gate.durablePosition();
-        }
+        CloseHelper.closeAll(errorHandler, counters, role, journal, aeron, archive);
     }
 
     /**
