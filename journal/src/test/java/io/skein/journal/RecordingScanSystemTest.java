@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class RecordingScanTest
+class RecordingScanSystemTest
 {
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final int ENTRIES = 42;

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code skein journal dump --from} at positions that are not entry starts, and {@code skein journal verify} on a
  * journal holding events the tool's domains cannot decode, against journals written straight into a node directory.
  */
-class JournalCommandTest
+class JournalCommandSystemTest
 {
     private static final int BANK_TYPE_ID = 1;
     private static final int BANK_SCHEMA_ID = 7001;

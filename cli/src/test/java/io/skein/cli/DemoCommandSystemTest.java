@@ -8,7 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class DemoCommandTest
+class DemoCommandSystemTest
 {
     @TempDir
     File dir;

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code skein node} start errors: each is one readable line and a non-zero exit code, with no exception class name
  * or stack trace, and a failed start leaves no half-created node directory behind.
  */
-class NodeCommandTest
+class NodeCommandSystemTest
 {
     /**
      * A node that wrongly starts would run until interrupted; fail instead of hanging.

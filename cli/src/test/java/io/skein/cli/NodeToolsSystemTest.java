@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The operator tools against a real node: send commands and queries with fields from the command line, ask for the
  * state hash, then dump and verify the stopped node's journal, and catch a corrupted entry.
  */
-class NodeToolsTest
+class NodeToolsSystemTest
 {
     @TempDir
     File dir;
