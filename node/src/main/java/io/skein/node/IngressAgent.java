@@ -1,6 +1,5 @@
 package io.skein.node;
 
-import java.util.ArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -10,9 +9,7 @@ import io.aeron.Aeron;
 import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
 import io.aeron.ControlledFragmentAssembler;
-import io.aeron.Publication;
 import io.aeron.Subscription;
-import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.skein.codecs.AdminAction;
@@ -28,7 +25,6 @@ import io.skein.engine.SkeinEngine;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 
@@ -63,10 +59,8 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     private final SessionCloseDecoder closeDecoder = new SessionCloseDecoder();
     private final AdminRequestDecoder adminDecoder = new AdminRequestDecoder();
     private final EgressProxy egress;
-    private final Long2ObjectHashMap<ClientSession> sessionById = new Long2ObjectHashMap<>();
-    private final ArrayList<ClientSession> sessions = new ArrayList<>();
+    private final SessionManager sessions;
     private volatile boolean takingCommands = true;
-    private long nextSessionId = 1;
     private long nowNs;
     private long nextCheckNs;
 
@@ -83,6 +77,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     {
         this.ctx = ctx;
         this.egress = new EgressProxy(leader);
+        this.sessions = new SessionManager(ctx, aeron, counters, egress, engine.context().maxCommandLength());
         this.admin = new AdminHandler(ctx, engine, counters, adminExecutor, promoter, repointer, egress);
         this.engine = engine;
         this.aeron = aeron;
@@ -113,7 +108,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         if (nowNs - nextCheckNs >= 0)
         {
             nextCheckNs = nowNs + CHECK_INTERVAL_NS;
-            work += checkSessions();
+            work += sessions.check(nowNs);
         }
         return work;
     }
@@ -211,7 +206,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
 
     private ClientSession openSession(final long sessionId, final Header header)
     {
-        final ClientSession session = sessionById.get(sessionId);
+        final ClientSession session = sessions.get(sessionId);
         if (null == session || session.state() != ClientSession.OPEN ||
             session.aeronSessionId() != header.sessionId())
         {
@@ -235,7 +230,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         final ClientSession session = openSession(sessionId, header);
         if (null != session)
         {
-            remove(session);
+            sessions.remove(session);
         }
     }
 
@@ -311,10 +306,9 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             counters.sessionsRejected().incrementRelease();
             return;
         }
-        final ClientSession session = new ClientSession(nextSessionId++, correlationId, header.sessionId(),
+        final ClientSession session = new ClientSession(sessions.nextId(), correlationId, header.sessionId(),
             registrationId, rejection, nowNs, ctx.connectTimeoutNs(), counters, ctx.egressSendTimeoutNs());
         session.principal(null == principal ? Authoriser.CLIENT : principal);
-        sessionById.put(session.id(), session);
         sessions.add(session);
     }
 
@@ -456,122 +450,6 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         return archiveChannel ? adminDecoder.leaderArchiveControlChannel() : adminDecoder.leaderStatusChannel();
     }
 
-    private int checkSessions()
-    {
-        int work = 0;
-        for (int i = sessions.size() - 1; i >= 0; i--)
-        {
-            final ClientSession session = sessions.get(i);
-            work += checkSession(session);
-        }
-        return work;
-    }
-
-    private int checkSession(final ClientSession session)
-    {
-        if (null == session.publication() && !resolvePublication(session))
-        {
-            return 1;
-        }
-        final Publication publication = session.publication();
-        switch (session.state())
-        {
-            case ClientSession.CONNECTING:
-                if (publication != null && publication.isConnected() && egress.sessionEvent(
-                    session, session.correlationId(), SessionEventCode.OK, engine.context().maxCommandLength(), ""))
-                {
-                    session.open(nowNs);
-                    counters.sessionsOpened().incrementRelease();
-                    counters.openSessions().setRelease(countOpen());
-                    return 1;
-                }
-                break;
-            case ClientSession.REJECTING:
-                if (publication != null && publication.isConnected() && egress.sessionEvent(session,
-                    session.correlationId(), SessionEventCode.AUTHENTICATION_REJECTED, 0, session.rejection()))
-                {
-                    counters.sessionsRejected().incrementRelease();
-                    remove(session);
-                    return 1;
-                }
-                break;
-            case ClientSession.OPEN:
-                if (nowNs - session.lastActivityNs() > ctx.sessionTimeoutNs())
-                {
-                    egress.sessionEvent(session, 0, SessionEventCode.CLOSED, 0,
-                        "session timed out: nothing heard for " + ctx.sessionTimeoutNs() / 1_000_000 + " ms");
-                    counters.sessionsTimedOut().incrementRelease();
-                    remove(session);
-                    return 1;
-                }
-                return 0;
-            default:
-                remove(session);
-                return 1;
-        }
-        if (nowNs - session.connectDeadlineNs() > 0)
-        {
-            if (session.state() == ClientSession.CONNECTING)
-            {
-                counters.sessionsTimedOut().incrementRelease();
-            }
-            else
-            {
-                counters.sessionsRejected().incrementRelease();
-            }
-            remove(session);
-            return 1;
-        }
-        return 0;
-    }
-
-    private boolean resolvePublication(final ClientSession session)
-    {
-        try
-        {
-            final Publication publication = aeron.getPublication(session.registrationId());
-            if (null == publication)
-            {
-                if (nowNs - session.connectDeadlineNs() > 0)
-                {
-                    counters.sessionsTimedOut().incrementRelease();
-                    remove(session);
-                }
-                return false;
-            }
-            session.publication(publication);
-            return true;
-        }
-        catch (final RegistrationException ex)
-        {
-            counters.sessionsRejected().incrementRelease();
-            remove(session);
-            return false;
-        }
-    }
-
-    private long countOpen()
-    {
-        long open = 0;
-        for (int i = 0, size = sessions.size(); i < size; i++)
-        {
-            open += sessions.get(i).state() == ClientSession.OPEN ? 1 : 0;
-        }
-        return open;
-    }
-
-    private void remove(final ClientSession session)
-    {
-        sessionById.remove(session.id());
-        sessions.remove(session);
-        if (null == session.publication())
-        {
-            aeron.asyncRemovePublication(session.registrationId());
-        }
-        session.close();
-        counters.openSessions().setRelease(countOpen());
-    }
-
     /**
      * Stop reading the ingress (the first step of a node's shutdown): nothing more reaches the engine, while the
      * sessions stay open for the replies still to come. Takes effect at the agent's next duty cycle.
@@ -586,15 +464,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
      */
     void closeSessions()
     {
-        for (int i = sessions.size() - 1; i >= 0; i--)
-        {
-            final ClientSession session = sessions.get(i);
-            if (session.state() == ClientSession.OPEN)
-            {
-                egress.sessionEvent(session, 0, SessionEventCode.CLOSED, 0, "the node is shutting down");
-            }
-            remove(session);
-        }
+        sessions.closeAll();
     }
 
     /**
