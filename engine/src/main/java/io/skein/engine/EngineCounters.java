@@ -5,9 +5,9 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
 /**
- * The engine's counters, allocated in a {@link CountersManager} so that tools reading the counters file (Aeron's
- * {@code AeronStat} when the engine runs on a media driver) can see them. The single writer updates them with
- * ordered writes; any thread may read them.
+ * The engine's counters: in a node they are Aeron counters of the node's media driver, so {@code AeronStat} shows
+ * them beside the node's and Aeron's own; an engine on its own keeps them in a heap {@link CountersManager}. The
+ * single writer updates them with ordered writes; any thread may read them.
  */
 public final class EngineCounters implements AutoCloseable
 {
@@ -29,22 +29,42 @@ public final class EngineCounters implements AutoCloseable
     private final AtomicCounter storageLow;
     private final AtomicCounter archiveReconnects;
 
+    /**
+     * Makes one counter: in a heap {@link CountersManager} for an engine on its own, or on an Aeron client
+     * ({@code aeron.addCounter}) in a node, so the media driver's counters file, and {@code AeronStat}, show them.
+     */
+    @FunctionalInterface
+    public interface Factory
+    {
+        /**
+         * Allocate a counter.
+         *
+         * @param typeId of the counter.
+         * @param label  what it counts.
+         * @return the counter.
+         */
+        AtomicCounter newCounter(int typeId, String label);
+    }
+
+    EngineCounters(final Factory factory, final String name)
+    {
+        commands = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein commands: " + name);
+        accepted = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein accepted: " + name);
+        rejected = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein rejected: " + name);
+        conflicts = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein conflicts: " + name);
+        duplicates = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein duplicates: " + name);
+        errors = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein errors: " + name);
+        ringDepth = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein ring depth: " + name);
+        aggregates = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein aggregates: " + name);
+        journalEntries = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein journal entries: " + name);
+        listenerErrors = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein reply listener errors: " + name);
+        storageLow = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein storage low (commands refused): " + name);
+        archiveReconnects = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein archive sessions replaced: " + name);
+    }
+
     EngineCounters(final CountersManager countersManager, final String name)
     {
-        commands = countersManager.newCounter("skein commands: " + name, ENGINE_COUNTER_TYPE_ID);
-        accepted = countersManager.newCounter("skein accepted: " + name, ENGINE_COUNTER_TYPE_ID);
-        rejected = countersManager.newCounter("skein rejected: " + name, ENGINE_COUNTER_TYPE_ID);
-        conflicts = countersManager.newCounter("skein conflicts: " + name, ENGINE_COUNTER_TYPE_ID);
-        duplicates = countersManager.newCounter("skein duplicates: " + name, ENGINE_COUNTER_TYPE_ID);
-        errors = countersManager.newCounter("skein errors: " + name, ENGINE_COUNTER_TYPE_ID);
-        ringDepth = countersManager.newCounter("skein ring depth: " + name, ENGINE_COUNTER_TYPE_ID);
-        aggregates = countersManager.newCounter("skein aggregates: " + name, ENGINE_COUNTER_TYPE_ID);
-        journalEntries = countersManager.newCounter("skein journal entries: " + name, ENGINE_COUNTER_TYPE_ID);
-        listenerErrors = countersManager.newCounter("skein reply listener errors: " + name, ENGINE_COUNTER_TYPE_ID);
-        storageLow = countersManager.newCounter("skein storage low (commands refused): " + name,
-            ENGINE_COUNTER_TYPE_ID);
-        archiveReconnects = countersManager.newCounter("skein archive sessions replaced: " + name,
-            ENGINE_COUNTER_TYPE_ID);
+        this((typeId, label) -> countersManager.newCounter(label, typeId), name);
     }
 
     /**

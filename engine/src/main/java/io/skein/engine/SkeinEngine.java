@@ -82,7 +82,8 @@ public final class SkeinEngine implements AutoCloseable
     {
         this.ctx = ctx;
         this.maxCommandLength = ctx.maxCommandLength();
-        this.counters = new EngineCounters(ctx.countersManager(), ctx.name());
+        this.counters = null != ctx.counterFactory() ? new EngineCounters(ctx.counterFactory(), ctx.name()) :
+            new EngineCounters(ctx.countersManager(), ctx.name());
 
         final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
         for (final Supplier<? extends Aggregate<?>> factory : ctx.aggregates())
@@ -961,6 +962,7 @@ public final class SkeinEngine implements AutoCloseable
         private EpochNanoClock epochNanoClock;
         private ErrorHandler errorHandler;
         private CountersManager countersManager;
+        private EngineCounters.Factory counterFactory;
         private EntryAppender entryAppender;
         private Journal journal;
         private Durability durability;
@@ -1101,7 +1103,7 @@ public final class SkeinEngine implements AutoCloseable
             {
                 errorHandler = (throwable) -> throwable.printStackTrace(System.err);
             }
-            if (null == countersManager)
+            if (null == countersManager && null == counterFactory)
             {
                 final AtomicBuffer metadata = new UnsafeBuffer(ByteBuffer.allocateDirect(COUNTERS_METADATA_LENGTH));
                 final AtomicBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(COUNTERS_VALUES_LENGTH));
@@ -1423,6 +1425,29 @@ public final class SkeinEngine implements AutoCloseable
         public CountersManager countersManager()
         {
             return countersManager;
+        }
+
+        /**
+         * Allocate the engine's counters with this factory instead of a counters manager: a node passes
+         * {@code aeron::addCounter}, so its media driver's counters file (and {@code AeronStat}) shows them.
+         *
+         * @param factory making each counter.
+         * @return this for a fluent API.
+         */
+        public Context counterFactory(final EngineCounters.Factory factory)
+        {
+            this.counterFactory = factory;
+            return this;
+        }
+
+        /**
+         * The factory of the engine's counters, if set.
+         *
+         * @return the factory, or null to use the counters manager.
+         */
+        public EngineCounters.Factory counterFactory()
+        {
+            return counterFactory;
         }
 
         /**

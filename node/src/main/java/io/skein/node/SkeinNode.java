@@ -91,7 +91,9 @@ public final class SkeinNode implements AutoCloseable
             role.beforeJournal();
             journal = Journal.launch(ctx.journalContext().embeddedArchive(archive));
             role.afterJournal(journal);
-            engine = SkeinEngine.launch(ctx.engineContext().journal(journal));
+            final Aeron counterClient = aeron;
+            engine = SkeinEngine.launch(ctx.engineContext().journal(journal)
+                .counterFactory((typeId, label) -> counterClient.addCounter(typeId, label)));
             adminExecutor = Executors.newSingleThreadExecutor((runnable) ->
             {
                 final Thread thread = new Thread(runnable, "skein-admin");

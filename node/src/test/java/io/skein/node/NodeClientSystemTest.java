@@ -1,8 +1,11 @@
 package io.skein.node;
 
 import java.io.File;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.aeron.Aeron;
 import io.skein.client.ClientListener;
 import io.skein.client.SendResult;
 import io.skein.client.SkeinClient;
@@ -97,6 +100,28 @@ class NodeClientSystemTest
             assertTrue(node.node().counters().ingressBackPressure().get() > 0,
                 "a ring of 8 slots under a pipelined client must have pushed back");
             assertEquals(0, node.node().counters().repliesDropped().get());
+        }
+    }
+
+    @Test
+    void shouldShowTheEngineCountersOnTheNodesMediaDriverForAeronStat()
+    {
+        final Bank bank = new Bank();
+        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.name("counted"));
+            SkeinClient client = SkeinClient.connect(node.clientContext());
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(node.node().archive()
+                .aeronDirectoryName())))
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(1, 1, 5), TIMEOUT_NS).outcome());
+            assertEquals(Outcome.CONFLICT, client.send(bank.buffer, 0, bank.open(2, 1, 5), TIMEOUT_NS).outcome());
+            final Map<String, Long> counters = new HashMap<>();
+            aeron.countersReader().forEach((counterId, typeId, keyBuffer, label) ->
+                counters.put(label, aeron.countersReader().getCounterValue(counterId)));
+            assertEquals(2L, counters.get("skein commands: counted"), counters.toString());
+            assertEquals(1L, counters.get("skein accepted: counted"));
+            assertEquals(1L, counters.get("skein conflicts: counted"));
+            assertEquals(1L, counters.get("skein aggregates: counted"));
+            assertTrue(counters.containsKey("skein open sessions: counted"), "the node's own counters beside them");
         }
     }
 
