@@ -26,6 +26,7 @@ public final class NodeCounters implements AutoCloseable
     private final Counter repliesSent;
     private final Counter repliesDropped;
     private final Counter adminRefused;
+    private final Counter agentErrors;
 
     NodeCounters(final Aeron aeron, final String name)
     {
@@ -40,6 +41,7 @@ public final class NodeCounters implements AutoCloseable
         repliesSent = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein egress replies: " + name);
         repliesDropped = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein egress replies dropped: " + name);
         adminRefused = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein admin requests refused: " + name);
+        agentErrors = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein node agent errors: " + name);
     }
 
     /**
@@ -153,12 +155,24 @@ public final class NodeCounters implements AutoCloseable
     }
 
     /**
+     * Errors thrown out of the node's agents (ingress, sessions, replication tracker or reports, replicator), as
+     * their runners counted them.
+     *
+     * @return the counter.
+     */
+    public Counter agentErrors()
+    {
+        return agentErrors;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override
     public void close()
     {
         CloseHelper.closeAll(openSessions, sessionsOpened, sessionsRejected, sessionsTimedOut, commandsReceived,
-            ingressBackPressure, malformedFrames, unknownSession, repliesSent, repliesDropped, adminRefused);
+            ingressBackPressure, malformedFrames, unknownSession, repliesSent, repliesDropped, adminRefused,
+            agentErrors);
     }
 }

@@ -16,6 +16,7 @@ import io.skein.replication.ReplicationTracker;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.DynamicCompositeAgent;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * A node's part in replication, wired from the replication module's pieces: a leader's tracker of its followers
@@ -96,15 +97,16 @@ final class NodeRole implements AutoCloseable
      *
      * @param engine        the node's engine.
      * @param adminExecutor where a deposition runs (it waits on the writer).
+     * @param errorCounter  counting errors of the replicator's agent.
      */
-    void afterEngine(final SkeinEngine engine, final ExecutorService adminExecutor)
+    void afterEngine(final SkeinEngine engine, final ExecutorService adminExecutor, final AtomicCounter errorCounter)
     {
         this.engine = engine;
         this.adminExecutor = adminExecutor;
         ctx.persistFollowerId();
         if (null != replicator)
         {
-            replicator.start(ctx.name());
+            replicator.start(ctx.name(), errorCounter);
         }
         epoch = engine.epoch(ctx.adminTimeoutNs());
         if (null != tracker)

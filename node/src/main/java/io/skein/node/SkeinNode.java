@@ -100,8 +100,8 @@ public final class SkeinNode implements AutoCloseable
                 thread.setDaemon(true);
                 return thread;
             });
-            role.afterEngine(engine, adminExecutor);
             counters = new NodeCounters(aeron, ctx.name());
+            role.afterEngine(engine, adminExecutor, counters.agentErrors());
             final Subscription subscription;
             try
             {
@@ -123,7 +123,7 @@ public final class SkeinNode implements AutoCloseable
             }
             final DynamicCompositeAgent agents = new DynamicCompositeAgent("skein-node-" + ctx.name(), agentList);
             role.agents(agents);
-            ingressRunner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, agents);
+            ingressRunner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), counters.agentErrors(), agents);
         }
         catch (final RuntimeException ex)
         {

@@ -23,6 +23,7 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersReader;
 
 /**
@@ -198,13 +199,14 @@ public final class JournalReplicator implements Agent, AutoCloseable
      * Start the replicator's own thread: it follows the live replication, and while the leader cannot be reached
      * tries again once a second.
      *
-     * @param name of the node, for the thread's name.
+     * @param name         of the node, for the thread's name.
+     * @param errorCounter counting errors thrown out of the replicator's duty cycle, or null.
      */
-    public synchronized void start(final String name)
+    public synchronized void start(final String name, final AtomicCounter errorCounter)
     {
         if (null == runner && state != State.STOPPED)
         {
-            runner = new AgentRunner(new SleepingMillisIdleStrategy(10), errorHandler, null, this);
+            runner = new AgentRunner(new SleepingMillisIdleStrategy(10), errorHandler, errorCounter, this);
             AgentRunner.startOnThread(runner, (runnable) ->
             {
                 final Thread thread = new Thread(runnable, "skein-replicator-" + name);
