@@ -134,12 +134,16 @@ class ReplicationSystemTest
         {
             assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0, bank.open(0, 6, 0), TIMEOUT_NS).outcome());
             long followerId = 0;
+            // The same ports at every start (each start closes the last): fresh ports each time could race with
+            // other processes taking them between choosing and binding.
+            final String ingress = "aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort();
+            final String control = "aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort();
             for (int start = 0; start <= ReplicationTracker.MAX_FOLLOWERS; start++)
             {
-                try (TestNode follower = TestNode.launch(followerDir, (ctx) ->
+                try (TestNode follower = TestNode.launch(followerDir, ingress, (ctx) ->
                 {
                     ctx.name("restarting").leaderArchiveControlChannel(archiveControl).replicationStatusChannel(status);
-                    ctx.archiveContext().controlChannel("aeron:udp?endpoint=localhost:" + TestNode.freeUdpPort());
+                    ctx.archiveContext().controlChannel(control);
                 }))
                 {
                     if (0 == start)
