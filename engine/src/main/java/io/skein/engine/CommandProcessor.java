@@ -93,12 +93,12 @@ final class CommandProcessor implements EventHandler<CommandSlot>
 
         if (endOfBatch && (snapshotEveryEntries > 0 || snapshotIntervalNs > 0))
         {
-            final long newEntries = executor.lastEntrySequence() - lastSnapshotEntrySequence;
+            final long newEntries = executor.state().lastEntrySequence() - lastSnapshotEntrySequence;
             final long nowNs = snapshotIntervalNs > 0 ? executor.clock().nanoTime() : 0;
             if ((snapshotEveryEntries > 0 && newEntries >= snapshotEveryEntries) ||
                 (snapshotIntervalNs > 0 && newEntries > 0 && nowNs - lastSnapshotTimeNs >= snapshotIntervalNs))
             {
-                lastSnapshotEntrySequence = executor.lastEntrySequence();
+                lastSnapshotEntrySequence = executor.state().lastEntrySequence();
                 lastSnapshotTimeNs = nowNs;
                 snapshotTask.run(executor);
             }

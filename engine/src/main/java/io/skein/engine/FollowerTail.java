@@ -229,7 +229,7 @@ final class FollowerTail implements Runnable, AutoCloseable
             {
                 for (int i = 0; i < count; i++)
                 {
-                    executor.replay(buffer, offsets[i], lengths[i], positions[i]);
+                    executor.applier().apply(buffer, offsets[i], lengths[i], positions[i]);
                 }
                 appliedPosition = positions[count - 1];
                 afterChunk.onApplied(executor, appliedPosition);

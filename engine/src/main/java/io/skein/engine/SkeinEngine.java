@@ -84,29 +84,19 @@ public final class SkeinEngine implements AutoCloseable
         this.maxCommandLength = ctx.maxCommandLength();
         this.counters = new EngineCounters(ctx.countersManager(), ctx.name());
 
-        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
-        for (final Supplier<? extends Aggregate<?>> factory : ctx.aggregates())
+        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = EngineState.newRuntimes(ctx.aggregates());
+        for (final AggregateRuntime<Object> runtime : runtimes.values())
         {
-            @SuppressWarnings("unchecked")
-            final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
             if (ctx.compactJournal() && null == runtime.definition().stateCodec())
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "journal compaction needs every " +
                     "aggregate type to have a state codec, and " + runtime.definition().name() + " has none: its " +
                     "state is rebuilt from the journal, so the journal must be kept");
             }
-            final AggregateRuntime<Object> existing = runtimes.put(runtime.typeId(), runtime);
-            if (null != existing)
-            {
-                throw new SkeinException(SkeinException.Code.CONFIGURATION, "aggregate types " +
-                    existing.definition().name() + " and " + runtime.definition().name() + " share type id " +
-                    runtime.typeId());
-            }
         }
 
         final CommandExecutor executor = new CommandExecutor(
-            runtimes,
-            ctx.idempotencyWindowCapacity(),
+            new EngineState(runtimes, ctx.idempotencyWindowCapacity(), counters),
             ctx.epochNanoClock(),
             counters,
             ctx.errorHandler(),
@@ -191,16 +181,16 @@ public final class SkeinEngine implements AutoCloseable
      */
     private void onFollowerApplied(final CommandExecutor executor, final long position)
     {
-        final long entries = executor.lastEntrySequence() - followerSnapshotEntrySequence;
+        final long entries = executor.state().lastEntrySequence() - followerSnapshotEntrySequence;
         final long nowNs = ctx.snapshotIntervalNs() > 0 ? executor.clock().nanoTime() : 0;
         if ((ctx.snapshotEveryEntries() > 0 && entries >= ctx.snapshotEveryEntries()) ||
             (ctx.snapshotIntervalNs() > 0 && entries > 0 && nowNs - followerSnapshotTimeNs >= ctx.snapshotIntervalNs()))
         {
-            followerSnapshotEntrySequence = executor.lastEntrySequence();
+            followerSnapshotEntrySequence = executor.state().lastEntrySequence();
             followerSnapshotTimeNs = nowNs;
             try
             {
-                snapshotTaker.take(executor, ctx.journal(), position);
+                snapshotTaker.take(executor.state(), ctx.journal(), position);
                 retainSnapshots(ctx.journal());
             }
             catch (final RuntimeException ex)
@@ -284,7 +274,7 @@ public final class SkeinEngine implements AutoCloseable
         final CompletableFuture<Long> done = new CompletableFuture<>();
         runOnWriter((executor) ->
         {
-            executor.epoch(epoch);
+            executor.state().epoch(epoch);
             executor.follower(false);
             done.complete(epoch);
         }, timeoutNs);
@@ -319,7 +309,7 @@ public final class SkeinEngine implements AutoCloseable
     public long epoch(final long timeoutNs)
     {
         final CompletableFuture<Long> result = new CompletableFuture<>();
-        runOnWriter((executor) -> result.complete(executor.epoch()), timeoutNs);
+        runOnWriter((executor) -> result.complete(executor.state().epoch()), timeoutNs);
         return await(result, timeoutNs);
     }
 
@@ -341,34 +331,17 @@ public final class SkeinEngine implements AutoCloseable
             return 0;
         }
         long from = journal.startPosition();
-        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
-        final SnapshotLoader loader = new SnapshotLoader();
-        for (int i = entries.size() - 1; i >= 0; i--)
+        if (ctx.useSnapshots())
         {
-            final RecordingLog.Entry entry = entries.get(i);
-            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !entry.isValid() || !ctx.useSnapshots())
+            final SnapshotLoader loader = new SnapshotLoader();
+            snapshotPosition = loader.loadNewest(executor.applier(), journal, Long.MAX_VALUE, Long.MAX_VALUE,
+                journal.recoveredEndPosition(), ctx.errorHandler());
+            if (SkeinProtocol.NULL_POSITION != snapshotPosition)
             {
-                continue;
-            }
-            if (entry.position() > journal.recoveredEndPosition())
-            {
-                throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
-                    "snapshot recording " + entry.recordingId() + " reflects journal position " + entry.position() +
-                    " but the journal ends at " + journal.recoveredEndPosition() + ": the journal has lost entries " +
-                    "the snapshot depends on; refusing to start", null);
-            }
-            final String failure = loader.load(executor, journal, entry);
-            if (null == failure)
-            {
-                from = entry.position();
-                snapshotPosition = entry.position();
-                snapshotEntrySequence = executor.lastEntrySequence();
+                from = snapshotPosition;
+                snapshotEntrySequence = executor.state().lastEntrySequence();
                 snapshotTimeNs = loader.timestampNs();
-                break;
             }
-            ctx.errorHandler().onError(new SkeinException(SkeinException.Code.STORAGE,
-                SkeinException.Category.WARNING, "skipping snapshot at journal position " + entry.position() + ": " +
-                failure + "; falling back to an earlier snapshot or the full journal", null));
         }
         if (SkeinProtocol.NULL_POSITION == snapshotPosition && journal.startPosition() > 0)
         {
@@ -379,7 +352,7 @@ public final class SkeinEngine implements AutoCloseable
         try (JournalReader reader = journal.reader())
         {
             return reader.read(from, journal.recoveredEndPosition(),
-                (buffer, offset, length, position) -> executor.replay(buffer, offset, length, position),
+                executor.applier()::apply,
                 ctx.recoveryProgress());
         }
     }
@@ -546,7 +519,7 @@ public final class SkeinEngine implements AutoCloseable
         {
             try
             {
-                result.complete(executor.stateHash());
+                result.complete(executor.state().stateHash());
             }
             catch (final Throwable ex)
             {
@@ -565,7 +538,7 @@ public final class SkeinEngine implements AutoCloseable
     public long aggregateCount(final long timeoutNs)
     {
         final CompletableFuture<Long> result = new CompletableFuture<>();
-        runOnWriter((executor) -> result.complete(executor.aggregateCount()), timeoutNs);
+        runOnWriter((executor) -> result.complete(executor.state().aggregateCount()), timeoutNs);
         return await(result, timeoutNs);
     }
 
@@ -710,7 +683,7 @@ public final class SkeinEngine implements AutoCloseable
     private long takeSnapshotOnWriter(final CommandExecutor executor)
     {
         final Journal journal = ctx.journal();
-        final long position = snapshotTaker.take(executor, journal, journal.position()).position();
+        final long position = snapshotTaker.take(executor.state(), journal, journal.position()).position();
         retainAndCompact(journal);
         return position;
     }
@@ -996,12 +969,12 @@ public final class SkeinEngine implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "maxCommandLength too small for an envelope and a command header: " + maxCommandLength);
             }
-            if (maxReplyLength < CommandExecutor.REPLY_PAYLOAD_OFFSET + 2 * CommandExecutor.VAR_LENGTH_FIELD + 64)
+            if (maxReplyLength < ReplyBuilder.PAYLOAD_OFFSET + 2 * EntryApplier.VAR_LENGTH_FIELD + 64)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "maxReplyLength too small: " + maxReplyLength);
             }
-            if (maxEntryLength < CommandExecutor.ENTRY_FIRST_EVENT_OFFSET + 64)
+            if (maxEntryLength < EntryBuilder.FIRST_EVENT_OFFSET + 64)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "maxEntryLength too small: " + maxEntryLength);

@@ -1,6 +1,5 @@
 package io.skein.engine;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -13,12 +12,9 @@ import java.util.function.Supplier;
 import io.skein.aggregate.Aggregate;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalReader;
-import io.skein.journal.RecordingLog;
 import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
 import org.agrona.ErrorHandler;
-import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
 
 /**
  * Builds snapshots off the single writer ({@link SnapshotMode#OFF_WRITER}). It keeps a shadow copy of the engine's
@@ -32,7 +28,7 @@ final class SnapshotBuilder implements AutoCloseable
     private static final Request STOP = new Request(-1);
 
     private final Journal journal;
-    private final CommandExecutor shadow;
+    private final EntryApplier shadow;
     private final SnapshotTaker taker = new SnapshotTaker();
     private final Consumer<Journal> afterSnapshot;
     private final ErrorHandler errorHandler;
@@ -66,18 +62,7 @@ final class SnapshotBuilder implements AutoCloseable
         this.afterSnapshot = afterSnapshot;
         this.errorHandler = errorHandler;
         this.timeoutNs = timeoutNs;
-        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
-        for (final Supplier<? extends Aggregate<?>> factory : aggregates)
-        {
-            @SuppressWarnings("unchecked")
-            final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
-            runtimes.put(runtime.typeId(), runtime);
-        }
-        final EngineCounters counters = new EngineCounters(new CountersManager(
-            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
-            new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024))), name + "-snapshot-builder");
-        shadow = new CommandExecutor(runtimes, windowCapacity, () -> 0, counters, errorHandler, 1024 * 1024,
-            64 * 1024, null);
+        shadow = new EntryApplier(new EngineState(EngineState.newRuntimes(aggregates), windowCapacity, null));
         thread = new Thread(this::run, "skein-snapshot-" + name);
         thread.setDaemon(true);
         thread.start();
@@ -145,33 +130,21 @@ final class SnapshotBuilder implements AutoCloseable
         {
             try (JournalReader reader = journal.reader())
             {
-                reader.read(shadowPosition, position, shadow::replay, null);
+                reader.read(shadowPosition, position, shadow::apply, null);
             }
             shadowPosition = position;
         }
-        final long written = taker.take(shadow, journal, position).position();
+        final long written = taker.take(shadow.state(), journal, position).position();
         afterSnapshot.accept(journal);
         return written;
     }
 
     private void initialise()
     {
-        shadowPosition = journal.startPosition();
-        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
-        final SnapshotLoader loader = new SnapshotLoader();
-        for (int i = entries.size() - 1; i >= 0; i--)
-        {
-            final RecordingLog.Entry entry = entries.get(i);
-            if (entry.type() == RecordingLog.TYPE_SNAPSHOT && entry.isValid())
-            {
-                final String failure = loader.load(shadow, journal, entry);
-                if (null == failure)
-                {
-                    shadowPosition = entry.position();
-                    break;
-                }
-            }
-        }
+        // Recovery has already reported any snapshot it had to skip: skip them quietly here.
+        final long snapshotPosition = new SnapshotLoader().loadNewest(
+            shadow, journal, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, null);
+        shadowPosition = SkeinProtocol.NULL_POSITION == snapshotPosition ? journal.startPosition() : snapshotPosition;
         initialised = true;
     }
 
