@@ -71,8 +71,7 @@ public final class SkeinEngine implements AutoCloseable
     private final SnapshotBuilder snapshotBuilder;
     private volatile FollowerTail followerTail;
     private volatile long lastAppliedPosition = SkeinProtocol.NULL_POSITION;
-    private long followerSnapshotEntrySequence;
-    private long followerSnapshotTimeNs;
+    private final SnapshotPolicy snapshotPolicy;
     private long snapshotEntrySequence;
     private long snapshotTimeNs = SkeinProtocol.NULL_POSITION;
     private long snapshotPosition = SkeinProtocol.NULL_POSITION;
@@ -104,8 +103,9 @@ public final class SkeinEngine implements AutoCloseable
             ctx.maxReplyLength(),
             ctx.entryAppender());
         this.executor = executor;
-        commandProcessor = new CommandProcessor(executor, counters, ctx.snapshotEveryEntries(),
-            ctx.snapshotIntervalNs(), (ex) ->
+        snapshotPolicy = new SnapshotPolicy(ctx.snapshotEveryEntries(), ctx.snapshotIntervalNs(),
+            ctx.epochNanoClock());
+        commandProcessor = new CommandProcessor(executor, counters, snapshotPolicy, (ex) ->
         {
             try
             {
@@ -123,9 +123,7 @@ public final class SkeinEngine implements AutoCloseable
             // taken at, time since the time of its last entry (from engine start when there is none).
             final long policyTimeNs = SkeinProtocol.NULL_POSITION == snapshotTimeNs ?
                 executor.clock().nanoTime() : snapshotTimeNs;
-            commandProcessor.lastSnapshot(snapshotEntrySequence, policyTimeNs);
-            followerSnapshotEntrySequence = snapshotEntrySequence;
-            followerSnapshotTimeNs = policyTimeNs;
+            snapshotPolicy.lastSnapshot(snapshotEntrySequence, policyTimeNs);
         }
         catch (final RuntimeException ex)
         {
@@ -181,13 +179,8 @@ public final class SkeinEngine implements AutoCloseable
      */
     private void onFollowerApplied(final CommandExecutor executor, final long position)
     {
-        final long entries = executor.state().lastEntrySequence() - followerSnapshotEntrySequence;
-        final long nowNs = ctx.snapshotIntervalNs() > 0 ? executor.clock().nanoTime() : 0;
-        if ((ctx.snapshotEveryEntries() > 0 && entries >= ctx.snapshotEveryEntries()) ||
-            (ctx.snapshotIntervalNs() > 0 && entries > 0 && nowNs - followerSnapshotTimeNs >= ctx.snapshotIntervalNs()))
+        if (snapshotPolicy.isDue(executor.state().lastEntrySequence()))
         {
-            followerSnapshotEntrySequence = executor.state().lastEntrySequence();
-            followerSnapshotTimeNs = nowNs;
             try
             {
                 snapshotTaker.take(executor.state(), ctx.journal(), position);
