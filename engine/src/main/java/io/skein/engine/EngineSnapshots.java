@@ -8,11 +8,12 @@ import io.skein.journal.Journal;
 import io.skein.protocol.SkeinException;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
 
 /**
  * The engine's snapshots: taken on the writer ({@link SnapshotMode#INLINE}) or asked of the {@link SnapshotBuilder}
- * ({@link SnapshotMode#OFF_WRITER}) when the policy or a caller asks for one as leader, taken inline at the applied
- * position as follower, and followed each time by {@link SnapshotRetention}.
+ * ({@link SnapshotMode#OFF_WRITER}, an agent on its own {@link AgentRunner}) when the policy or a caller asks for one
+ * as leader, taken inline at the applied position as follower, and followed each time by {@link SnapshotRetention}.
  */
 final class EngineSnapshots implements AutoCloseable
 {
@@ -21,6 +22,7 @@ final class EngineSnapshots implements AutoCloseable
     private final SnapshotTaker taker = new SnapshotTaker();
     private final SnapshotRetention retention;
     private final SnapshotBuilder builder;
+    private final AgentRunner builderRunner;
 
     EngineSnapshots(final SkeinEngine.Context ctx)
     {
@@ -31,6 +33,20 @@ final class EngineSnapshots implements AutoCloseable
             new SnapshotBuilder(journal, ctx.aggregates(), ctx.idempotencyWindowCapacity(), ctx.name(),
             retention::retainAndCompact, errorHandler, Math.max(ctx.shutdownTimeoutNs(),
             TimeUnit.SECONDS.toNanos(60))) : null;
+        if (null != builder)
+        {
+            builderRunner = new AgentRunner(SnapshotBuilder.idleStrategy(), errorHandler, null, builder);
+            AgentRunner.startOnThread(builderRunner, (runnable) ->
+            {
+                final Thread thread = new Thread(runnable, builder.roleName());
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        else
+        {
+            builderRunner = null;
+        }
     }
 
     /**
@@ -148,6 +164,10 @@ final class EngineSnapshots implements AutoCloseable
     @Override
     public void close()
     {
-        CloseHelper.quietClose(builder);
+        if (null != builder)
+        {
+            builder.failPending();
+            CloseHelper.quietClose(builderRunner);
+        }
     }
 }

@@ -5,17 +5,20 @@ import java.util.concurrent.locks.LockSupport;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
 
 /**
- * The engine's follower role: while it follows, a {@link FollowerTail} applies the local copy of the leader's journal
- * on the writer and the one {@link SnapshotPolicy} runs after each applied chunk; {@link #stopFollowing(long)} ends
- * the role (the first step of promotion) once every whole entry of the copy is applied.
+ * The engine's follower role: while it follows, a {@link FollowerTail} agent, on its own {@link AgentRunner}, has the
+ * writer apply the local copy of the leader's journal and the one {@link SnapshotPolicy} runs after each applied
+ * chunk; {@link #stopFollowing(long)} ends the role (the first step of promotion) once every whole entry of the copy
+ * is applied.
  */
 final class FollowerRole implements AutoCloseable
 {
     private final SnapshotPolicy policy;
     private final EngineSnapshots snapshots;
     private volatile FollowerTail tail;
+    private volatile AgentRunner tailRunner;
     private volatile long lastAppliedPosition = SkeinProtocol.NULL_POSITION;
 
     FollowerRole(
@@ -26,8 +29,20 @@ final class FollowerRole implements AutoCloseable
     {
         this.policy = policy;
         this.snapshots = snapshots;
-        this.tail = ctx.follower() ? new FollowerTail(ctx.journal(), ctx.journal().recoveredEndPosition(), writer,
-            this::onApplied, ctx.errorHandler(), ctx.name()) : null;
+        if (ctx.follower())
+        {
+            final FollowerTail tail = new FollowerTail(ctx.journal(), ctx.journal().recoveredEndPosition(), writer,
+                this::onApplied, ctx.errorHandler(), ctx.name());
+            final AgentRunner runner = new AgentRunner(FollowerTail.idleStrategy(), ctx.errorHandler(), null, tail);
+            AgentRunner.startOnThread(runner, (runnable) ->
+            {
+                final Thread thread = new Thread(runnable, tail.roleName());
+                thread.setDaemon(true);
+                return thread;
+            });
+            this.tail = tail;
+            this.tailRunner = runner;
+        }
     }
 
     /**
@@ -73,9 +88,10 @@ final class FollowerRole implements AutoCloseable
             }
             LockSupport.parkNanos(1_000_000);
         }
-        tail.close();
+        CloseHelper.close(tailRunner);
         lastAppliedPosition = tail.appliedPosition();
         this.tail = null;
+        this.tailRunner = null;
         return lastAppliedPosition;
     }
 
@@ -93,6 +109,6 @@ final class FollowerRole implements AutoCloseable
     @Override
     public void close()
     {
-        CloseHelper.quietClose(tail);
+        CloseHelper.quietClose(tailRunner);
     }
 }

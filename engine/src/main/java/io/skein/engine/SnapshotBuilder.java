@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -15,17 +14,19 @@ import io.skein.journal.JournalReader;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 /**
  * Builds snapshots off the single writer ({@link SnapshotMode#OFF_WRITER}). It keeps a shadow copy of the engine's
  * state in its own aggregate instances: on its first request it loads the latest valid snapshot, then for each
  * request it replays the journal from where it got to up to the requested position (waiting until that is recorded)
  * through the same event appliers, and writes the snapshot at exactly that position. The writer only notes the
- * position, so it never pauses for a snapshot.
+ * position, so it never pauses for a snapshot. An {@link Agent}: each duty cycle takes at most one request.
  */
-final class SnapshotBuilder implements AutoCloseable
+final class SnapshotBuilder implements Agent
 {
-    private static final Request STOP = new Request(-1);
 
     private final Journal journal;
     private final EntryApplier shadow;
@@ -34,7 +35,7 @@ final class SnapshotBuilder implements AutoCloseable
     private final ErrorHandler errorHandler;
     private final long timeoutNs;
     private final BlockingQueue<Request> requests = new ArrayBlockingQueue<>(1);
-    private final Thread thread;
+    private final String roleName;
     private boolean initialised;
     private long shadowPosition;
 
@@ -63,9 +64,17 @@ final class SnapshotBuilder implements AutoCloseable
         this.errorHandler = errorHandler;
         this.timeoutNs = timeoutNs;
         shadow = new EntryApplier(new EngineState(EngineState.newRuntimes(aggregates), windowCapacity, null));
-        thread = new Thread(this::run, "skein-snapshot-" + name);
-        thread.setDaemon(true);
-        thread.start();
+        roleName = "skein-snapshot-" + name;
+    }
+
+    /**
+     * The idle strategy to run the builder with: requests are rare, and a few milliseconds do not matter to one.
+     *
+     * @return a new idle strategy.
+     */
+    static IdleStrategy idleStrategy()
+    {
+        return new SleepingMillisIdleStrategy(10);
     }
 
     /**
@@ -81,33 +90,30 @@ final class SnapshotBuilder implements AutoCloseable
         return requests.offer(request) ? request.result : null;
     }
 
-    private void run()
+    @Override
+    public String roleName()
     {
-        while (true)
+        return roleName;
+    }
+
+    @Override
+    public int doWork()
+    {
+        final Request request = requests.poll();
+        if (null == request)
         {
-            final Request request;
-            try
-            {
-                request = requests.take();
-            }
-            catch (final InterruptedException ex)
-            {
-                return;
-            }
-            if (STOP == request)
-            {
-                return;
-            }
-            try
-            {
-                request.result.complete(build(request.position));
-            }
-            catch (final Throwable ex)
-            {
-                errorHandler.onError(ex);
-                request.result.completeExceptionally(ex);
-            }
+            return 0;
         }
+        try
+        {
+            request.result.complete(build(request.position));
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+            request.result.completeExceptionally(ex);
+        }
+        return 1;
     }
 
     private long build(final long position)
@@ -149,7 +155,15 @@ final class SnapshotBuilder implements AutoCloseable
     }
 
     @Override
-    public void close()
+    public void onClose()
+    {
+        failPending();
+    }
+
+    /**
+     * Fail every request not yet taken: the engine is closing.
+     */
+    void failPending()
     {
         final List<Request> pending = new ArrayList<>();
         requests.drainTo(pending);
@@ -157,15 +171,6 @@ final class SnapshotBuilder implements AutoCloseable
         {
             request.result.completeExceptionally(new SkeinException(SkeinException.Code.CLOSED,
                 "the engine closed before the snapshot was built"));
-        }
-        try
-        {
-            requests.put(STOP);
-            thread.join(TimeUnit.NANOSECONDS.toMillis(timeoutNs));
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
         }
     }
 }
