@@ -27,6 +27,9 @@ import org.agrona.sbe.MessageEncoderFlyweight;
  * Events are encoded by the handlers straight into the journal entry being built ({@link EntryBuilder}), the reply
  * payload straight into the reply being built ({@link ReplyBuilder}). An accepted entry changes state only through
  * the {@link EntryApplier}, the same code that applies the journal on recovery; the state is the {@link EngineState}.
+ * <p>
+ * Somewhat over 600 lines, on purpose: the ordered checks of one command, the {@link CommandContext} its handler
+ * sees and the reply of each outcome are one decision, and read best in one place.
  */
 final class CommandExecutor implements CommandContext
 {

@@ -1,4 +1,4 @@
-package io.skein.engine;
+package io.skein.testkit;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +16,8 @@ import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
+import io.skein.engine.EngineCore;
+import io.skein.engine.RecordedEvent;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
 import io.skein.protocol.Reply;
