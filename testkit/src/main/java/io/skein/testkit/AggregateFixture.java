@@ -47,6 +47,8 @@ import org.agrona.sbe.MessageEncoderFlyweight;
  *     .expectRejected(AccountRejection.INSUFFICIENT_FUNDS.value())
  *     .expectNoEvents();
  * }</pre>
+ * The file is a little over 600 lines because its {@link Result} holds every expectation, each with its javadoc
+ * (about 270 lines).
  *
  * @param <S> the aggregate's state type.
  */
