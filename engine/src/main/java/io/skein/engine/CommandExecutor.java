@@ -1,79 +1,55 @@
 package io.skein.engine;
 
-import java.nio.ByteOrder;
-
 import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.AggregateDefinition.Binding;
 import io.skein.aggregate.AggregateDefinition.Kind;
 import io.skein.aggregate.CommandContext;
 import io.skein.codecs.CommandEnvelopeDecoder;
-import io.skein.codecs.CommandReplyEncoder;
-import io.skein.codecs.JournalEntryDecoder;
-import io.skein.codecs.JournalEntryEncoder;
 import io.skein.codecs.MessageHeaderDecoder;
-import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
 import io.skein.engine.AggregateRuntime.AggregateRecord;
-import io.skein.journal.EntryChecksum;
 import io.skein.journal.JournalWatch;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
-import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.sbe.MessageEncoderFlyweight;
 
 /**
- * Decides one command at a time, in the order the design fixes: input checks, idempotency, expected version,
- * handler, entry size, apply, append. Owned by the single writer (or by a test fixture); it is the
- * {@link CommandContext} its handlers see, so a command costs no allocation.
+ * The decision path: decides one command at a time, in the order the design fixes: input checks, idempotency,
+ * expected version, handler, entry size, apply, append. Owned by the single writer (or by an {@link EngineCore}); it
+ * is the {@link CommandContext} its handlers see, so a command costs no allocation.
  * <p>
- * Events are encoded by the handlers straight into the journal entry being built; the reply payload straight into
- * the reply being built. Both buffers grow if a handler overruns them, and the result is then refused by size.
+ * Events are encoded by the handlers straight into the journal entry being built ({@link EntryBuilder}), the reply
+ * payload straight into the reply being built ({@link ReplyBuilder}). An accepted entry changes state only through
+ * the {@link EntryApplier}, the same code that applies the journal on recovery; the state is the {@link EngineState}.
+ * <p>
+ * Somewhat over 600 lines, on purpose: the ordered checks of one command, the {@link CommandContext} its handler
+ * sees and the reply of each outcome are one decision, and read best in one place.
  */
 final class CommandExecutor implements CommandContext
 {
-    static final int GROUP_HEADER_LENGTH = 4;
-    static final int VAR_LENGTH_FIELD = 4;
-    static final int ENTRY_GROUP_OFFSET = SkeinProtocol.HEADER_LENGTH + JournalEntryEncoder.BLOCK_LENGTH;
-    static final int ENTRY_FIRST_EVENT_OFFSET = ENTRY_GROUP_OFFSET + GROUP_HEADER_LENGTH;
-    static final int REPLY_PAYLOAD_LENGTH_OFFSET = SkeinProtocol.HEADER_LENGTH + CommandReplyEncoder.BLOCK_LENGTH;
-    static final int REPLY_PAYLOAD_OFFSET = REPLY_PAYLOAD_LENGTH_OFFSET + VAR_LENGTH_FIELD;
-    static final int MAX_EVENTS_PER_ENTRY = 0xFFFF;
     static final long NO_BATCH_TIME = Long.MIN_VALUE;
 
-    private final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes;
-    private final IdempotencyWindow window;
+    private final EngineState state;
+    private final EntryApplier applier;
     private final EpochNanoClock clock;
     private final EngineCounters counters;
     private final ErrorHandler errorHandler;
     private final int maxEntryLength;
-    private final int maxReplyLength;
     private final EntryAppender appender;
-
-    private final ExpandableArrayBuffer entryBuffer;
-    private final EntryChecksum entryChecksum;
-    private JournalWatch storageWatch;
-    private final ExpandableArrayBuffer replyBuffer;
+    private final EntryBuilder entry;
+    private final ReplyBuilder reply;
     private final UnsafeBuffer commandView = new UnsafeBuffer(0, 0);
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
-    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final CommandEnvelopeDecoder envelopeDecoder = new CommandEnvelopeDecoder();
-    private final CommandReplyEncoder replyEncoder = new CommandReplyEncoder();
-    private final JournalEntryEncoder entryEncoder = new JournalEntryEncoder();
-    private final JournalEntryDecoder entryDecoder = new JournalEntryDecoder();
+    private JournalWatch storageWatch;
 
     private long batchTimestampNs = NO_BATCH_TIME;
-    private long nextSequence = 1;
-    private long lastEntrySequence;
-    private long lastEntryTimestampNs;
-    private long epoch;
     private String failure;
     private boolean follower;
 
@@ -86,21 +62,13 @@ final class CommandExecutor implements CommandContext
     private long expectedVersion;
     private long timestampNs;
     private boolean inCommand;
-    private int eventCount;
-    private int writeOffset;
-    private int eventLengthOffset;
-    private MessageEncoderFlyweight eventEncoder;
-    private MessageEncoderFlyweight payloadEncoder;
     private boolean rejected;
     private int rejectCode;
     private CharSequence rejectMessage;
-    private int replyLength;
-    private int entryLength;
     private long entryPosition;
 
     CommandExecutor(
-        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes,
-        final int idempotencyWindowCapacity,
+        final EngineState state,
         final EpochNanoClock clock,
         final EngineCounters counters,
         final ErrorHandler errorHandler,
@@ -108,17 +76,15 @@ final class CommandExecutor implements CommandContext
         final int maxReplyLength,
         final EntryAppender appender)
     {
-        this.runtimes = runtimes;
-        this.window = new IdempotencyWindow(idempotencyWindowCapacity);
+        this.state = state;
+        this.applier = new EntryApplier(state);
         this.clock = clock;
         this.counters = counters;
         this.errorHandler = errorHandler;
         this.maxEntryLength = maxEntryLength;
-        this.maxReplyLength = maxReplyLength;
         this.appender = appender;
-        this.entryBuffer = new ExpandableArrayBuffer(maxEntryLength + 1024);
-        this.entryChecksum = new EntryChecksum();
-        this.replyBuffer = new ExpandableArrayBuffer(maxReplyLength + 1024);
+        this.entry = new EntryBuilder(maxEntryLength);
+        this.reply = new ReplyBuilder(maxReplyLength);
     }
 
     /**
@@ -140,14 +106,14 @@ final class CommandExecutor implements CommandContext
         commandView.wrap(buffer, offset, length);
         if (!decodeEnvelope(commandView, length))
         {
-            return replyLength;
+            return reply.length();
         }
         if (null != failure)
         {
             return rejectInput(RejectReason.UNAVAILABLE, failure);
         }
 
-        runtime = runtimes.get(typeId);
+        runtime = state.runtime(typeId);
         if (null == runtime)
         {
             return rejectInput(RejectReason.UNKNOWN_AGGREGATE_TYPE, "no aggregate type is registered with this id");
@@ -241,251 +207,38 @@ final class CommandExecutor implements CommandContext
     }
 
     /**
-     * Apply an entry from the journal (or a test's history) to state, as recovery does: no handler runs.
+     * The state this executor decides against and changes.
      *
-     * @param buffer   holding the entry.
-     * @param offset   of the entry's message header.
-     * @param length   of the entry.
-     * @param position of the journal just after the entry, {@link SkeinProtocol#NULL_POSITION} if not from one.
-     * @throws SkeinException if the entry does not decode or does not follow the state it is applied to.
+     * @return the state.
      */
-    void replay(final DirectBuffer buffer, final int offset, final int length, final long position)
+    EngineState state()
     {
-        if (length < ENTRY_FIRST_EVENT_OFFSET)
-        {
-            throw diverged("journal entry of " + length + " bytes is too short");
-        }
-        headerDecoder.wrap(buffer, offset);
-        if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID ||
-            headerDecoder.templateId() != JournalEntryDecoder.TEMPLATE_ID ||
-            headerDecoder.version() > SkeinProtocol.SCHEMA_VERSION)
-        {
-            throw diverged("not a journal entry: schema " + headerDecoder.schemaId() + " template " +
-                headerDecoder.templateId() + " version " + headerDecoder.version());
-        }
-        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
-            headerDecoder.version());
-        if (entryDecoder.entrySequence() != lastEntrySequence + 1)
-        {
-            throw diverged("journal entry has sequence " + entryDecoder.entrySequence() + " where entry " +
-                (lastEntrySequence + 1) + " was expected: entries are missing or out of order");
-        }
-        final AggregateRuntime<Object> runtime = runtimes.get(entryDecoder.aggregateTypeId());
-        if (null == runtime)
-        {
-            throw diverged("journal entry " + entryDecoder.entrySequence() + " is for unknown aggregate type " +
-                entryDecoder.aggregateTypeId());
-        }
-        final long aggregateId = entryDecoder.aggregateId();
-        final AggregateRecord<Object> record = runtime.recordFor(aggregateId);
-        final int count = applyEntryEvents(runtime, aggregateId, record, buffer, true);
-        nextSequence += count;
-        lastEntrySequence = entryDecoder.entrySequence();
-        lastEntryTimestampNs = entryDecoder.timestampNs();
-        counters.journalEntries().setRelease(lastEntrySequence);
-        epoch = Math.max(epoch, entryDecoder.epoch());
-        final long keyHi = entryDecoder.idempotencyKeyHi();
-        final long keyLo = entryDecoder.idempotencyKeyLo();
-        if ((keyHi | keyLo) != 0 && IdempotencyWindow.NOT_FOUND == window.find(keyHi, keyLo))
-        {
-            window.record(keyHi, keyLo, runtime.typeId(), aggregateId, record.version, nextSequence - 1, position);
-        }
+        return state;
     }
 
     /**
-     * Apply a journal entry's events to its aggregate only, if its type is one of {@code typeIds}: for rebuilding
-     * the aggregate types a snapshot does not hold (no state codec) from the journal before the snapshot. Sequences,
-     * the idempotency window and every other type are left alone: the snapshot restored those.
+     * The applier of journal entries to {@link #state()}, for replaying entries between commands.
      *
-     * @param buffer  holding the entry.
-     * @param offset  of the entry's message header.
-     * @param length  of the entry.
-     * @param typeIds the aggregate types being rebuilt.
+     * @return the applier.
      */
-    void replayTypes(final DirectBuffer buffer, final int offset, final int length, final IntHashSet typeIds)
+    EntryApplier applier()
     {
-        headerDecoder.wrap(buffer, offset);
-        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
-            headerDecoder.version());
-        if (!typeIds.contains(entryDecoder.aggregateTypeId()))
-        {
-            return;
-        }
-        final AggregateRuntime<Object> runtime = runtimes.get(entryDecoder.aggregateTypeId());
-        final long aggregateId = entryDecoder.aggregateId();
-        applyEntryEvents(runtime, aggregateId, runtime.recordFor(aggregateId), buffer, false);
-    }
-
-    /**
-     * Apply the events of the wrapped journal entry to an aggregate, checking the entry takes it to the entry's
-     * version (and, when asked, starts at the next global sequence), then commit the aggregate if it is new.
-     *
-     * @return the number of events applied.
-     */
-    private int applyEntryEvents(
-        final AggregateRuntime<Object> runtime,
-        final long aggregateId,
-        final AggregateRecord<Object> record,
-        final DirectBuffer buffer,
-        final boolean checkSequence)
-    {
-        final JournalEntryDecoder.EventsDecoder events = entryDecoder.events();
-        final int count = events.count();
-        if (entryDecoder.version() != record.version + count)
-        {
-            throw diverged("journal entry " + entryDecoder.entrySequence() + " takes aggregate " +
-                runtime.definition().name() + "/" + aggregateId + " to version " + entryDecoder.version() +
-                " with " + count + " events, but it is at version " + record.version);
-        }
-        if (checkSequence && entryDecoder.firstSequence() != nextSequence)
-        {
-            throw diverged("journal entry " + entryDecoder.entrySequence() + " starts at sequence " +
-                entryDecoder.firstSequence() + " but the next expected sequence is " + nextSequence);
-        }
-        final AggregateDefinition<Object> definition = runtime.definition();
-        for (int i = 0; i < count; i++)
-        {
-            events.next();
-            final int eventLength = events.bodyLength();
-            final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
-            applyEvent(definition, buffer, eventOffset, eventLength, record.state);
-            events.skipBody();
-        }
-        record.version = entryDecoder.version();
-        if (runtime.isSpare(record))
-        {
-            runtime.commit(aggregateId, record);
-            counters.aggregates().incrementRelease();
-        }
-        return count;
-    }
-
-    /**
-     * A hash of every aggregate's type, id, version and state ({@code hashCode()}), in type and id order: equal
-     * states give equal hashes across processes and restarts, provided state types implement {@code hashCode}.
-     *
-     * @return the hash.
-     */
-    long stateHash()
-    {
-        final int[] typeIds = new int[runtimes.size()];
-        int t = 0;
-        for (final int typeId : runtimes.keySet())
-        {
-            typeIds[t++] = typeId;
-        }
-        java.util.Arrays.sort(typeIds);
-        long hash = 17;
-        for (final int typeId : typeIds)
-        {
-            final AggregateRuntime<Object> runtime = runtimes.get(typeId);
-            final long[] ids = new long[runtime.size()];
-            int i = 0;
-            for (final long id : runtime.records().keySet())
-            {
-                ids[i++] = id;
-            }
-            java.util.Arrays.sort(ids);
-            for (final long id : ids)
-            {
-                final AggregateRecord<Object> record = runtime.existing(id);
-                requireHashCode(record.state);
-                hash = mix(hash, typeId);
-                hash = mix(hash, id);
-                hash = mix(hash, record.version);
-                hash = mix(hash, record.state.hashCode());
-            }
-        }
-        return hash;
-    }
-
-    /**
-     * Number of aggregates in memory, across all types.
-     *
-     * @return the count.
-     */
-    long aggregateCount()
-    {
-        long count = 0;
-        for (final AggregateRuntime<Object> runtime : runtimes.values())
-        {
-            count += runtime.size();
-        }
-        return count;
-    }
-
-    Int2ObjectHashMap<AggregateRuntime<Object>> runtimes()
-    {
-        return runtimes;
-    }
-
-    long epoch()
-    {
-        return epoch;
-    }
-
-    /**
-     * Forget all state, as before recovery: used when a snapshot turns out to be unusable part way through loading.
-     */
-    void resetState()
-    {
-        for (final AggregateRuntime<Object> runtime : runtimes.values())
-        {
-            runtime.records().clear();
-            runtime.discardSpare();
-        }
-        window.clear();
-        nextSequence = 1;
-        lastEntrySequence = 0;
-        lastEntryTimestampNs = 0;
-        counters.aggregates().setRelease(0);
-    }
-
-    void restoreSequences(
-        final long nextSequence, final long lastEntrySequence, final long epoch, final long lastEntryTimestampNs)
-    {
-        this.nextSequence = nextSequence;
-        this.lastEntrySequence = lastEntrySequence;
-        this.lastEntryTimestampNs = lastEntryTimestampNs;
-        this.epoch = epoch;
-    }
-
-    void restoreAggregate(final AggregateRuntime<Object> runtime, final long aggregateId, final long version,
-        final Object state)
-    {
-        final AggregateRecord<Object> record = new AggregateRecord<>(state);
-        record.version = version;
-        if (null == runtime.records().put(aggregateId, record))
-        {
-            counters.aggregates().incrementRelease();
-        }
-    }
-
-    void restoreKey(
-        final long hi,
-        final long lo,
-        final int typeId,
-        final long aggregateId,
-        final long version,
-        final long sequence,
-        final long position)
-    {
-        window.record(hi, lo, typeId, aggregateId, version, sequence, position);
+        return applier;
     }
 
     MutableDirectBuffer replyBuffer()
     {
-        return replyBuffer;
+        return reply.buffer();
     }
 
     int replyLength()
     {
-        return replyLength;
+        return reply.length();
     }
 
     MutableDirectBuffer entryBuffer()
     {
-        return entryBuffer;
+        return entry.buffer();
     }
 
     /**
@@ -493,7 +246,7 @@ final class CommandExecutor implements CommandContext
      */
     int entryLength()
     {
-        return entryLength;
+        return entry.length();
     }
 
     /**
@@ -502,16 +255,6 @@ final class CommandExecutor implements CommandContext
     long entryPosition()
     {
         return entryPosition;
-    }
-
-    long nextSequence()
-    {
-        return nextSequence;
-    }
-
-    long lastEntrySequence()
-    {
-        return lastEntrySequence;
     }
 
     /**
@@ -523,13 +266,9 @@ final class CommandExecutor implements CommandContext
         this.follower = follower;
     }
 
-    /**
-     * The timestamp of the last journal entry applied: the time the state reflects, stamped in snapshots so that two
-     * snapshots of the same state are the same bytes whoever takes them.
-     */
-    long lastEntryTimestampNs()
+    boolean isFollower()
     {
-        return lastEntryTimestampNs;
+        return follower;
     }
 
     /**
@@ -548,19 +287,9 @@ final class CommandExecutor implements CommandContext
         return clock;
     }
 
-    void epoch(final long epoch)
-    {
-        this.epoch = epoch;
-    }
-
     String failure()
     {
         return failure;
-    }
-
-    IdempotencyWindow window()
-    {
-        return window;
     }
 
     @Override
@@ -602,20 +331,13 @@ final class CommandExecutor implements CommandContext
     @Override
     public int eventCount()
     {
-        return eventCount;
+        return entry.eventCount();
     }
 
     @Override
     public <R extends MessageEncoderFlyweight> R reply(final R encoder)
     {
-        headerEncoder.wrap(replyBuffer, REPLY_PAYLOAD_OFFSET)
-            .blockLength(encoder.sbeBlockLength())
-            .templateId(encoder.sbeTemplateId())
-            .schemaId(encoder.sbeSchemaId())
-            .version(encoder.sbeSchemaVersion());
-        encoder.wrap(replyBuffer, REPLY_PAYLOAD_OFFSET + SkeinProtocol.HEADER_LENGTH);
-        payloadEncoder = encoder;
-        return encoder;
+        return reply.payload(encoder);
     }
 
     @Override
@@ -639,28 +361,7 @@ final class CommandExecutor implements CommandContext
         {
             throw new IllegalStateException("events can be emitted only by a command handler, not a query");
         }
-        final AggregateDefinition<Object> definition = runtime.definition();
-        final Binding<Object> binding = definition.binding(encoder.sbeTemplateId());
-        if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != definition.schemaId())
-        {
-            throw new IllegalStateException("aggregate type " + definition.name() + " has no applier for event " +
-                "template " + encoder.sbeTemplateId() + " of schema " + encoder.sbeSchemaId());
-        }
-        if (eventCount == MAX_EVENTS_PER_ENTRY)
-        {
-            throw new IllegalStateException("a command may emit at most " + MAX_EVENTS_PER_ENTRY + " events");
-        }
-        closeEvent();
-        eventLengthOffset = writeOffset;
-        headerEncoder.wrap(entryBuffer, writeOffset + VAR_LENGTH_FIELD)
-            .blockLength(encoder.sbeBlockLength())
-            .templateId(encoder.sbeTemplateId())
-            .schemaId(encoder.sbeSchemaId())
-            .version(encoder.sbeSchemaVersion());
-        encoder.wrap(entryBuffer, writeOffset + VAR_LENGTH_FIELD + SkeinProtocol.HEADER_LENGTH);
-        eventEncoder = encoder;
-        eventCount++;
-        return encoder;
+        return entry.emit(runtime.definition(), encoder);
     }
 
     private int runQuery(final Binding<Object> binding, final int bodyOffset, final int blockLength, final int version)
@@ -682,7 +383,7 @@ final class CommandExecutor implements CommandContext
         {
             return rejectDomain();
         }
-        if (payloadLength() + REPLY_PAYLOAD_OFFSET + VAR_LENGTH_FIELD > maxReplyLength)
+        if (reply.isPayloadTooLarge())
         {
             return rejectInput(RejectReason.REPLY_TOO_LARGE, "reply payload exceeds the maximum reply length");
         }
@@ -702,18 +403,19 @@ final class CommandExecutor implements CommandContext
         final long keyHi = envelopeDecoder.idempotencyKeyHi();
         final long keyLo = envelopeDecoder.idempotencyKeyLo();
         final boolean hasKey = (keyHi | keyLo) != 0;
+        final IdempotencyWindow window = state.window();
         if (hasKey)
         {
-            final int entry = window.find(keyHi, keyLo);
-            if (IdempotencyWindow.NOT_FOUND != entry)
+            final int found = window.find(keyHi, keyLo);
+            if (IdempotencyWindow.NOT_FOUND != found)
             {
                 counters.duplicates().incrementRelease();
                 // The reply stage holds a duplicate until its original entry is durable, as it held the original:
                 // a retry must never learn of an outcome a crash or a failover could still take back.
-                entryPosition = window.position(entry);
-                return writeReply(Outcome.DUPLICATE, RejectReason.NONE, window.typeId(entry),
-                    window.aggregateId(entry), window.version(entry), window.sequence(entry), 0,
-                    window.position(entry), false, "idempotency key already used: original outcome");
+                entryPosition = window.position(found);
+                return writeReply(Outcome.DUPLICATE, RejectReason.NONE, window.typeId(found),
+                    window.aggregateId(found), window.version(found), window.sequence(found), 0,
+                    window.position(found), false, "idempotency key already used: original outcome");
             }
         }
 
@@ -727,7 +429,7 @@ final class CommandExecutor implements CommandContext
         }
 
         timestampNs = batchTimestampNs == NO_BATCH_TIME ? clock.nanoTime() : batchTimestampNs;
-        writeOffset = ENTRY_FIRST_EVENT_OFFSET;
+        entry.reset();
         inCommand = true;
         try
         {
@@ -753,11 +455,12 @@ final class CommandExecutor implements CommandContext
             discardIfSpare();
             return rejectDomain();
         }
-        if (payloadLength() + REPLY_PAYLOAD_OFFSET + VAR_LENGTH_FIELD > maxReplyLength)
+        if (reply.isPayloadTooLarge())
         {
             discardIfSpare();
             return rejectInput(RejectReason.REPLY_TOO_LARGE, "reply payload exceeds the maximum reply length");
         }
+        final int eventCount = entry.eventCount();
         if (0 == eventCount)
         {
             discardIfSpare();
@@ -767,45 +470,32 @@ final class CommandExecutor implements CommandContext
         }
 
         final long newVersion = actualVersion + eventCount;
-        final long firstSequence = nextSequence;
+        final long firstSequence = state.nextSequence();
         final long lastSequence = firstSequence + eventCount - 1;
-        closeEvent();
-        entryLength = writeOffset;
-        if (entryLength > maxEntryLength)
+        if (entry.closeEvents() > maxEntryLength)
         {
-            entryLength = 0;
             discardIfSpare();
             return rejectInput(RejectReason.ENTRY_TOO_LARGE, "the command's events exceed the maximum entry length");
         }
-        writeEntryHeader(newVersion, firstSequence, keyHi, keyLo);
-        entryChecksum.seal(entryBuffer, 0, entryLength);
+        entry.seal(state.lastEntrySequence() + 1, state.epoch(), timestampNs, typeId, aggregateId, newVersion,
+            firstSequence, correlationId, causationId, keyHi, keyLo);
 
         try
         {
-            applyEntry();
+            applier.applyEntry(entry.buffer(), 0, entry.length());
         }
         catch (final Throwable ex)
         {
-            entryLength = 0;
+            entry.discard();
             return fail(Outcome.ERROR, "an event applier threw, so state no longer matches the journal", ex);
         }
-        record.version = newVersion;
-        if (runtime.isSpare(record))
-        {
-            runtime.commit(aggregateId, record);
-            counters.aggregates().incrementRelease();
-        }
-        nextSequence = lastSequence + 1;
-        lastEntrySequence++;
-        lastEntryTimestampNs = timestampNs;
-        counters.journalEntries().setRelease(lastEntrySequence);
 
         long position = SkeinProtocol.NULL_POSITION;
         if (null != appender)
         {
             try
             {
-                position = appender.append(entryBuffer, 0, entryLength);
+                position = appender.append(entry.buffer(), 0, entry.length());
             }
             catch (final Throwable ex)
             {
@@ -869,75 +559,6 @@ final class CommandExecutor implements CommandContext
         expectedVersion = envelopeDecoder.expectedVersion();
     }
 
-    private void applyEntry()
-    {
-        final AggregateDefinition<Object> definition = runtime.definition();
-        int offset = ENTRY_FIRST_EVENT_OFFSET;
-        for (int i = 0; i < eventCount; i++)
-        {
-            final int eventLength = entryBuffer.getInt(offset, ByteOrder.LITTLE_ENDIAN);
-            applyEvent(definition, entryBuffer, offset + VAR_LENGTH_FIELD, eventLength, record.state);
-            offset += VAR_LENGTH_FIELD + eventLength;
-        }
-    }
-
-    private void applyEvent(
-        final AggregateDefinition<Object> definition,
-        final DirectBuffer buffer,
-        final int offset,
-        final int length,
-        final Object state)
-    {
-        if (length < SkeinProtocol.HEADER_LENGTH)
-        {
-            throw diverged("event of " + length + " bytes has no message header");
-        }
-        headerDecoder.wrap(buffer, offset);
-        final Binding<Object> binding = definition.binding(headerDecoder.templateId());
-        if (null == binding || binding.kind() != Kind.EVENT || headerDecoder.schemaId() != definition.schemaId())
-        {
-            throw diverged("aggregate type " + definition.name() + " has no applier for event template " +
-                headerDecoder.templateId() + " of schema " + headerDecoder.schemaId());
-        }
-        binding.apply(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
-            headerDecoder.version(), state);
-    }
-
-    private void writeEntryHeader(final long newVersion, final long firstSequence, final long keyHi, final long keyLo)
-    {
-        entryEncoder.wrapAndApplyHeader(entryBuffer, 0, headerEncoder)
-            .entrySequence(lastEntrySequence + 1)
-            .epoch(epoch)
-            .timestampNs(timestampNs)
-            .aggregateTypeId(typeId)
-            .aggregateId(aggregateId)
-            .version(newVersion)
-            .firstSequence(firstSequence)
-            .correlationId(correlationId)
-            .causationId(causationId)
-            .idempotencyKeyHi(keyHi)
-            .idempotencyKeyLo(keyLo)
-            .checksum(0);
-        entryBuffer.putShort(ENTRY_GROUP_OFFSET, (short)0, ByteOrder.LITTLE_ENDIAN);
-        entryBuffer.putShort(ENTRY_GROUP_OFFSET + 2, (short)eventCount, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private void closeEvent()
-    {
-        if (null != eventEncoder)
-        {
-            final int length = SkeinProtocol.HEADER_LENGTH + eventEncoder.encodedLength();
-            entryBuffer.putInt(eventLengthOffset, length, ByteOrder.LITTLE_ENDIAN);
-            writeOffset = eventLengthOffset + VAR_LENGTH_FIELD + length;
-            eventEncoder = null;
-        }
-    }
-
-    private int payloadLength()
-    {
-        return null == payloadEncoder ? 0 : SkeinProtocol.HEADER_LENGTH + payloadEncoder.encodedLength();
-    }
-
     private void discardIfSpare()
     {
         if (runtime.isSpare(record))
@@ -992,26 +613,8 @@ final class CommandExecutor implements CommandContext
         final boolean withPayload,
         final CharSequence message)
     {
-        replyEncoder.wrapAndApplyHeader(replyBuffer, 0, headerEncoder)
-            .correlationId(correlationId)
-            .outcome(outcome)
-            .reason(reason)
-            .aggregateTypeId(typeId)
-            .aggregateId(aggregateId)
-            .version(version)
-            .sequence(sequence)
-            .expectedVersion(expectedVersion)
-            .rejectCode(rejectCode)
-            .journalPosition(position);
-        final int payloadLength = withPayload ? payloadLength() : 0;
-        replyBuffer.putInt(REPLY_PAYLOAD_LENGTH_OFFSET, payloadLength, ByteOrder.LITTLE_ENDIAN);
-        replyEncoder.limit(REPLY_PAYLOAD_OFFSET + payloadLength);
-
-        final CharSequence text = null == message ? "" : message;
-        final int room = maxReplyLength - REPLY_PAYLOAD_OFFSET - payloadLength - VAR_LENGTH_FIELD;
-        replyEncoder.message(text.length() <= room ? text : text.subSequence(0, Math.max(0, room)));
-        replyLength = replyEncoder.limit();
-        return replyLength;
+        return reply.write(correlationId, expectedVersion, outcome, reason, typeId, aggregateId, version, sequence,
+            rejectCode, position, withPayload, message);
     }
 
     private void resetCommand()
@@ -1025,43 +628,11 @@ final class CommandExecutor implements CommandContext
         expectedVersion = SkeinProtocol.ANY_VERSION;
         timestampNs = 0;
         inCommand = false;
-        eventCount = 0;
-        writeOffset = ENTRY_FIRST_EVENT_OFFSET;
-        eventEncoder = null;
-        payloadEncoder = null;
+        entry.reset();
+        reply.reset();
         rejected = false;
         rejectCode = 0;
         rejectMessage = null;
-        replyLength = 0;
-        entryLength = 0;
         entryPosition = SkeinProtocol.NULL_POSITION;
-    }
-
-    private static long mix(final long hash, final long value)
-    {
-        long h = (hash ^ value) * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 31;
-        return h * 0xBF58476D1CE4E5B9L;
-    }
-
-    private static void requireHashCode(final Object state)
-    {
-        try
-        {
-            if (state.getClass().getMethod("hashCode").getDeclaringClass() == Object.class)
-            {
-                throw new IllegalStateException(
-                    "state hash needs " + state.getClass().getName() + " to implement hashCode and equals");
-            }
-        }
-        catch (final NoSuchMethodException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-    }
-
-    private static SkeinException diverged(final String message)
-    {
-        return new SkeinException(SkeinException.Code.STATE_DIVERGED, SkeinException.Category.FATAL, message, null);
     }
 }

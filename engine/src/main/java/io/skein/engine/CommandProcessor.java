@@ -5,44 +5,27 @@ import io.skein.codecs.RejectReason;
 
 /**
  * The single writer: the one Disruptor event handler that owns every aggregate. For each slot it runs the command
- * through the {@link CommandExecutor} and copies the reply into the slot for the reply stage.
+ * through the {@link CommandExecutor} and copies the reply into the slot for the reply stage; after each batch it asks
+ * the {@link SnapshotPolicy} whether a snapshot is due.
  */
 final class CommandProcessor implements EventHandler<CommandSlot>
 {
     private final CommandExecutor executor;
     private final EngineCounters counters;
-    private final long snapshotEveryEntries;
-    private final long snapshotIntervalNs;
+    private final SnapshotPolicy snapshotPolicy;
     private final EngineTask snapshotTask;
-    private long lastSnapshotEntrySequence;
-    private long lastSnapshotTimeNs;
     private volatile boolean failRemaining;
 
     CommandProcessor(
         final CommandExecutor executor,
         final EngineCounters counters,
-        final long snapshotEveryEntries,
-        final long snapshotIntervalNs,
+        final SnapshotPolicy snapshotPolicy,
         final EngineTask snapshotTask)
     {
         this.executor = executor;
         this.counters = counters;
-        this.snapshotEveryEntries = snapshotEveryEntries;
-        this.snapshotIntervalNs = snapshotIntervalNs;
-        this.lastSnapshotTimeNs = executor.clock().nanoTime();
+        this.snapshotPolicy = snapshotPolicy;
         this.snapshotTask = snapshotTask;
-    }
-
-    /**
-     * Where the snapshot policy counts from: the last snapshot's entry sequence and time, before the writer starts.
-     *
-     * @param entrySequence of the last entry the snapshot holds, 0 for none.
-     * @param timeNs        of the snapshot's last entry, on the engine's clock.
-     */
-    void lastSnapshot(final long entrySequence, final long timeNs)
-    {
-        lastSnapshotEntrySequence = entrySequence;
-        lastSnapshotTimeNs = timeNs;
     }
 
     /**
@@ -91,17 +74,10 @@ final class CommandProcessor implements EventHandler<CommandSlot>
         slot.reply.putBytes(0, executor.replyBuffer(), 0, replyLength);
         slot.replyLength = replyLength;
 
-        if (endOfBatch && (snapshotEveryEntries > 0 || snapshotIntervalNs > 0))
+        // A follower's entries are replicated: its policy runs after each applied chunk, at the applied position.
+        if (endOfBatch && !executor.isFollower() && snapshotPolicy.isDue(executor.state().lastEntrySequence()))
         {
-            final long newEntries = executor.lastEntrySequence() - lastSnapshotEntrySequence;
-            final long nowNs = snapshotIntervalNs > 0 ? executor.clock().nanoTime() : 0;
-            if ((snapshotEveryEntries > 0 && newEntries >= snapshotEveryEntries) ||
-                (snapshotIntervalNs > 0 && newEntries > 0 && nowNs - lastSnapshotTimeNs >= snapshotIntervalNs))
-            {
-                lastSnapshotEntrySequence = executor.lastEntrySequence();
-                lastSnapshotTimeNs = nowNs;
-                snapshotTask.run(executor);
-            }
+            snapshotTask.run(executor);
         }
     }
 }

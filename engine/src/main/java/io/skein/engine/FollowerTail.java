@@ -2,39 +2,45 @@ package io.skein.engine;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import io.skein.journal.EntryHandler;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalReader;
+import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A follower engine's tail: follows the local copy of the leader's journal (which replication keeps growing) and
- * hands the entries, in pooled chunks, to the single writer, which applies them through the event appliers. The
- * writer stays the only thread that changes state; nothing is allocated per entry.
+ * A follower engine's tail, an {@link Agent}: follows the local copy of the leader's journal (which replication keeps
+ * growing) and hands the entries, in pooled chunks, to the single writer, which applies them through the
+ * {@link EntryApplier}. The writer stays the only thread that changes state; nothing is allocated per entry. After an
+ * error it does no more work: the follower then needs a restart.
  */
-final class FollowerTail implements Runnable, AutoCloseable
+final class FollowerTail implements Agent
 {
     private static final int CHUNKS = 8;
     private static final int CHUNK_CAPACITY = 1024 * 1024;
     private static final int MIN_FREE = 256 * 1024;
     private static final int MAX_ENTRIES = 4096;
+    private static final long RECHECK_NS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long REFOLLOW_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final Journal journal;
     private final Writer writer;
     private final ErrorHandler errorHandler;
     private final AppliedListener afterChunk;
+    private final String roleName;
     private final ArrayBlockingQueue<Chunk> free = new ArrayBlockingQueue<>(CHUNKS);
-    private final Thread thread;
-    private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
-    private volatile boolean running = true;
+    private volatile boolean stopped;
     private volatile long appliedPosition;
     private volatile boolean caughtUp;
+    private JournalReader reader;
+    private boolean following;
+    private long resumeNs;
     private long position;
     private Chunk current;
 
@@ -80,15 +86,23 @@ final class FollowerTail implements Runnable, AutoCloseable
         this.journal = journal;
         this.writer = writer;
         this.errorHandler = errorHandler;
+        this.roleName = "skein-follower-" + name;
         this.position = fromPosition;
         this.appliedPosition = fromPosition;
         for (int i = 0; i < CHUNKS; i++)
         {
             free.add(new Chunk());
         }
-        thread = new Thread(this, "skein-follower-" + name);
-        thread.setDaemon(true);
-        thread.start();
+    }
+
+    /**
+     * The idle strategy to run the tail with.
+     *
+     * @return a new idle strategy.
+     */
+    static IdleStrategy idleStrategy()
+    {
+        return new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
     }
 
     long appliedPosition()
@@ -105,70 +119,86 @@ final class FollowerTail implements Runnable, AutoCloseable
     }
 
     @Override
-    public void run()
+    public String roleName()
     {
-        try (JournalReader reader = journal.reader())
+        return roleName;
+    }
+
+    @Override
+    public void onStart()
+    {
+        reader = journal.reader();
+    }
+
+    @Override
+    public int doWork()
+    {
+        if (stopped)
         {
-            boolean following = false;
-            while (running)
-            {
-                if (!following)
-                {
-                    if (journal.recordedEnd() <= position)
-                    {
-                        caughtUp = nothingPending();
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-                        continue;
-                    }
-                    reader.follow(position);
-                    following = true;
-                }
-                int work = 0;
-                if (null == current)
-                {
-                    current = free.poll();
-                }
-                if (null != current && current.capacity() - current.used >= MIN_FREE)
-                {
-                    work = reader.poll(current, 64);
-                    position = reader.position();
-                }
-                if (null != current && current.count > 0 &&
-                    (0 == work || current.capacity() - current.used < MIN_FREE || current.count >= MAX_ENTRIES - 64))
-                {
-                    if (!writer.submit(current))
-                    {
-                        return;
-                    }
-                    current = null;
-                    work++;
-                }
-                if (0 == work && reader.followEnded())
-                {
-                    caughtUp = nothingPending();
-                    // The local copy stopped growing (the leader went away); follow again from where it got to.
-                    reader.stopFollowing();
-                    following = false;
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-                }
-                if (work > 0)
-                {
-                    caughtUp = false;
-                }
-                if (0 == work)
-                {
-                    idle.idle();
-                }
-                else
-                {
-                    idle.reset();
-                }
-            }
+            return 0;
+        }
+        try
+        {
+            return follow(System.nanoTime());
         }
         catch (final Throwable ex)
         {
-            errorHandler.onError(ex);
+            stopped = true;
+            throw ex;
         }
+    }
+
+    private int follow(final long nowNs)
+    {
+        if (!following)
+        {
+            if (nowNs - resumeNs < 0)
+            {
+                return 0;
+            }
+            if (journal.recordedEnd() <= position)
+            {
+                caughtUp = nothingPending();
+                resumeNs = nowNs + RECHECK_NS;
+                return 0;
+            }
+            reader.follow(position);
+            following = true;
+        }
+        int work = 0;
+        if (null == current)
+        {
+            current = free.poll();
+        }
+        if (null != current && current.capacity() - current.used >= MIN_FREE)
+        {
+            work = reader.poll(current, 64);
+            position = reader.position();
+        }
+        if (null != current && current.count > 0 &&
+            (0 == work || current.capacity() - current.used < MIN_FREE || current.count >= MAX_ENTRIES - 64))
+        {
+            if (!writer.submit(current))
+            {
+                stopped = true;
+                return work;
+            }
+            current = null;
+            work++;
+        }
+        if (0 == work && reader.followEnded())
+        {
+            caughtUp = nothingPending();
+            // The local copy stopped growing (the leader went away); follow again from where it got to.
+            reader.stopFollowing();
+            following = false;
+            resumeNs = nowNs + REFOLLOW_NS;
+        }
+        if (work > 0)
+        {
+            caughtUp = false;
+        }
+        return work;
     }
 
     /**
@@ -181,17 +211,9 @@ final class FollowerTail implements Runnable, AutoCloseable
     }
 
     @Override
-    public void close()
+    public void onClose()
     {
-        running = false;
-        try
-        {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+        CloseHelper.close(errorHandler, reader);
     }
 
     /**
@@ -229,14 +251,14 @@ final class FollowerTail implements Runnable, AutoCloseable
             {
                 for (int i = 0; i < count; i++)
                 {
-                    executor.replay(buffer, offsets[i], lengths[i], positions[i]);
+                    executor.applier().apply(buffer, offsets[i], lengths[i], positions[i]);
                 }
                 appliedPosition = positions[count - 1];
                 afterChunk.onApplied(executor, appliedPosition);
             }
             catch (final RuntimeException ex)
             {
-                running = false;
+                stopped = true;
                 errorHandler.onError(ex);
             }
             finally

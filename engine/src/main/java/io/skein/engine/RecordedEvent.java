@@ -20,7 +20,18 @@ public final class RecordedEvent
     private final long causationId;
     private final byte[] bytes;
 
-    RecordedEvent(
+    /**
+     * An event as read from a journal entry, for tools and fixtures that read entries themselves.
+     *
+     * @param templateId    of the event.
+     * @param version       of the aggregate after the event.
+     * @param sequence      global sequence of the event.
+     * @param timestampNs   of the entry holding the event.
+     * @param correlationId of the command that emitted it.
+     * @param causationId   of the command that emitted it.
+     * @param bytes         of the event, message header included; kept, not copied.
+     */
+    public RecordedEvent(
         final int templateId,
         final long version,
         final long sequence,

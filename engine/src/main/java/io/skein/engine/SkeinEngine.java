@@ -20,13 +20,11 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.skein.aggregate.Aggregate;
 import io.skein.journal.Journal;
-import io.skein.journal.JournalReader;
 import io.skein.journal.JournalWatch;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import io.skein.journal.ReadProgress;
-import io.skein.journal.RecordingLog;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
@@ -52,6 +50,9 @@ import org.agrona.concurrent.status.CountersManager;
  *     engine.tryOffer(buffer, 0, length, reply -> System.out.println(reply));
  * }
  * }</pre>
+ * The facade only wires and starts: recovery is {@link EngineRecovery}, the decision path {@link CommandExecutor}
+ * over {@link EngineState}, snapshots and their retention {@link EngineSnapshots}, the follower role
+ * {@link FollowerRole}. The file is long because it holds the {@link Context}, every setting of the engine.
  */
 public final class SkeinEngine implements AutoCloseable
 {
@@ -67,15 +68,9 @@ public final class SkeinEngine implements AutoCloseable
     private final JournalWatch journalWatch;
     private final ReplyProcessor replyProcessor;
     private final AgentRunner watchRunner;
-    private final SnapshotTaker snapshotTaker = new SnapshotTaker();
-    private final SnapshotBuilder snapshotBuilder;
-    private volatile FollowerTail followerTail;
-    private volatile long lastAppliedPosition = SkeinProtocol.NULL_POSITION;
-    private long followerSnapshotEntrySequence;
-    private long followerSnapshotTimeNs;
-    private long snapshotEntrySequence;
-    private long snapshotTimeNs = SkeinProtocol.NULL_POSITION;
-    private long snapshotPosition = SkeinProtocol.NULL_POSITION;
+    private final EngineSnapshots snapshots;
+    private final FollowerRole followerRole;
+    private final long snapshotPosition;
     private volatile boolean closed;
 
     private SkeinEngine(final Context ctx)
@@ -85,29 +80,19 @@ public final class SkeinEngine implements AutoCloseable
         this.counters = null != ctx.counterFactory() ? new EngineCounters(ctx.counterFactory(), ctx.name()) :
             new EngineCounters(ctx.countersManager(), ctx.name());
 
-        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
-        for (final Supplier<? extends Aggregate<?>> factory : ctx.aggregates())
+        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = EngineState.newRuntimes(ctx.aggregates());
+        for (final AggregateRuntime<Object> runtime : runtimes.values())
         {
-            @SuppressWarnings("unchecked")
-            final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
             if (ctx.compactJournal() && null == runtime.definition().stateCodec())
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "journal compaction needs every " +
                     "aggregate type to have a state codec, and " + runtime.definition().name() + " has none: its " +
                     "state is rebuilt from the journal, so the journal must be kept");
             }
-            final AggregateRuntime<Object> existing = runtimes.put(runtime.typeId(), runtime);
-            if (null != existing)
-            {
-                throw new SkeinException(SkeinException.Code.CONFIGURATION, "aggregate types " +
-                    existing.definition().name() + " and " + runtime.definition().name() + " share type id " +
-                    runtime.typeId());
-            }
         }
 
         final CommandExecutor executor = new CommandExecutor(
-            runtimes,
-            ctx.idempotencyWindowCapacity(),
+            new EngineState(runtimes, ctx.idempotencyWindowCapacity(), counters),
             ctx.epochNanoClock(),
             counters,
             ctx.errorHandler(),
@@ -115,38 +100,36 @@ public final class SkeinEngine implements AutoCloseable
             ctx.maxReplyLength(),
             ctx.entryAppender());
         this.executor = executor;
-        commandProcessor = new CommandProcessor(executor, counters, ctx.snapshotEveryEntries(),
-            ctx.snapshotIntervalNs(), (ex) ->
-        {
-            try
-            {
-                onSnapshotPolicy(ex);
-            }
-            catch (final RuntimeException failure)
-            {
-                ctx.errorHandler().onError(failure);
-            }
-        });
+        final SnapshotPolicy snapshotPolicy = new SnapshotPolicy(ctx.snapshotEveryEntries(),
+            ctx.snapshotIntervalNs(), ctx.epochNanoClock());
         try
         {
-            recoveredEntries = recover(ctx, executor);
+            final EngineRecovery recovery = new EngineRecovery().recover(ctx, executor.applier());
+            recoveredEntries = recovery.entries();
+            snapshotPosition = recovery.snapshotPosition();
             // The snapshot policy counts from the last snapshot, across restarts: entries since the one it was
             // taken at, time since the time of its last entry (from engine start when there is none).
-            final long policyTimeNs = SkeinProtocol.NULL_POSITION == snapshotTimeNs ?
-                executor.clock().nanoTime() : snapshotTimeNs;
-            commandProcessor.lastSnapshot(snapshotEntrySequence, policyTimeNs);
-            followerSnapshotEntrySequence = snapshotEntrySequence;
-            followerSnapshotTimeNs = policyTimeNs;
+            snapshotPolicy.lastSnapshot(recovery.snapshotEntrySequence(),
+                SkeinProtocol.NULL_POSITION == recovery.snapshotTimeNs() ?
+                executor.clock().nanoTime() : recovery.snapshotTimeNs());
         }
         catch (final RuntimeException ex)
         {
             CloseHelper.quietClose(counters);
             throw ex;
         }
-        snapshotBuilder = ctx.snapshotMode() == SnapshotMode.OFF_WRITER && null != ctx.journal() ?
-            new SnapshotBuilder(ctx.journal(), ctx.aggregates(), ctx.idempotencyWindowCapacity(), ctx.name(),
-            this::retainAndCompact, ctx.errorHandler(), Math.max(ctx.shutdownTimeoutNs(),
-            TimeUnit.SECONDS.toNanos(60))) : null;
+        snapshots = new EngineSnapshots(ctx);
+        commandProcessor = new CommandProcessor(executor, counters, snapshotPolicy, (ex) ->
+        {
+            try
+            {
+                snapshots.onPolicy(ex);
+            }
+            catch (final RuntimeException failure)
+            {
+                ctx.errorHandler().onError(failure);
+            }
+        });
 
         final int maxReplyLength = ctx.maxReplyLength();
         disruptor = new Disruptor<>(
@@ -155,7 +138,7 @@ public final class SkeinEngine implements AutoCloseable
             ctx.threadFactory(),
             ProducerType.MULTI,
             ctx.waitStrategy());
-        disruptor.setDefaultExceptionHandler(new FatalExceptionHandler(ctx.errorHandler()));
+        disruptor.setDefaultExceptionHandler(new WriterExceptionHandler(ctx.errorHandler()));
         executor.follower(ctx.follower());
         replyProcessor = new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx),
             new BackoffIdleStrategy(10, 20, 1_000, 20_000));
@@ -182,33 +165,7 @@ public final class SkeinEngine implements AutoCloseable
         {
             AgentRunner.startOnThread(watchRunner, ctx.threadFactory());
         }
-        followerTail = ctx.follower() ? new FollowerTail(ctx.journal(), ctx.journal().recoveredEndPosition(),
-            this::submitTask, this::onFollowerApplied, ctx.errorHandler(), ctx.name()) : null;
-    }
-
-    /**
-     * A follower's snapshot policy, on the writer after each chunk of replicated entries: every N entries or every
-     * T, like a leader's, written inline at the applied position (a follower has no clients to pause for).
-     */
-    private void onFollowerApplied(final CommandExecutor executor, final long position)
-    {
-        final long entries = executor.lastEntrySequence() - followerSnapshotEntrySequence;
-        final long nowNs = ctx.snapshotIntervalNs() > 0 ? executor.clock().nanoTime() : 0;
-        if ((ctx.snapshotEveryEntries() > 0 && entries >= ctx.snapshotEveryEntries()) ||
-            (ctx.snapshotIntervalNs() > 0 && entries > 0 && nowNs - followerSnapshotTimeNs >= ctx.snapshotIntervalNs()))
-        {
-            followerSnapshotEntrySequence = executor.lastEntrySequence();
-            followerSnapshotTimeNs = nowNs;
-            try
-            {
-                snapshotTaker.take(executor, ctx.journal(), position);
-                retainSnapshots(ctx.journal());
-            }
-            catch (final RuntimeException ex)
-            {
-                ctx.errorHandler().onError(ex);
-            }
-        }
+        followerRole = new FollowerRole(ctx, snapshotPolicy, snapshots, this::submitTask);
     }
 
     private boolean submitTask(final EngineTask task)
@@ -238,8 +195,7 @@ public final class SkeinEngine implements AutoCloseable
      */
     public long appliedPosition()
     {
-        final FollowerTail tail = followerTail;
-        return null == tail ? lastAppliedPosition : tail.appliedPosition();
+        return followerRole.appliedPosition();
     }
 
     /**
@@ -252,25 +208,7 @@ public final class SkeinEngine implements AutoCloseable
      */
     public long stopFollowing(final long timeoutNs)
     {
-        final FollowerTail tail = followerTail;
-        if (null == tail)
-        {
-            throw new SkeinException(SkeinException.Code.CONFIGURATION, "this engine is not following a leader");
-        }
-        final long deadlineNs = System.nanoTime() + timeoutNs;
-        while (!tail.caughtUp())
-        {
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                throw new SkeinException(SkeinException.Code.TIMEOUT, "the follower did not apply the rest of its " +
-                    "copy of the journal in time");
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
-        tail.close();
-        lastAppliedPosition = tail.appliedPosition();
-        followerTail = null;
-        return lastAppliedPosition;
+        return followerRole.stopFollowing(timeoutNs);
     }
 
     /**
@@ -285,7 +223,7 @@ public final class SkeinEngine implements AutoCloseable
         final CompletableFuture<Long> done = new CompletableFuture<>();
         runOnWriter((executor) ->
         {
-            executor.epoch(epoch);
+            executor.state().epoch(epoch);
             executor.follower(false);
             done.complete(epoch);
         }, timeoutNs);
@@ -320,7 +258,7 @@ public final class SkeinEngine implements AutoCloseable
     public long epoch(final long timeoutNs)
     {
         final CompletableFuture<Long> result = new CompletableFuture<>();
-        runOnWriter((executor) -> result.complete(executor.epoch()), timeoutNs);
+        runOnWriter((executor) -> result.complete(executor.state().epoch()), timeoutNs);
         return await(result, timeoutNs);
     }
 
@@ -331,58 +269,7 @@ public final class SkeinEngine implements AutoCloseable
      */
     public boolean isFollower()
     {
-        return null != followerTail;
-    }
-
-    private long recover(final Context ctx, final CommandExecutor executor)
-    {
-        final Journal journal = ctx.journal();
-        if (null == journal)
-        {
-            return 0;
-        }
-        long from = journal.startPosition();
-        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
-        final SnapshotLoader loader = new SnapshotLoader();
-        for (int i = entries.size() - 1; i >= 0; i--)
-        {
-            final RecordingLog.Entry entry = entries.get(i);
-            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !entry.isValid() || !ctx.useSnapshots())
-            {
-                continue;
-            }
-            if (entry.position() > journal.recoveredEndPosition())
-            {
-                throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
-                    "snapshot recording " + entry.recordingId() + " reflects journal position " + entry.position() +
-                    " but the journal ends at " + journal.recoveredEndPosition() + ": the journal has lost entries " +
-                    "the snapshot depends on; refusing to start", null);
-            }
-            final String failure = loader.load(executor, journal, entry);
-            if (null == failure)
-            {
-                from = entry.position();
-                snapshotPosition = entry.position();
-                snapshotEntrySequence = executor.lastEntrySequence();
-                snapshotTimeNs = loader.timestampNs();
-                break;
-            }
-            ctx.errorHandler().onError(new SkeinException(SkeinException.Code.STORAGE,
-                SkeinException.Category.WARNING, "skipping snapshot at journal position " + entry.position() + ": " +
-                failure + "; falling back to an earlier snapshot or the full journal", null));
-        }
-        if (SkeinProtocol.NULL_POSITION == snapshotPosition && journal.startPosition() > 0)
-        {
-            throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
-                "the journal was compacted to position " + journal.startPosition() + " and no usable snapshot at " +
-                "or after it remains: the state before it cannot be rebuilt; refusing to start", null);
-        }
-        try (JournalReader reader = journal.reader())
-        {
-            return reader.read(from, journal.recoveredEndPosition(),
-                (buffer, offset, length, position) -> executor.replay(buffer, offset, length, position),
-                ctx.recoveryProgress());
-        }
+        return followerRole.isFollowing();
     }
 
     private static DurabilityGate durabilityGate(final Context ctx)
@@ -547,7 +434,7 @@ public final class SkeinEngine implements AutoCloseable
         {
             try
             {
-                result.complete(executor.stateHash());
+                result.complete(executor.state().stateHash());
             }
             catch (final Throwable ex)
             {
@@ -566,7 +453,7 @@ public final class SkeinEngine implements AutoCloseable
     public long aggregateCount(final long timeoutNs)
     {
         final CompletableFuture<Long> result = new CompletableFuture<>();
-        runOnWriter((executor) -> result.complete(executor.aggregateCount()), timeoutNs);
+        runOnWriter((executor) -> result.complete(executor.state().aggregateCount()), timeoutNs);
         return await(result, timeoutNs);
     }
 
@@ -608,7 +495,7 @@ public final class SkeinEngine implements AutoCloseable
         }
     }
 
-    private static long await(final CompletableFuture<Long> result, final long timeoutNs)
+    static long await(final CompletableFuture<Long> result, final long timeoutNs)
     {
         try
         {
@@ -647,7 +534,7 @@ public final class SkeinEngine implements AutoCloseable
         {
             throw new SkeinException(SkeinException.Code.CONFIGURATION, "snapshots need a journal");
         }
-        if (null != followerTail)
+        if (followerRole.isFollowing())
         {
             throw new SkeinException(SkeinException.Code.CONFIGURATION, "a follower does not take snapshots");
         }
@@ -657,7 +544,7 @@ public final class SkeinEngine implements AutoCloseable
         {
             try
             {
-                result.complete(null == snapshotBuilder ? takeSnapshotOnWriter(executor) : ctx.journal().position());
+                result.complete(snapshots.takeOrNote(executor));
             }
             catch (final Throwable ex)
             {
@@ -665,24 +552,7 @@ public final class SkeinEngine implements AutoCloseable
             }
         }, timeoutNs);
         final long position = await(result, timeoutNs);
-        return null == snapshotBuilder ? position : awaitBuilder(position, deadlineNs);
-    }
-
-    private long awaitBuilder(final long position, final long deadlineNs)
-    {
-        while (true)
-        {
-            final CompletableFuture<Long> built = snapshotBuilder.request(position);
-            if (null != built)
-            {
-                return await(built, Math.max(0, deadlineNs - System.nanoTime()));
-            }
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                throw new SkeinException(SkeinException.Code.TIMEOUT, "another snapshot was still being built");
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
+        return snapshots.isOffWriter() ? snapshots.awaitBuilt(position, deadlineNs) : position;
     }
 
     /**
@@ -693,71 +563,6 @@ public final class SkeinEngine implements AutoCloseable
     public long startedFromSnapshotAt()
     {
         return snapshotPosition;
-    }
-
-    private void onSnapshotPolicy(final CommandExecutor executor)
-    {
-        if (null == snapshotBuilder)
-        {
-            takeSnapshotOnWriter(executor);
-        }
-        else if (null == snapshotBuilder.request(ctx.journal().position()))
-        {
-            ctx.errorHandler().onError(new SkeinException(SkeinException.Code.GENERIC, SkeinException.Category.WARNING,
-                "snapshot policy triggered while the previous snapshot is still being built; skipped", null));
-        }
-    }
-
-    private long takeSnapshotOnWriter(final CommandExecutor executor)
-    {
-        final Journal journal = ctx.journal();
-        final long position = snapshotTaker.take(executor, journal, journal.position()).position();
-        retainAndCompact(journal);
-        return position;
-    }
-
-    /**
-     * Keep the newest {@link Context#snapshotRetention()} snapshots, purging older ones, then (if enabled) delete
-     * journal segments below the oldest retained snapshot, never at or above the compaction floor.
-     */
-    private void retainAndCompact(final Journal journal)
-    {
-        final long oldestRetained = retainSnapshots(journal);
-        if (ctx.compactJournal() && Long.MAX_VALUE != oldestRetained)
-        {
-            journal.compact(Math.min(oldestRetained, Math.min(ctx.compactionFloor(),
-                null == ctx.compactionFloorSupplier() ? Long.MAX_VALUE : ctx.compactionFloorSupplier().getAsLong())));
-        }
-    }
-
-    /**
-     * Keep the newest {@link Context#snapshotRetention()} snapshots, purging older ones.
-     *
-     * @return the position of the oldest snapshot kept, or {@link Long#MAX_VALUE} if none.
-     */
-    private long retainSnapshots(final Journal journal)
-    {
-        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
-        int valid = 0;
-        long oldestRetained = Long.MAX_VALUE;
-        for (int i = entries.size() - 1; i >= 0; i--)
-        {
-            final RecordingLog.Entry entry = entries.get(i);
-            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !entry.isValid())
-            {
-                continue;
-            }
-            if (ctx.snapshotRetention() > 0 && valid >= ctx.snapshotRetention())
-            {
-                journal.purgeSnapshot(entry);
-            }
-            else
-            {
-                valid++;
-                oldestRetained = entry.position();
-            }
-        }
-        return oldestRetained;
     }
 
     /**
@@ -813,7 +618,7 @@ public final class SkeinEngine implements AutoCloseable
             return;
         }
         closed = true;
-        CloseHelper.quietClose(followerTail);
+        CloseHelper.quietClose(followerRole);
         while (activeProducers.get() > 0)
         {
             Thread.onSpinWait();
@@ -840,25 +645,19 @@ public final class SkeinEngine implements AutoCloseable
                 disruptor.halt();
             }
         }
-        if (ctx.snapshotOnClose() && null != ctx.journal() && null == executor.failure() && null == followerTail)
+        if (ctx.snapshotOnClose() && null != ctx.journal() && null == executor.failure() &&
+            !followerRole.isFollowing())
         {
             try
             {
-                if (null == snapshotBuilder)
-                {
-                    takeSnapshotOnWriter(executor);
-                }
-                else
-                {
-                    awaitBuilder(ctx.journal().position(), System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
-                }
+                snapshots.takeOnClose(executor);
             }
             catch (final RuntimeException ex)
             {
                 ctx.errorHandler().onError(ex);
             }
         }
-        CloseHelper.quietClose(snapshotBuilder);
+        CloseHelper.quietClose(snapshots);
         CloseHelper.quietClose(watchRunner);
         CloseHelper.quietClose(counters);
     }
@@ -900,7 +699,8 @@ public final class SkeinEngine implements AutoCloseable
 
     /**
      * Configuration of an engine: every setting, with fluent accessors, and a one-time {@link #conclude()} that
-     * validates them and fills in defaults.
+     * validates them and fills in defaults. It is large because it is the whole configuration (each setting is a
+     * field, a setter and a getter with their javadoc); it holds no logic beyond validation and defaults.
      */
     public static final class Context
     {
@@ -998,12 +798,12 @@ public final class SkeinEngine implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "maxCommandLength too small for an envelope and a command header: " + maxCommandLength);
             }
-            if (maxReplyLength < CommandExecutor.REPLY_PAYLOAD_OFFSET + 2 * CommandExecutor.VAR_LENGTH_FIELD + 64)
+            if (maxReplyLength < ReplyBuilder.PAYLOAD_OFFSET + 2 * EntryApplier.VAR_LENGTH_FIELD + 64)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "maxReplyLength too small: " + maxReplyLength);
             }
-            if (maxEntryLength < CommandExecutor.ENTRY_FIRST_EVENT_OFFSET + 64)
+            if (maxEntryLength < EntryBuilder.FIRST_EVENT_OFFSET + 64)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "maxEntryLength too small: " + maxEntryLength);
@@ -1792,54 +1592,6 @@ public final class SkeinEngine implements AutoCloseable
         public ReadProgress recoveryProgress()
         {
             return recoveryProgress;
-        }
-    }
-
-    private static final class NamedThreadFactory implements ThreadFactory
-    {
-        private final String prefix;
-        private final AtomicInteger count = new AtomicInteger();
-
-        NamedThreadFactory(final String prefix)
-        {
-            this.prefix = prefix;
-        }
-
-        @Override
-        public Thread newThread(final Runnable runnable)
-        {
-            final int n = count.getAndIncrement();
-            final Thread thread = new Thread(runnable, prefix + (0 == n ? "-writer" : "-replier-" + n));
-            thread.setDaemon(true);
-            return thread;
-        }
-    }
-
-    private static final class FatalExceptionHandler implements com.lmax.disruptor.ExceptionHandler<CommandSlot>
-    {
-        private final ErrorHandler errorHandler;
-
-        FatalExceptionHandler(final ErrorHandler errorHandler)
-        {
-            this.errorHandler = errorHandler;
-        }
-
-        @Override
-        public void handleEventException(final Throwable ex, final long sequence, final CommandSlot event)
-        {
-            errorHandler.onError(ex);
-        }
-
-        @Override
-        public void handleOnStartException(final Throwable ex)
-        {
-            errorHandler.onError(ex);
-        }
-
-        @Override
-        public void handleOnShutdownException(final Throwable ex)
-        {
-            errorHandler.onError(ex);
         }
     }
 }

@@ -1,44 +1,41 @@
 package io.skein.engine;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.skein.aggregate.Aggregate;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalReader;
-import io.skein.journal.RecordingLog;
 import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
 import org.agrona.ErrorHandler;
-import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 /**
  * Builds snapshots off the single writer ({@link SnapshotMode#OFF_WRITER}). It keeps a shadow copy of the engine's
  * state in its own aggregate instances: on its first request it loads the latest valid snapshot, then for each
  * request it replays the journal from where it got to up to the requested position (waiting until that is recorded)
  * through the same event appliers, and writes the snapshot at exactly that position. The writer only notes the
- * position, so it never pauses for a snapshot.
+ * position, so it never pauses for a snapshot. An {@link Agent}: each duty cycle takes at most one request.
  */
-final class SnapshotBuilder implements AutoCloseable
+final class SnapshotBuilder implements Agent
 {
-    private static final Request STOP = new Request(-1);
 
     private final Journal journal;
-    private final CommandExecutor shadow;
+    private final EntryApplier shadow;
     private final SnapshotTaker taker = new SnapshotTaker();
     private final Consumer<Journal> afterSnapshot;
     private final ErrorHandler errorHandler;
     private final long timeoutNs;
     private final BlockingQueue<Request> requests = new ArrayBlockingQueue<>(1);
-    private final Thread thread;
+    private final String roleName;
     private boolean initialised;
     private long shadowPosition;
 
@@ -66,21 +63,18 @@ final class SnapshotBuilder implements AutoCloseable
         this.afterSnapshot = afterSnapshot;
         this.errorHandler = errorHandler;
         this.timeoutNs = timeoutNs;
-        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
-        for (final Supplier<? extends Aggregate<?>> factory : aggregates)
-        {
-            @SuppressWarnings("unchecked")
-            final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
-            runtimes.put(runtime.typeId(), runtime);
-        }
-        final EngineCounters counters = new EngineCounters(new CountersManager(
-            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
-            new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024))), name + "-snapshot-builder");
-        shadow = new CommandExecutor(runtimes, windowCapacity, () -> 0, counters, errorHandler, 1024 * 1024,
-            64 * 1024, null);
-        thread = new Thread(this::run, "skein-snapshot-" + name);
-        thread.setDaemon(true);
-        thread.start();
+        shadow = new EntryApplier(new EngineState(EngineState.newRuntimes(aggregates), windowCapacity, null));
+        roleName = "skein-snapshot-" + name;
+    }
+
+    /**
+     * The idle strategy to run the builder with: requests are rare, and a few milliseconds do not matter to one.
+     *
+     * @return a new idle strategy.
+     */
+    static IdleStrategy idleStrategy()
+    {
+        return new SleepingMillisIdleStrategy(10);
     }
 
     /**
@@ -96,33 +90,30 @@ final class SnapshotBuilder implements AutoCloseable
         return requests.offer(request) ? request.result : null;
     }
 
-    private void run()
+    @Override
+    public String roleName()
     {
-        while (true)
+        return roleName;
+    }
+
+    @Override
+    public int doWork()
+    {
+        final Request request = requests.poll();
+        if (null == request)
         {
-            final Request request;
-            try
-            {
-                request = requests.take();
-            }
-            catch (final InterruptedException ex)
-            {
-                return;
-            }
-            if (STOP == request)
-            {
-                return;
-            }
-            try
-            {
-                request.result.complete(build(request.position));
-            }
-            catch (final Throwable ex)
-            {
-                errorHandler.onError(ex);
-                request.result.completeExceptionally(ex);
-            }
+            return 0;
         }
+        try
+        {
+            request.result.complete(build(request.position));
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onError(ex);
+            request.result.completeExceptionally(ex);
+        }
+        return 1;
     }
 
     private long build(final long position)
@@ -145,38 +136,34 @@ final class SnapshotBuilder implements AutoCloseable
         {
             try (JournalReader reader = journal.reader())
             {
-                reader.read(shadowPosition, position, shadow::replay, null);
+                reader.read(shadowPosition, position, shadow::apply, null);
             }
             shadowPosition = position;
         }
-        final long written = taker.take(shadow, journal, position).position();
+        final long written = taker.take(shadow.state(), journal, position).position();
         afterSnapshot.accept(journal);
         return written;
     }
 
     private void initialise()
     {
-        shadowPosition = journal.startPosition();
-        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
-        final SnapshotLoader loader = new SnapshotLoader();
-        for (int i = entries.size() - 1; i >= 0; i--)
-        {
-            final RecordingLog.Entry entry = entries.get(i);
-            if (entry.type() == RecordingLog.TYPE_SNAPSHOT && entry.isValid())
-            {
-                final String failure = loader.load(shadow, journal, entry);
-                if (null == failure)
-                {
-                    shadowPosition = entry.position();
-                    break;
-                }
-            }
-        }
+        // Recovery has already reported any snapshot it had to skip: skip them quietly here.
+        final long snapshotPosition = new SnapshotLoader().loadNewest(
+            shadow, journal, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, null);
+        shadowPosition = SkeinProtocol.NULL_POSITION == snapshotPosition ? journal.startPosition() : snapshotPosition;
         initialised = true;
     }
 
     @Override
-    public void close()
+    public void onClose()
+    {
+        failPending();
+    }
+
+    /**
+     * Fail every request not yet taken: the engine is closing.
+     */
+    void failPending()
     {
         final List<Request> pending = new ArrayList<>();
         requests.drainTo(pending);
@@ -184,15 +171,6 @@ final class SnapshotBuilder implements AutoCloseable
         {
             request.result.completeExceptionally(new SkeinException(SkeinException.Code.CLOSED,
                 "the engine closed before the snapshot was built"));
-        }
-        try
-        {
-            requests.put(STOP);
-            thread.join(TimeUnit.NANOSECONDS.toMillis(timeoutNs));
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
         }
     }
 }

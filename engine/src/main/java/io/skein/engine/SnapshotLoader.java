@@ -1,5 +1,6 @@
 package io.skein.engine;
 
+import java.util.List;
 import java.util.zip.CRC32C;
 
 import io.skein.aggregate.AggregateDefinition;
@@ -17,11 +18,14 @@ import io.skein.journal.RecordingLog;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
 import org.agrona.collections.IntHashSet;
 
 /**
- * Loads a snapshot recording into the executor, checking its framing, counts, journal position and checksum; a
- * snapshot that fails any check leaves the executor reset and is reported, so the caller can fall back.
+ * Loads a snapshot recording into an {@link EngineState}, checking its framing, counts, journal position and
+ * checksum; a snapshot that fails any check leaves the state reset and is reported, so the caller can fall back.
+ * {@link #loadNewest} is the one place that chooses which snapshot to start from: recovery, the snapshot builder and
+ * time travel all call it.
  */
 final class SnapshotLoader implements EntryHandler
 {
@@ -32,7 +36,8 @@ final class SnapshotLoader implements EntryHandler
     private final SnapshotEndDecoder endDecoder = new SnapshotEndDecoder();
     private final CRC32C crc = new CRC32C();
     private final byte[] scratch = new byte[4096];
-    private CommandExecutor executor;
+    private EntryApplier applier;
+    private EngineState state;
     private RecordingLog.Entry entry;
     private boolean begun;
     private boolean ended;
@@ -45,13 +50,76 @@ final class SnapshotLoader implements EntryHandler
     private final SnapshotTypeDecoder typeDecoder = new SnapshotTypeDecoder();
 
     /**
+     * Load the newest valid snapshot that is usable and no later than the limits, falling back to older ones.
+     *
+     * @param applier        of the state to load into (reset first), and of the journal entries that rebuild the
+     *                       aggregate types without a state codec.
+     * @param journal        holding the snapshots.
+     * @param maxPosition    the latest journal position a snapshot may reflect; later ones are passed over.
+     * @param maxTimestampNs the latest time a snapshot's state may reflect; later ones are passed over.
+     * @param endPosition    where the journal ends: a valid snapshot beyond it depends on entries the journal has lost,
+     *                       and is refused; {@link Long#MAX_VALUE} not to check.
+     * @param errorHandler   told of each snapshot skipped as unusable, or null not to tell.
+     * @return the journal position of the snapshot loaded, or {@link SkeinProtocol#NULL_POSITION} if none was (the
+     * state is then empty).
+     * @throws SkeinException if a valid snapshot lies beyond {@code endPosition}.
+     */
+    long loadNewest(
+        final EntryApplier applier,
+        final Journal journal,
+        final long maxPosition,
+        final long maxTimestampNs,
+        final long endPosition,
+        final ErrorHandler errorHandler)
+    {
+        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
+        for (int i = entries.size() - 1; i >= 0; i--)
+        {
+            final RecordingLog.Entry entry = entries.get(i);
+            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !entry.isValid())
+            {
+                continue;
+            }
+            if (entry.position() > endPosition)
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                    "snapshot recording " + entry.recordingId() + " reflects journal position " + entry.position() +
+                    " but the journal ends at " + endPosition + ": the journal has lost entries the snapshot " +
+                    "depends on; refusing to start", null);
+            }
+            if (entry.position() > maxPosition || entry.timestampMs() > maxTimestampNs / 1_000_000)
+            {
+                continue;
+            }
+            final String failure = load(applier, journal, entry);
+            if (null == failure && timestampNs > maxTimestampNs)
+            {
+                applier.state().reset();
+                continue;
+            }
+            if (null == failure)
+            {
+                return entry.position();
+            }
+            if (null != errorHandler)
+            {
+                errorHandler.onError(new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.WARNING,
+                    "skipping snapshot at journal position " + entry.position() + ": " + failure +
+                    "; falling back to an earlier snapshot or the full journal", null));
+            }
+        }
+        return SkeinProtocol.NULL_POSITION;
+    }
+
+    /**
      * Load a snapshot.
      *
-     * @return null if loaded, else why not (the executor is then reset).
+     * @return null if loaded, else why not (the state is then reset).
      */
-    String load(final CommandExecutor executor, final Journal journal, final RecordingLog.Entry entry)
+    String load(final EntryApplier applier, final Journal journal, final RecordingLog.Entry entry)
     {
-        this.executor = executor;
+        this.applier = applier;
+        this.state = applier.state();
         this.entry = entry;
         begun = false;
         ended = false;
@@ -59,7 +127,7 @@ final class SnapshotLoader implements EntryHandler
         keys = 0;
         includedTypes.clear();
         crc.reset();
-        executor.resetState();
+        state.reset();
         try
         {
             journal.readSnapshot(entry.recordingId(), this);
@@ -72,7 +140,7 @@ final class SnapshotLoader implements EntryHandler
         }
         catch (final RuntimeException ex)
         {
-            executor.resetState();
+            state.reset();
             return ex.getMessage();
         }
     }
@@ -84,7 +152,7 @@ final class SnapshotLoader implements EntryHandler
     private void rebuildTypesWithoutState(final Journal journal)
     {
         missingTypes.clear();
-        for (final int typeId : executor.runtimes().keySet())
+        for (final int typeId : state.runtimes().keySet())
         {
             if (!includedTypes.contains(typeId))
             {
@@ -104,7 +172,7 @@ final class SnapshotLoader implements EntryHandler
         try (JournalReader reader = journal.reader())
         {
             reader.read(journal.startPosition(), entry.position(),
-                (buffer, offset, length, position) -> executor.replayTypes(buffer, offset, length, missingTypes),
+                (buffer, offset, length, position) -> applier.applyTypes(buffer, offset, length, missingTypes),
                 null);
         }
     }
@@ -145,7 +213,7 @@ final class SnapshotLoader implements EntryHandler
                     throw corrupt("begins at journal position " + beginDecoder.journalPosition() +
                         " but the recording log says " + entry.position());
                 }
-                executor.restoreSequences(beginDecoder.nextSequence(), beginDecoder.lastEntrySequence(),
+                state.restoreSequences(beginDecoder.nextSequence(), beginDecoder.lastEntrySequence(),
                     beginDecoder.epoch(), beginDecoder.timestampNs());
                 timestampNs = beginDecoder.timestampNs();
                 declaredTypes = beginDecoder.aggregateTypes();
@@ -155,7 +223,7 @@ final class SnapshotLoader implements EntryHandler
             case SnapshotTypeDecoder.TEMPLATE_ID:
                 requireBegun();
                 typeDecoder.wrap(buffer, body, blockLength, version);
-                checkType(executor.runtimes().get(typeDecoder.aggregateTypeId()));
+                checkType(state.runtime(typeDecoder.aggregateTypeId()));
                 includedTypes.add(typeDecoder.aggregateTypeId());
                 break;
 
@@ -169,7 +237,7 @@ final class SnapshotLoader implements EntryHandler
             case SnapshotKeyDecoder.TEMPLATE_ID:
                 requireBegun();
                 keyDecoder.wrap(buffer, body, blockLength, version);
-                executor.restoreKey(keyDecoder.keyHi(), keyDecoder.keyLo(), keyDecoder.aggregateTypeId(),
+                state.restoreKey(keyDecoder.keyHi(), keyDecoder.keyLo(), keyDecoder.aggregateTypeId(),
                     keyDecoder.aggregateId(), keyDecoder.version(), keyDecoder.sequence(), keyDecoder.position());
                 keys++;
                 break;
@@ -220,7 +288,7 @@ final class SnapshotLoader implements EntryHandler
 
     private void loadAggregate(final DirectBuffer buffer)
     {
-        final AggregateRuntime<Object> runtime = executor.runtimes().get(aggregateDecoder.aggregateTypeId());
+        final AggregateRuntime<Object> runtime = state.runtime(aggregateDecoder.aggregateTypeId());
         if (null == runtime)
         {
             throw corrupt("holds aggregate type " + aggregateDecoder.aggregateTypeId() + ", unknown to this engine");
@@ -238,9 +306,9 @@ final class SnapshotLoader implements EntryHandler
         final long version = aggregateDecoder.version();
         final int stateLength = aggregateDecoder.stateLength();
         final int stateOffset = aggregateDecoder.limit() + SnapshotAggregateDecoder.stateHeaderLength();
-        final Object state = runtime.definition().newState();
-        codec.decode(buffer, stateOffset, stateLength, state);
-        executor.restoreAggregate(runtime, aggregateId, version, state);
+        final Object aggregateState = runtime.definition().newState();
+        codec.decode(buffer, stateOffset, stateLength, aggregateState);
+        state.restoreAggregate(runtime, aggregateId, version, aggregateState);
     }
 
     private void update(final DirectBuffer buffer, final int offset, final int length)

@@ -36,29 +36,29 @@ final class SnapshotTaker
     private final CRC32C crc = new CRC32C();
 
     /**
-     * Write a snapshot of the executor's state, which must be the state after every journal entry up to
+     * Write a snapshot of the state, which must be the state after every journal entry up to
      * {@code journalPosition} and none after. It is stamped with the time of the last entry it reflects, so snapshots
      * of the same state are the same bytes whether taken on the writer or built off it.
      */
-    RecordingLog.Entry take(final CommandExecutor executor, final Journal journal, final long journalPosition)
+    RecordingLog.Entry take(final EngineState state, final Journal journal, final long journalPosition)
     {
-        final long timestampNs = executor.lastEntryTimestampNs();
-        final int[] typeIds = typesWithCodec(executor);
+        final long timestampNs = state.lastEntryTimestampNs();
+        final int[] typeIds = typesWithCodec(state);
 
         crc.reset();
         try (SnapshotWriter writer = journal.snapshotWriter())
         {
             beginEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
                 .journalPosition(journalPosition)
-                .epoch(executor.epoch())
+                .epoch(state.epoch())
                 .timestampNs(timestampNs)
-                .nextSequence(executor.nextSequence())
-                .lastEntrySequence(executor.lastEntrySequence())
+                .nextSequence(state.nextSequence())
+                .lastEntrySequence(state.lastEntrySequence())
                 .aggregateTypes(typeIds.length);
             append(writer, MessageHeaderEncoder.ENCODED_LENGTH + beginEncoder.encodedLength());
             for (final int typeId : typeIds)
             {
-                final AggregateDefinition<Object> definition = executor.runtimes().get(typeId).definition();
+                final AggregateDefinition<Object> definition = state.runtime(typeId).definition();
                 typeEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
                     .aggregateTypeId(typeId)
                     .schemaId(definition.schemaId())
@@ -69,16 +69,9 @@ final class SnapshotTaker
             long aggregates = 0;
             for (final int typeId : typeIds)
             {
-                final AggregateRuntime<Object> runtime = executor.runtimes().get(typeId);
+                final AggregateRuntime<Object> runtime = state.runtime(typeId);
                 final StateCodec<Object> codec = runtime.definition().stateCodec();
-                final long[] ids = new long[runtime.size()];
-                int n = 0;
-                for (final long id : runtime.records().keySet())
-                {
-                    ids[n++] = id;
-                }
-                Arrays.sort(ids);
-                for (final long id : ids)
+                for (final long id : EngineState.sortedIds(runtime))
                 {
                     final AggregateRecord<Object> record = runtime.existing(id);
                     aggregateEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
@@ -93,7 +86,7 @@ final class SnapshotTaker
                 }
             }
 
-            final IdempotencyWindow window = executor.window();
+            final IdempotencyWindow window = state.window();
             for (int i = 0; i < window.size(); i++)
             {
                 final int entry = window.oldest(i);
@@ -114,7 +107,7 @@ final class SnapshotTaker
                 .aggregates(aggregates)
                 .keys(window.size());
             writer.append(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + endEncoder.encodedLength());
-            return writer.finish(journalPosition, executor.epoch(), timestampNs / 1_000_000);
+            return writer.finish(journalPosition, state.epoch(), timestampNs / 1_000_000);
         }
     }
 
@@ -128,29 +121,17 @@ final class SnapshotTaker
      * The aggregate types whose state goes into snapshots, in id order: those with a state codec. The others are
      * rebuilt from the journal when a snapshot is loaded.
      */
-    static int[] typesWithCodec(final CommandExecutor executor)
+    private static int[] typesWithCodec(final EngineState state)
     {
-        final int[] all = sortedTypeIds(executor);
+        final int[] all = state.sortedTypeIds();
         int n = 0;
         for (final int typeId : all)
         {
-            if (null != executor.runtimes().get(typeId).definition().stateCodec())
+            if (null != state.runtime(typeId).definition().stateCodec())
             {
                 all[n++] = typeId;
             }
         }
         return Arrays.copyOf(all, n);
-    }
-
-    static int[] sortedTypeIds(final CommandExecutor executor)
-    {
-        final int[] typeIds = new int[executor.runtimes().size()];
-        int t = 0;
-        for (final int typeId : executor.runtimes().keySet())
-        {
-            typeIds[t++] = typeId;
-        }
-        Arrays.sort(typeIds);
-        return typeIds;
     }
 }

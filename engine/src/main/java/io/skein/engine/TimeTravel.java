@@ -10,17 +10,13 @@ import io.skein.engine.AggregateRuntime.AggregateRecord;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalEvents;
 import io.skein.journal.JournalReader;
-import io.skein.journal.RecordingLog;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.ErrorHandler;
-import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
 
 /**
  * State as it was at any point of a journal, and aggregates' event histories, built off the live engine: the nearest
- * earlier valid snapshot plus a bounded replay of the journal into fresh aggregates. Safe to use beside a running
+ * earlier valid snapshot plus a bounded replay of the journal into fresh aggregates, through the engine's own entry
+ * applier and with no idempotency window (a point holds the aggregates and nothing else). Safe to use beside a running
  * engine on the same journal (it only reads).
  */
 public final class TimeTravel
@@ -107,49 +103,13 @@ public final class TimeTravel
 
     private PointInTime build(final long maxPosition, final long maxTimestampNs)
     {
-        final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
-        for (final Supplier<? extends Aggregate<?>> factory : aggregates)
-        {
-            @SuppressWarnings("unchecked")
-            final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
-            runtimes.put(runtime.typeId(), runtime);
-        }
-        final AtomicBuffer metadata = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(64 * 1024));
-        final AtomicBuffer values = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(16 * 1024));
-        final EngineCounters counters = new EngineCounters(new CountersManager(metadata, values), "time-travel");
-        final CommandExecutor executor = new CommandExecutor(runtimes, 1 << 20, () -> 0, counters, errorHandler,
-            1024 * 1024, 64 * 1024, null);
-
+        // No idempotency window: a point in time answers states, never duplicates.
+        final EngineState state = new EngineState(EngineState.newRuntimes(aggregates), 0, null);
+        final EntryApplier applier = new EntryApplier(state);
         final long end = journal.durablePosition();
-        long from = journal.startPosition();
-        long snapshotPosition = SkeinProtocol.NULL_POSITION;
-        final List<RecordingLog.Entry> entries = journal.recordingLog().entries();
-        final SnapshotLoader loader = new SnapshotLoader();
-        for (int i = entries.size() - 1; i >= 0; i--)
-        {
-            final RecordingLog.Entry entry = entries.get(i);
-            if (entry.type() != RecordingLog.TYPE_SNAPSHOT || !entry.isValid() ||
-                entry.position() > Math.min(maxPosition, end) ||
-                entry.timestampMs() > maxTimestampNs / 1_000_000)
-            {
-                continue;
-            }
-            final String failure = loader.load(executor, journal, entry);
-            if (null == failure && loader.timestampNs() > maxTimestampNs)
-            {
-                executor.resetState();
-                continue;
-            }
-            if (null == failure)
-            {
-                from = entry.position();
-                snapshotPosition = entry.position();
-                break;
-            }
-            errorHandler.onError(new io.skein.protocol.SkeinException(io.skein.protocol.SkeinException.Code.STORAGE,
-                io.skein.protocol.SkeinException.Category.WARNING, "skipping snapshot at journal position " +
-                entry.position() + ": " + failure, null));
-        }
+        final long snapshotPosition = new SnapshotLoader().loadNewest(
+            applier, journal, Math.min(maxPosition, end), maxTimestampNs, Long.MAX_VALUE, errorHandler);
+        final long from = SkeinProtocol.NULL_POSITION == snapshotPosition ? journal.startPosition() : snapshotPosition;
 
         final long[] reached = { from, 0 };
         final JournalEvents header = new JournalEvents();
@@ -161,13 +121,13 @@ public final class TimeTravel
                 {
                     return false;
                 }
-                executor.replay(buffer, offset, length, position);
+                applier.apply(buffer, offset, length, position);
                 reached[0] = position;
                 reached[1] = header.timestampNs();
                 return true;
             });
         }
-        return new PointInTime(executor, snapshotPosition, reached[0], reached[1]);
+        return new PointInTime(state, snapshotPosition, reached[0], reached[1]);
     }
 
     /**
@@ -175,15 +135,15 @@ public final class TimeTravel
      */
     public static final class PointInTime
     {
-        private final CommandExecutor executor;
+        private final EngineState state;
         private final long snapshotPosition;
         private final long position;
         private final long timestampNs;
 
         PointInTime(
-            final CommandExecutor executor, final long snapshotPosition, final long position, final long timestampNs)
+            final EngineState state, final long snapshotPosition, final long position, final long timestampNs)
         {
-            this.executor = executor;
+            this.state = state;
             this.snapshotPosition = snapshotPosition;
             this.position = position;
             this.timestampNs = timestampNs;
@@ -254,7 +214,7 @@ public final class TimeTravel
          */
         public long stateHash()
         {
-            return executor.stateHash();
+            return state.stateHash();
         }
 
         /**
@@ -264,13 +224,12 @@ public final class TimeTravel
          */
         public long aggregateCount()
         {
-            return executor.aggregateCount();
+            return state.aggregateCount();
         }
 
         private AggregateRecord<Object> record(final int typeId, final long aggregateId)
         {
-            final AggregateRuntime<Object> runtime = executor.runtimes().get(typeId);
-            return null == runtime ? null : runtime.existing(aggregateId);
+            return state.existing(typeId, aggregateId);
         }
     }
 }

@@ -41,7 +41,7 @@ class ArchiveSessionSystemTest
         {
             try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
                 .name("idle")
-                .aggregate(AggregateFixtureTest.Tally::new)
+                .aggregate(TestAggregates.Tally::new)
                 .snapshotOnClose(true)
                 .errorHandler((ex) ->
                 {
@@ -89,9 +89,9 @@ class ArchiveSessionSystemTest
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
         final CommandWriter writer = new CommandWriter();
-        writer.wrap(buffer, 0).correlationId(amount).aggregate(AggregateFixtureTest.TYPE_ID, 1);
+        writer.wrap(buffer, 0).correlationId(amount).aggregate(TestAggregates.TYPE_ID, 1);
         writer.body(new AddEncoder()).amount(amount).repeat(1).behaviour(0)
-            .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+            .putNote(TestAggregates.NO_NOTE, 0, 0);
         return engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
     }
 }

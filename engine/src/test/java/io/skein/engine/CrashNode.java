@@ -47,9 +47,9 @@ public final class CrashNode
     static int command(
         final CommandWriter writer, final UnsafeBuffer buffer, final AddEncoder add, final long seed, final long i)
     {
-        writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, aggregate(i))
+        writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, aggregate(i))
             .idempotencyKey(seed, i + 1);
-        writer.body(add).amount(amount(i)).repeat(repeat(i)).behaviour(0).putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+        writer.body(add).amount(amount(i)).repeat(repeat(i)).behaviour(0).putNote(TestAggregates.NO_NOTE, 0, 0);
         return writer.length();
     }
 
@@ -64,7 +64,7 @@ public final class CrashNode
             .embeddedArchive(archive).journalDir(new File(dir, "journal")));
         final SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
             .name("crash")
-            .aggregate(AggregateFixtureTest.Tally::new)
+            .aggregate(TestAggregates.Tally::new)
             .journal(journal));
 
         final long[] replied = new long[1];

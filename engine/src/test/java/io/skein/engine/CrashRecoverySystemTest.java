@@ -75,7 +75,7 @@ class CrashRecoverySystemTest
         try (TestArchive archive = TestArchive.launch(dir);
             SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
                 .name("recovered")
-                .aggregate(AggregateFixtureTest.Tally::new)
+                .aggregate(TestAggregates.Tally::new)
                 .journal(archive.journal())))
         {
             assertTrue(engine.recoveredEntries() >= acked.cardinality(),
@@ -143,7 +143,7 @@ class CrashRecoverySystemTest
         final SkeinEngine engine, final CommandWriter writer, final UnsafeBuffer buffer, final long aggregate)
         throws Exception
     {
-        writer.wrap(buffer, 0).correlationId(-1).aggregate(AggregateFixtureTest.TYPE_ID, aggregate);
+        writer.wrap(buffer, 0).correlationId(-1).aggregate(TestAggregates.TYPE_ID, aggregate);
         writer.body(new ReadEncoder()).unused(0);
         final CommandResult result = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
         return new TotalDecoder().wrap(result.payload(), 8, TotalDecoder.BLOCK_LENGTH, TotalDecoder.SCHEMA_VERSION)

@@ -150,7 +150,7 @@ class DiskFullSystemTest
     {
         return new SkeinEngine.Context()
             .name("disk-full")
-            .aggregate(AggregateFixtureTest.Tally::new)
+            .aggregate(TestAggregates.Tally::new)
             .snapshotOnClose(false)
             .errorHandler((ex) ->
             {
@@ -165,16 +165,16 @@ class DiskFullSystemTest
     private CompletableFuture<CommandResult> submit(
         final SkeinEngine engine, final long aggregateId, final long amount, final long key)
     {
-        writer.wrap(buffer, 0).correlationId(key).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId)
+        writer.wrap(buffer, 0).correlationId(key).aggregate(TestAggregates.TYPE_ID, aggregateId)
             .idempotencyKey(0x5EED, key);
         writer.body(new AddEncoder()).amount(amount).repeat(1).behaviour(0)
-            .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+            .putNote(TestAggregates.NO_NOTE, 0, 0);
         return engine.submit(buffer, 0, writer.length());
     }
 
     private CommandResult read(final SkeinEngine engine, final long aggregateId) throws Exception
     {
-        writer.wrap(buffer, 0).correlationId(-1).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId);
+        writer.wrap(buffer, 0).correlationId(-1).aggregate(TestAggregates.TYPE_ID, aggregateId);
         writer.body(new ReadEncoder()).unused(0);
         return engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
     }

@@ -54,10 +54,10 @@ class JournalCorruptionSystemTest
                 final CommandWriter writer = new CommandWriter();
                 for (int i = 1; i <= ENTRIES; i++)
                 {
-                    writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, i % 5)
+                    writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % 5)
                         .idempotencyKey(i % 3 == 0 ? 0 : 0xF11EL, i);
                     writer.body(new AddEncoder()).amount(1000 + i * 37).repeat(1 + i % 3).behaviour(0)
-                        .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+                        .putNote(TestAggregates.NO_NOTE, 0, 0);
                     final var result = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
                     assertEquals(Outcome.ACCEPTED, result.outcome());
                     entryEnds.add(result.journalPosition());
@@ -111,10 +111,10 @@ class JournalCorruptionSystemTest
                 final CommandWriter writer = new CommandWriter();
                 for (int i = 1; i <= ENTRIES; i++)
                 {
-                    writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, i % 5)
+                    writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % 5)
                         .idempotencyKey(0x5AB, i);
                     writer.body(new AddEncoder()).amount(1000 + i * 37).repeat(1 + i % 3).behaviour(0)
-                        .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+                        .putNote(TestAggregates.NO_NOTE, 0, 0);
                     assertEquals(Outcome.ACCEPTED, engine.submit(buffer, 0, writer.length())
                         .get(10, TimeUnit.SECONDS).outcome());
                     if (ENTRIES / 2 == i)
@@ -244,7 +244,7 @@ class JournalCorruptionSystemTest
     {
         return SkeinEngine.launch(new SkeinEngine.Context()
             .name("flip")
-            .aggregate(AggregateFixtureTest.Tally::new)
+            .aggregate(TestAggregates.Tally::new)
             .snapshotOnClose(false)
             .journal(journal));
     }

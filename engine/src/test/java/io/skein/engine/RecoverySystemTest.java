@@ -159,7 +159,7 @@ class RecoverySystemTest
         {
             final SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
                 .name("stuck-gate")
-                .aggregate(AggregateFixtureTest.Tally::new)
+                .aggregate(TestAggregates.Tally::new)
                 .durability(Durability.REPLICATED)
                 .replicationGate(() -> -1)
                 .snapshotOnClose(false)
@@ -238,7 +238,7 @@ class RecoverySystemTest
     {
         return SkeinEngine.launch(new SkeinEngine.Context()
             .name("policy")
-            .aggregate(AggregateFixtureTest.Tally::new)
+            .aggregate(TestAggregates.Tally::new)
             .snapshotEveryEntries(entries)
             .snapshotMode(SnapshotMode.INLINE)
             .snapshotOnClose(false)
@@ -274,9 +274,9 @@ class RecoverySystemTest
                 final AtomicLong replies = new AtomicLong();
                 for (int i = 0; i < 5_000; i++)
                 {
-                    writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, i % 7);
+                    writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % 7);
                     writer.body(new AddEncoder()).amount(1).repeat(1).behaviour(0)
-                        .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+                        .putNote(TestAggregates.NO_NOTE, 0, 0);
                     final OfferResult result = engine.offer(buffer, 0, writer.length(), (reply) ->
                     {
                         if (reply.journalPosition() <= 0 || journal.durablePosition() < reply.journalPosition())
@@ -307,7 +307,7 @@ class RecoverySystemTest
             final Journal journal = archive.journal();
             try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
                 .name("failing")
-                .aggregate(AggregateFixtureTest.Tally::new)
+                .aggregate(TestAggregates.Tally::new)
                 .errorHandler((ex) ->
                 {
                     synchronized (errors)
@@ -377,7 +377,7 @@ class RecoverySystemTest
     {
         return SkeinEngine.launch(new SkeinEngine.Context()
             .name("replicated")
-            .aggregate(AggregateFixtureTest.Tally::new)
+            .aggregate(TestAggregates.Tally::new)
             .durability(Durability.REPLICATED)
             .replicationGate(followers)
             .snapshotOnClose(false)
@@ -392,10 +392,10 @@ class RecoverySystemTest
         final long keyHi,
         final long keyLo)
     {
-        writer.wrap(buffer, 0).correlationId(amount).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId)
+        writer.wrap(buffer, 0).correlationId(amount).aggregate(TestAggregates.TYPE_ID, aggregateId)
             .idempotencyKey(keyHi, keyLo);
         writer.body(new AddEncoder()).amount(amount).repeat(repeat).behaviour(0)
-            .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+            .putNote(TestAggregates.NO_NOTE, 0, 0);
         return engine.submit(buffer, 0, writer.length());
     }
 
@@ -431,7 +431,7 @@ class RecoverySystemTest
     {
         return SkeinEngine.launch(new SkeinEngine.Context()
             .name("recovery")
-            .aggregate(AggregateFixtureTest.Tally::new)
+            .aggregate(TestAggregates.Tally::new)
             .journal(journal));
     }
 
@@ -443,16 +443,16 @@ class RecoverySystemTest
         final long keyHi,
         final long keyLo) throws Exception
     {
-        writer.wrap(buffer, 0).correlationId(amount).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId)
+        writer.wrap(buffer, 0).correlationId(amount).aggregate(TestAggregates.TYPE_ID, aggregateId)
             .idempotencyKey(keyHi, keyLo);
         writer.body(new AddEncoder()).amount(amount).repeat(repeat).behaviour(0)
-            .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+            .putNote(TestAggregates.NO_NOTE, 0, 0);
         return engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
     }
 
     private long readTotal(final SkeinEngine engine, final long aggregateId) throws Exception
     {
-        writer.wrap(buffer, 0).correlationId(-1).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId);
+        writer.wrap(buffer, 0).correlationId(-1).aggregate(TestAggregates.TYPE_ID, aggregateId);
         writer.body(new ReadEncoder()).unused(0);
         final CommandResult result = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
         assertEquals(Outcome.ACCEPTED, result.outcome());

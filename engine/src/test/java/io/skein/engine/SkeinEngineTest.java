@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SkeinEngineTest
 {
-    private static final int TYPE = AggregateFixtureTest.TYPE_ID;
-    private static final byte[] NO_NOTE = AggregateFixtureTest.NO_NOTE;
+    private static final int TYPE = TestAggregates.TYPE_ID;
+    private static final byte[] NO_NOTE = TestAggregates.NO_NOTE;
 
     private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(8192);
     private final CommandWriter writer = new CommandWriter();
@@ -51,7 +51,7 @@ class SkeinEngineTest
 
     private SkeinEngine launch(final SkeinEngine.Context ctx)
     {
-        engine = SkeinEngine.launch(ctx.name("test").aggregate(AggregateFixtureTest.Tally::new).entryAppender(
+        engine = SkeinEngine.launch(ctx.name("test").aggregate(TestAggregates.Tally::new).entryAppender(
             (b, o, l) ->
             {
                 final byte[] bytes = new byte[l];
@@ -105,7 +105,7 @@ class SkeinEngineTest
         final CommandResult rejected = submit(add(1, -5, 1, 0));
         assertEquals(Outcome.REJECTED, rejected.outcome());
         assertEquals(RejectReason.DOMAIN, rejected.reason());
-        assertEquals(AggregateFixtureTest.NEGATIVE, rejected.rejectCode());
+        assertEquals(TestAggregates.NEGATIVE, rejected.rejectCode());
         assertEquals("amount must not be negative", rejected.message());
         assertEquals(1, rejected.version());
         assertEquals(10, total(1));

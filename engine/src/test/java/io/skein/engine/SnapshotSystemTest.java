@@ -383,10 +383,10 @@ class SnapshotSystemTest
             try (SkeinEngine engine = SkeinEngine.launch(context(journal).aggregate(CodecLessTally::new)))
             {
                 send(engine, 0, 300);
-                sendTo(engine, AggregateFixtureTest.TYPE_ID + 1, 0, 300);
+                sendTo(engine, TestAggregates.TYPE_ID + 1, 0, 300);
                 snapshotPosition = engine.takeSnapshot(TIMEOUT_NS);
                 send(engine, 300, 50);
-                sendTo(engine, AggregateFixtureTest.TYPE_ID + 1, 300, 50);
+                sendTo(engine, TestAggregates.TYPE_ID + 1, 300, 50);
                 hash = engine.stateHash(TIMEOUT_NS);
             }
         }
@@ -416,15 +416,15 @@ class SnapshotSystemTest
      * The tally aggregate under another type id, without a state codec: snapshots leave it out and it is rebuilt from
      * the journal.
      */
-    static final class CodecLessTally implements Aggregate<AggregateFixtureTest.TallyState>
+    static final class CodecLessTally implements Aggregate<TestAggregates.TallyState>
     {
-        private final AggregateFixtureTest.Tally tally = new AggregateFixtureTest.Tally();
+        private final TestAggregates.Tally tally = new TestAggregates.Tally();
 
         @Override
-        public void define(final AggregateDefinition<AggregateFixtureTest.TallyState> definition)
+        public void define(final AggregateDefinition<TestAggregates.TallyState> definition)
         {
             tally.define(definition);
-            definition.typeId(AggregateFixtureTest.TYPE_ID + 1).name("codec-less-tally").snapshot(null);
+            definition.typeId(TestAggregates.TYPE_ID + 1).name("codec-less-tally").snapshot(null);
         }
     }
 
@@ -433,7 +433,7 @@ class SnapshotSystemTest
         for (int i = from; i < from + count; i++)
         {
             writer.wrap(buffer, 0).correlationId(i).aggregate(typeId, i % 11).idempotencyKey(typeId, i + 1);
-            writer.body(new AddEncoder()).amount(i).repeat(1).behaviour(0).putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+            writer.body(new AddEncoder()).amount(i).repeat(1).behaviour(0).putNote(TestAggregates.NO_NOTE, 0, 0);
             assertEquals(Outcome.ACCEPTED, engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS)
                 .outcome());
         }
@@ -443,7 +443,7 @@ class SnapshotSystemTest
     void shouldRefuseSnapshotWithoutJournal()
     {
         try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
-            .aggregate(AggregateFixtureTest.Tally::new)))
+            .aggregate(TestAggregates.Tally::new)))
         {
             assertThrows(SkeinException.class, () -> engine.takeSnapshot(TIMEOUT_NS));
         }
@@ -458,7 +458,7 @@ class SnapshotSystemTest
     {
         return new SkeinEngine.Context()
             .name("snapshots")
-            .aggregate(AggregateFixtureTest.Tally::new)
+            .aggregate(TestAggregates.Tally::new)
             .errorHandler(errors::add)
             .journal(journal);
     }
@@ -468,10 +468,10 @@ class SnapshotSystemTest
         CommandResult last = null;
         for (int i = from; i < from + count; i++)
         {
-            writer.wrap(buffer, 0).correlationId(i).aggregate(AggregateFixtureTest.TYPE_ID, i % 37)
+            writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % 37)
                 .idempotencyKey(7, i + 1);
             writer.body(new AddEncoder()).amount(i).repeat(1 + i % 2).behaviour(0)
-                .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+                .putNote(TestAggregates.NO_NOTE, 0, 0);
             last = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
         }
         return last;

@@ -33,7 +33,7 @@ class SteadyStateAllocationTest
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final SkeinEngine.Context ctx = new SkeinEngine.Context()
             .name("alloc")
-            .aggregate(AggregateFixtureTest.Tally::new)
+            .aggregate(TestAggregates.Tally::new)
             .idempotencyWindowCapacity(1024)
             .ringSize(1024);
 
@@ -96,7 +96,7 @@ class SteadyStateAllocationTest
             for (int i = 0; i < count; i++)
             {
                 final long n = base + i;
-                writer.wrap(buffer, 0).correlationId(n).aggregate(AggregateFixtureTest.TYPE_ID, n % AGGREGATES)
+                writer.wrap(buffer, 0).correlationId(n).aggregate(TestAggregates.TYPE_ID, n % AGGREGATES)
                     .idempotencyKey(n + 1, 7);
                 if (n % 10 == 9)
                 {
@@ -105,7 +105,7 @@ class SteadyStateAllocationTest
                 else
                 {
                     writer.body(add).amount(1).repeat(1 + (int)(n % 3)).behaviour(0)
-                        .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+                        .putNote(TestAggregates.NO_NOTE, 0, 0);
                 }
                 final int length = writer.length();
                 while (engine.tryOffer(buffer, 0, length, this) != OfferResult.OFFERED)

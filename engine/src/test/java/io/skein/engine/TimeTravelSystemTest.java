@@ -42,7 +42,7 @@ class TimeTravelSystemTest
             final long[] times = new long[3];
             try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
                 .name("time-travel")
-                .aggregate(AggregateFixtureTest.Tally::new)
+                .aggregate(TestAggregates.Tally::new)
                 .epochNanoClock(clock::get)
                 .journal(journal)))
             {
@@ -65,7 +65,7 @@ class TimeTravelSystemTest
             }
 
             final TimeTravel timeTravel = new TimeTravel(
-                journal, List.of(AggregateFixtureTest.Tally::new), (ex) -> ex.printStackTrace());
+                journal, List.of(TestAggregates.Tally::new), (ex) -> ex.printStackTrace());
             for (int stage = 0; stage < 3; stage++)
             {
                 final TimeTravel.PointInTime atPosition = timeTravel.atPosition(positions[stage]);
@@ -80,13 +80,13 @@ class TimeTravelSystemTest
 
             final TimeTravel.PointInTime early = timeTravel.atPosition(positions[0] - 1);
             assertEquals(SkeinProtocol.NULL_POSITION, early.snapshotPosition(), "snapshot is after this point");
-            assertEquals(99 / 5 + 1 - 1, early.version(AggregateFixtureTest.TYPE_ID, 4), "last command excluded");
-            assertNull(timeTravel.atPosition(0).state(AggregateFixtureTest.TYPE_ID, 1));
+            assertEquals(99 / 5 + 1 - 1, early.version(TestAggregates.TYPE_ID, 4), "last command excluded");
+            assertNull(timeTravel.atPosition(0).state(TestAggregates.TYPE_ID, 1));
 
             final List<RecordedEvent> all = new ArrayList<>();
             long from = 1;
             List<RecordedEvent> page;
-            while (!(page = timeTravel.history(AggregateFixtureTest.TYPE_ID, 2, from, 7)).isEmpty())
+            while (!(page = timeTravel.history(TestAggregates.TYPE_ID, 2, from, 7)).isEmpty())
             {
                 assertEquals(Math.min(7, 60 - all.size()), page.size());
                 all.addAll(page);
@@ -104,9 +104,9 @@ class TimeTravelSystemTest
 
     private CommandResult add(final SkeinEngine engine, final long aggregateId, final long amount) throws Exception
     {
-        writer.wrap(buffer, 0).correlationId(amount).aggregate(AggregateFixtureTest.TYPE_ID, aggregateId);
+        writer.wrap(buffer, 0).correlationId(amount).aggregate(TestAggregates.TYPE_ID, aggregateId);
         writer.body(new AddEncoder()).amount(amount).repeat(1).behaviour(0)
-            .putNote(AggregateFixtureTest.NO_NOTE, 0, 0);
+            .putNote(TestAggregates.NO_NOTE, 0, 0);
         return engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
     }
 }

@@ -102,7 +102,7 @@ class TornWriteSystemTest
             assertEquals(tornStart, journal.recoveredEndPosition(), "the journal ends where the torn fragment began");
             try (SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
                 .name("torn")
-                .aggregate(AggregateFixtureTest.Tally::new)
+                .aggregate(TestAggregates.Tally::new)
                 .snapshotOnClose(false)
                 .journal(journal)))
             {

@@ -1,6 +1,6 @@
 package io.skein.examples.bank;
 
-import io.skein.engine.AggregateFixture;
+import io.skein.testkit.AggregateFixture;
 import io.skein.examples.bank.codecs.AccountOpenedEncoder;
 import io.skein.examples.bank.codecs.DepositedEncoder;
 import org.agrona.ExpandableArrayBuffer;

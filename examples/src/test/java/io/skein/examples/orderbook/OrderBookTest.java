@@ -1,6 +1,6 @@
 package io.skein.examples.orderbook;
 
-import io.skein.engine.AggregateFixture;
+import io.skein.testkit.AggregateFixture;
 import io.skein.examples.orderbook.codecs.*;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.skein.engine;
+package io.skein.testkit;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +16,8 @@ import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
-import io.skein.engine.AggregateRuntime.AggregateRecord;
+import io.skein.engine.EngineCore;
+import io.skein.engine.RecordedEvent;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
 import io.skein.protocol.Reply;
@@ -24,18 +25,15 @@ import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.ExpandableArrayBuffer;
-import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
 import org.agrona.sbe.MessageDecoderFlyweight;
 import org.agrona.sbe.MessageEncoderFlyweight;
 
 /**
  * A given/when/then fixture for aggregate authors: give an aggregate a history of events, send it a command, then
- * check the events, rejection, reply or state. It runs the same command executor as the engine, without threads or a
- * journal, and fails (with an {@link AssertionError}) on things a unit test alone would miss:
+ * check the events, rejection, reply or state. It runs the engine's own decision path ({@link EngineCore}), without
+ * threads or a journal, and fails (with an {@link AssertionError}) on things a unit test alone would miss:
  * <ul>
  *     <li>a command, event or reply that does not decode to exactly the bytes it was encoded in;</li>
  *     <li>a given history that is not one aggregate's contiguous versions;</li>
@@ -49,6 +47,8 @@ import org.agrona.sbe.MessageEncoderFlyweight;
  *     .expectRejected(AccountRejection.INSUFFICIENT_FUNDS.value())
  *     .expectNoEvents();
  * }</pre>
+ * The file is a little over 600 lines because its {@link Result} holds every expectation, each with its javadoc
+ * (about 270 lines).
  *
  * @param <S> the aggregate's state type.
  */
@@ -56,10 +56,12 @@ public final class AggregateFixture<S>
 {
     private static final long DEFAULT_AGGREGATE_ID = 1;
 
-    private final Supplier<? extends Aggregate<S>> factory;
-    private final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = new Int2ObjectHashMap<>();
-    private final AggregateRuntime<Object> runtime;
-    private final CommandExecutor executor;
+    private static final int WINDOW_CAPACITY = 1024;
+
+    private final EngineCore core;
+    private final EngineCore rebuilt;
+    private final int typeId;
+    private final AggregateDefinition<?> definition;
     private final List<byte[]> history = new ArrayList<>();
     private final ExpandableArrayBuffer commandBuffer = new ExpandableArrayBuffer(1024);
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(1024);
@@ -69,7 +71,6 @@ public final class AggregateFixture<S>
     private final JournalEntryEncoder entryEncoder = new JournalEntryEncoder();
     private final MutableClock clock = new MutableClock();
     private final List<Throwable> errors = new ArrayList<>();
-    private final EngineCounters counters = newCounters();
     private long aggregateId = DEFAULT_AGGREGATE_ID;
     private long nextExpectedVersion = SkeinProtocol.ANY_VERSION;
     private long nextKeyHi;
@@ -79,15 +80,12 @@ public final class AggregateFixture<S>
 
     private AggregateFixture(final Supplier<? extends Aggregate<S>> factory)
     {
-        this.factory = factory;
-        @SuppressWarnings("unchecked")
-        final AggregateRuntime<Object> runtime = new AggregateRuntime<>((Aggregate<Object>)factory.get());
-        this.runtime = runtime;
-        runtimes.put(runtime.typeId(), runtime);
-        requireEquals(runtime.definition().newState());
         final ErrorHandler errorHandler = errors::add;
-        executor = new CommandExecutor(runtimes, 1024, clock, counters, errorHandler,
-            1024 * 1024, 64 * 1024, null);
+        core = EngineCore.of(List.of(factory), WINDOW_CAPACITY, clock, errorHandler);
+        typeId = core.typeIds()[0];
+        definition = core.definition(typeId);
+        requireEquals(definition.newState());
+        rebuilt = EngineCore.of(List.of(factory), WINDOW_CAPACITY, clock, errorHandler);
     }
 
     /**
@@ -168,11 +166,11 @@ public final class AggregateFixture<S>
             throw new AssertionError("given event " + index + " has version " + version +
                 " but the next version of aggregate " + aggregateId + " is " + (version() + 1));
         }
-        final Binding<Object> binding = definition().binding(encoder.sbeTemplateId());
-        if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != definition().schemaId())
+        final Binding<?> binding = definition.binding(encoder.sbeTemplateId());
+        if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != definition.schemaId())
         {
             throw new AssertionError("given event " + index + " (template " + encoder.sbeTemplateId() +
-                ") has no applier in aggregate type " + definition().name());
+                ") has no applier in aggregate type " + definition.name());
         }
 
         headerEncoder.wrap(scratch, 0)
@@ -187,20 +185,20 @@ public final class AggregateFixture<S>
 
         final ExpandableArrayBuffer entry = new ExpandableArrayBuffer(eventLength + 256);
         entryEncoder.wrapAndApplyHeader(entry, 0, headerEncoder)
-            .entrySequence(executor.lastEntrySequence() + 1)
+            .entrySequence(core.lastEntrySequence() + 1)
             .epoch(0)
             .timestampNs(clock.timeNs)
-            .aggregateTypeId(runtime.typeId())
+            .aggregateTypeId(typeId)
             .aggregateId(aggregateId)
             .version(version)
-            .firstSequence(executor.nextSequence())
+            .firstSequence(core.nextSequence())
             .correlationId(0)
             .causationId(0)
             .idempotencyKeyHi(SkeinProtocol.NO_KEY)
             .idempotencyKeyLo(SkeinProtocol.NO_KEY)
             .eventsCount(1).next().putBody(scratch, 0, eventLength);
         final int entryLength = entryEncoder.limit();
-        executor.replay(entry, 0, entryLength, SkeinProtocol.NULL_POSITION);
+        core.apply(entry, 0, entryLength);
         final byte[] bytes = new byte[entryLength];
         entry.getBytes(0, bytes);
         history.add(bytes);
@@ -247,7 +245,7 @@ public final class AggregateFixture<S>
         commandSent = true;
         commandWriter.wrap(commandBuffer, 0)
             .correlationId(nextCorrelationId++)
-            .aggregate(runtime.typeId(), aggregateId)
+            .aggregate(typeId, aggregateId)
             .expectedVersion(nextExpectedVersion)
             .idempotencyKey(nextKeyHi, nextKeyLo);
         fill.accept(commandWriter.body(encoder));
@@ -258,14 +256,14 @@ public final class AggregateFixture<S>
         checkRoundTrip("command", commandBuffer, SkeinProtocol.ENVELOPE_LENGTH, length - SkeinProtocol.ENVELOPE_LENGTH);
 
         errors.clear();
-        final int replyLength = executor.execute(commandBuffer, 0, length);
-        final CommandResult result = new Reply().wrap(executor.replyBuffer(), 0, replyLength).toResult();
+        final int replyLength = core.execute(commandBuffer, 0, length);
+        final CommandResult result = new Reply().wrap(core.replyBuffer(), 0, replyLength).toResult();
         final List<RecordedEvent> events = new ArrayList<>();
-        final int entryLength = executor.entryLength();
+        final int entryLength = core.entryLength();
         if (entryLength > 0)
         {
             final byte[] bytes = new byte[entryLength];
-            executor.entryBuffer().getBytes(0, bytes);
+            core.entryBuffer().getBytes(0, bytes);
             history.add(bytes);
             decodeEvents(bytes, events);
         }
@@ -281,8 +279,8 @@ public final class AggregateFixture<S>
     @SuppressWarnings("unchecked")
     public S state()
     {
-        final AggregateRecord<Object> record = runtime.existing(aggregateId);
-        return (S)(null == record ? definition().newState() : record.state);
+        final Object state = core.state(typeId, aggregateId);
+        return (S)(null == state ? definition.newState() : state);
     }
 
     /**
@@ -292,13 +290,7 @@ public final class AggregateFixture<S>
      */
     public long version()
     {
-        final AggregateRecord<Object> record = runtime.existing(aggregateId);
-        return null == record ? 0 : record.version;
-    }
-
-    private AggregateDefinition<Object> definition()
-    {
-        return runtime.definition();
+        return core.version(typeId, aggregateId);
     }
 
     private void decodeEvents(final byte[] entryBytes, final List<RecordedEvent> events)
@@ -332,11 +324,11 @@ public final class AggregateFixture<S>
             throw new AssertionError(what + " is shorter than a message header: " + length + " bytes");
         }
         headerDecoder.wrap(buffer, offset);
-        final Binding<Object> binding = definition().binding(headerDecoder.templateId());
+        final Binding<?> binding = definition.binding(headerDecoder.templateId());
         if (null == binding)
         {
             throw new AssertionError(what + ": template " + headerDecoder.templateId() +
-                " is not bound in aggregate type " + definition().name());
+                " is not bound in aggregate type " + definition.name());
         }
         final MessageDecoderFlyweight decoder = binding.decoder();
         decoder.wrap(
@@ -360,23 +352,18 @@ public final class AggregateFixture<S>
 
     private void checkStateMatchesHistory()
     {
-        final Int2ObjectHashMap<AggregateRuntime<Object>> rebuiltRuntimes = new Int2ObjectHashMap<>();
-        @SuppressWarnings("unchecked")
-        final AggregateRuntime<Object> rebuilt = new AggregateRuntime<>((Aggregate<Object>)factory.get());
-        rebuiltRuntimes.put(rebuilt.typeId(), rebuilt);
-        final CommandExecutor replayer = new CommandExecutor(rebuiltRuntimes, 1024, clock, counters,
-            errors::add, 1024 * 1024, 64 * 1024, null);
+        rebuilt.reset();
         for (final byte[] entry : history)
         {
-            replayer.replay(new UnsafeBuffer(entry), 0, entry.length, SkeinProtocol.NULL_POSITION);
+            rebuilt.apply(new UnsafeBuffer(entry), 0, entry.length);
         }
-        final AggregateRecord<Object> live = runtime.existing(aggregateId);
-        final AggregateRecord<Object> expected = rebuilt.existing(aggregateId);
-        final Object liveState = null == live ? definition().newState() : live.state;
-        final Object expectedState = null == expected ? definition().newState() : expected.state;
+        final Object live = core.state(typeId, aggregateId);
+        final Object expected = rebuilt.state(typeId, aggregateId);
+        final Object liveState = null == live ? definition.newState() : live;
+        final Object expectedState = null == expected ? definition.newState() : expected;
         if (!expectedState.equals(liveState))
         {
-            throw new AssertionError("aggregate " + definition().name() + "/" + aggregateId +
+            throw new AssertionError("aggregate " + definition.name() + "/" + aggregateId +
                 ": live state differs from the state rebuilt from its events, so a handler changed state directly " +
                 "or an applier is not deterministic\n  live:    " + liveState + "\n  rebuilt: " + expectedState);
         }
@@ -396,13 +383,6 @@ public final class AggregateFixture<S>
         {
             throw new IllegalStateException(ex);
         }
-    }
-
-    private static EngineCounters newCounters()
-    {
-        final AtomicBuffer metadata = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(64 * 1024));
-        final AtomicBuffer values = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(16 * 1024));
-        return new EngineCounters(new CountersManager(metadata, values), "fixture");
     }
 
     /**

@@ -1,23 +1,20 @@
-package io.skein.engine;
+package io.skein.testkit;
 
 import io.skein.aggregate.Aggregate;
 import io.skein.aggregate.AggregateDefinition;
-import io.skein.aggregate.CommandContext;
-import io.skein.aggregate.QueryContext;
-import io.skein.aggregate.StateCodec;
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
+import io.skein.engine.RecordedEvent;
+import io.skein.engine.TestAggregates;
+import io.skein.engine.TestAggregates.Tally;
+import io.skein.engine.TestAggregates.TallyState;
 import io.skein.engine.test.codecs.AddDecoder;
 import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.engine.test.codecs.AddedDecoder;
 import io.skein.engine.test.codecs.AddedEncoder;
 import io.skein.engine.test.codecs.OrphanEncoder;
-import io.skein.engine.test.codecs.ReadDecoder;
 import io.skein.engine.test.codecs.ReadEncoder;
 import io.skein.engine.test.codecs.TotalDecoder;
-import io.skein.engine.test.codecs.TotalEncoder;
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,9 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AggregateFixtureTest
 {
-    static final int TYPE_ID = 9;
-    static final int NEGATIVE = 42;
-    static final byte[] NO_NOTE = new byte[0];
+    private static final int TYPE_ID = TestAggregates.TYPE_ID;
+    private static final int NEGATIVE = TestAggregates.NEGATIVE;
+    private static final byte[] NO_NOTE = TestAggregates.NO_NOTE;
 
     @Test
     void shouldApplyGivenEventsAndAcceptCommandWithItsEvents()
@@ -179,117 +176,6 @@ class AggregateFixtureTest
     void shouldRequireStateWithEquals()
     {
         assertThrows(IllegalStateException.class, () -> AggregateFixture.of(NoEquals::new));
-    }
-
-    static final class TallyState
-    {
-        long total;
-        long count;
-
-        TallyState()
-        {
-        }
-
-        TallyState(final long total, final long count)
-        {
-            this.total = total;
-            this.count = count;
-        }
-
-        @Override
-        public boolean equals(final Object o)
-        {
-            return o instanceof TallyState && ((TallyState)o).total == total && ((TallyState)o).count == count;
-        }
-
-        @Override
-        public int hashCode()
-        {
-            return Long.hashCode(total * 31 + count);
-        }
-
-        @Override
-        public String toString()
-        {
-            return "TallyState{total=" + total + ", count=" + count + "}";
-        }
-    }
-
-    static final class Tally implements Aggregate<TallyState>
-    {
-        private final AddedEncoder added = new AddedEncoder();
-        private final TotalEncoder totalEncoder = new TotalEncoder();
-        private final OrphanEncoder orphan = new OrphanEncoder();
-        private final byte[] note = new byte[512];
-
-        @Override
-        public void define(final AggregateDefinition<TallyState> definition)
-        {
-            definition.typeId(TYPE_ID).name("tally").state(TallyState::new)
-                .snapshot(new StateCodec<>()
-                {
-                    @Override
-                    public int encode(final TallyState state, final MutableDirectBuffer buffer, final int offset)
-                    {
-                        buffer.putLong(offset, state.total);
-                        buffer.putLong(offset + 8, state.count);
-                        return 16;
-                    }
-
-                    @Override
-                    public void decode(
-                        final DirectBuffer buffer, final int offset, final int length, final TallyState state)
-                    {
-                        state.total = buffer.getLong(offset);
-                        state.count = buffer.getLong(offset + 8);
-                    }
-                })
-                .command(new AddDecoder(), this::onAdd)
-                .query(new ReadDecoder(), this::onRead)
-                .event(new AddedDecoder(), this::onAdded);
-        }
-
-        private void onAdd(final AddDecoder command, final TallyState state, final CommandContext ctx)
-        {
-            final int noteLength = command.getNote(note, 0, note.length);
-            if (noteLength > 0 && note[0] == 'x')
-            {
-                ctx.reject(NEGATIVE + 1, "notes may not start with x");
-                return;
-            }
-            if (command.amount() < 0)
-            {
-                ctx.reject(NEGATIVE, "amount must not be negative");
-                return;
-            }
-            if (command.behaviour() == 2)
-            {
-                throw new IllegalStateException("boom");
-            }
-            if (command.behaviour() == 3)
-            {
-                state.total += 1000;
-            }
-            if (command.behaviour() == 4)
-            {
-                ctx.emit(orphan).value(1);
-            }
-            for (int i = 0; i < command.repeat(); i++)
-            {
-                ctx.emit(added).amount(command.amount());
-            }
-        }
-
-        private void onRead(final ReadDecoder query, final TallyState state, final QueryContext ctx)
-        {
-            ctx.reply(totalEncoder).total(state.total).count(state.count);
-        }
-
-        private void onAdded(final AddedDecoder event, final TallyState state)
-        {
-            state.total += event.amount();
-            state.count++;
-        }
     }
 
     static final class NoEquals implements Aggregate<Object>

@@ -1,0 +1,197 @@
+package io.skein.engine;
+
+import io.skein.aggregate.AggregateDefinition;
+import io.skein.aggregate.AggregateDefinition.Binding;
+import io.skein.aggregate.AggregateDefinition.Kind;
+import io.skein.codecs.JournalEntryDecoder;
+import io.skein.codecs.MessageHeaderDecoder;
+import io.skein.engine.AggregateRuntime.AggregateRecord;
+import io.skein.protocol.SkeinException;
+import io.skein.protocol.SkeinProtocol;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.IntHashSet;
+
+/**
+ * Applies journal entries to an {@link EngineState} through the aggregates' event appliers; no handler runs. The one
+ * way state changes: the decision path applies each entry it has just built, and recovery, the follower tail, the
+ * snapshot builder, snapshot loading (for types without a state codec), time travel and the test fixture apply
+ * entries read back. Every entry is checked to follow the state it is applied to (entry sequence, global sequence,
+ * aggregate version), so a journal that does not match fails loudly instead of yielding a different state.
+ * Allocation-free unless an entry fails its checks.
+ */
+final class EntryApplier
+{
+    static final int GROUP_HEADER_LENGTH = 4;
+    static final int VAR_LENGTH_FIELD = 4;
+
+    private final EngineState state;
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final JournalEntryDecoder entryDecoder = new JournalEntryDecoder();
+
+    EntryApplier(final EngineState state)
+    {
+        this.state = state;
+    }
+
+    EngineState state()
+    {
+        return state;
+    }
+
+    /**
+     * Apply an entry read from a journal (or a test's history) and remember its idempotency key.
+     *
+     * @param buffer   holding the entry.
+     * @param offset   of the entry's message header.
+     * @param length   of the entry.
+     * @param position of the journal just after the entry, {@link SkeinProtocol#NULL_POSITION} if not from one.
+     * @throws SkeinException if the entry does not decode or does not follow the state it is applied to.
+     */
+    void apply(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        final AggregateRecord<Object> record = applyEntry(buffer, offset, length);
+        final long keyHi = entryDecoder.idempotencyKeyHi();
+        final long keyLo = entryDecoder.idempotencyKeyLo();
+        if ((keyHi | keyLo) != 0)
+        {
+            state.recordKey(keyHi, keyLo, entryDecoder.aggregateTypeId(), entryDecoder.aggregateId(),
+                record.version, state.nextSequence() - 1, position);
+        }
+    }
+
+    /**
+     * Apply an entry's events to its aggregate and move the sequences on; its idempotency key is left to the caller
+     * (the decision path records it once the journal has taken the entry).
+     *
+     * @param buffer holding the entry.
+     * @param offset of the entry's message header.
+     * @param length of the entry.
+     * @return the aggregate's record, now at the entry's version.
+     * @throws SkeinException if the entry does not decode or does not follow the state it is applied to.
+     */
+    AggregateRecord<Object> applyEntry(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < SkeinProtocol.HEADER_LENGTH + JournalEntryDecoder.BLOCK_LENGTH + GROUP_HEADER_LENGTH)
+        {
+            throw diverged("journal entry of " + length + " bytes is too short");
+        }
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID ||
+            headerDecoder.templateId() != JournalEntryDecoder.TEMPLATE_ID ||
+            headerDecoder.version() > SkeinProtocol.SCHEMA_VERSION)
+        {
+            throw diverged("not a journal entry: schema " + headerDecoder.schemaId() + " template " +
+                headerDecoder.templateId() + " version " + headerDecoder.version());
+        }
+        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version());
+        final long entrySequence = entryDecoder.entrySequence();
+        if (entrySequence != state.lastEntrySequence() + 1)
+        {
+            throw diverged("journal entry has sequence " + entrySequence + " where entry " +
+                (state.lastEntrySequence() + 1) + " was expected: entries are missing or out of order");
+        }
+        final AggregateRuntime<Object> runtime = state.runtime(entryDecoder.aggregateTypeId());
+        if (null == runtime)
+        {
+            throw diverged("journal entry " + entrySequence + " is for unknown aggregate type " +
+                entryDecoder.aggregateTypeId());
+        }
+        final long aggregateId = entryDecoder.aggregateId();
+        final AggregateRecord<Object> record = runtime.recordFor(aggregateId);
+        final int count = applyEvents(runtime, aggregateId, record, buffer, true);
+        state.entryApplied(entrySequence, count, entryDecoder.timestampNs(), entryDecoder.epoch());
+        return record;
+    }
+
+    /**
+     * Apply a journal entry's events to its aggregate only, if its type is one of {@code typeIds}: for rebuilding
+     * the aggregate types a snapshot does not hold (no state codec) from the journal before the snapshot. Sequences,
+     * the idempotency window and every other type are left alone: the snapshot restored those.
+     *
+     * @param buffer  holding the entry.
+     * @param offset  of the entry's message header.
+     * @param length  of the entry.
+     * @param typeIds the aggregate types being rebuilt.
+     */
+    void applyTypes(final DirectBuffer buffer, final int offset, final int length, final IntHashSet typeIds)
+    {
+        headerDecoder.wrap(buffer, offset);
+        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version());
+        if (!typeIds.contains(entryDecoder.aggregateTypeId()))
+        {
+            return;
+        }
+        final AggregateRuntime<Object> runtime = state.runtime(entryDecoder.aggregateTypeId());
+        final long aggregateId = entryDecoder.aggregateId();
+        applyEvents(runtime, aggregateId, runtime.recordFor(aggregateId), buffer, false);
+    }
+
+    /**
+     * Apply the events of the wrapped journal entry to an aggregate, checking the entry takes it to the entry's
+     * version (and, when asked, starts at the next global sequence), then commit the aggregate if it is new.
+     *
+     * @return the number of events applied.
+     */
+    private int applyEvents(
+        final AggregateRuntime<Object> runtime,
+        final long aggregateId,
+        final AggregateRecord<Object> record,
+        final DirectBuffer buffer,
+        final boolean checkSequence)
+    {
+        final JournalEntryDecoder.EventsDecoder events = entryDecoder.events();
+        final int count = events.count();
+        if (entryDecoder.version() != record.version + count)
+        {
+            throw diverged("journal entry " + entryDecoder.entrySequence() + " takes aggregate " +
+                runtime.definition().name() + "/" + aggregateId + " to version " + entryDecoder.version() +
+                " with " + count + " events, but it is at version " + record.version);
+        }
+        if (checkSequence && entryDecoder.firstSequence() != state.nextSequence())
+        {
+            throw diverged("journal entry " + entryDecoder.entrySequence() + " starts at sequence " +
+                entryDecoder.firstSequence() + " but the next expected sequence is " + state.nextSequence());
+        }
+        final AggregateDefinition<Object> definition = runtime.definition();
+        for (int i = 0; i < count; i++)
+        {
+            events.next();
+            final int eventLength = events.bodyLength();
+            final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
+            applyEvent(definition, buffer, eventOffset, eventLength, record.state);
+            events.skipBody();
+        }
+        record.version = entryDecoder.version();
+        state.commitIfNew(runtime, aggregateId, record);
+        return count;
+    }
+
+    private void applyEvent(
+        final AggregateDefinition<Object> definition,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Object aggregateState)
+    {
+        if (length < SkeinProtocol.HEADER_LENGTH)
+        {
+            throw diverged("event of " + length + " bytes has no message header");
+        }
+        headerDecoder.wrap(buffer, offset);
+        final Binding<Object> binding = definition.binding(headerDecoder.templateId());
+        if (null == binding || binding.kind() != Kind.EVENT || headerDecoder.schemaId() != definition.schemaId())
+        {
+            throw diverged("aggregate type " + definition.name() + " has no applier for event template " +
+                headerDecoder.templateId() + " of schema " + headerDecoder.schemaId());
+        }
+        binding.apply(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
+            headerDecoder.version(), aggregateState);
+    }
+
+    static SkeinException diverged(final String message)
+    {
+        return new SkeinException(SkeinException.Code.STATE_DIVERGED, SkeinException.Category.FATAL, message, null);
+    }
+}
