@@ -27,6 +27,9 @@ import uk.co.real_logic.sbe.xml.XmlSchemaParser;
  * Reads and writes the messages of one SBE schema as text, from the schema's XML at run time (SBE's intermediate
  * representation and on-the-fly decoder), with no generated code: {@code Deposited{amount=100}} out, and
  * {@code amount=100} pairs in.
+ * <p>
+ * One class for both directions because both walk the same intermediate representation token by token, type by type
+ * (primitives, enums, sets, composites, groups, var data); split, each half would repeat that walk.
  */
 final class SchemaText
 {

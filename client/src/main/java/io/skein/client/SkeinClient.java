@@ -62,6 +62,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * }</pre>
  * Retrying safely: after a timeout, a {@link SendResult#NOT_CONNECTED} or a {@link #reconnect(long)}, resend the
  * command with the same idempotency key; the node answers DUPLICATE with the original outcome if it already ran it.
+ * <p>
+ * The file is long on purpose: a session, its pending requests by correlation id and its poll loop are one
+ * single-threaded state machine with no locks, so they stay in one class (as Aeron's own {@code AeronCluster} client
+ * does); the nested {@link Context}, every setting with its validation, is the last third.
  */
 public final class SkeinClient implements AutoCloseable
 {

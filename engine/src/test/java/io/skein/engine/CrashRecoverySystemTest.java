@@ -15,6 +15,7 @@ import io.skein.engine.test.codecs.TotalDecoder;
 import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
+import io.skein.testsupport.ForkedJvm;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,27 +47,22 @@ class CrashRecoverySystemTest
 
     private void killAndRecover(final File dir, final int killAfterAcks) throws Exception
     {
+        assertTrue(dir.mkdirs());
         final File output = new File(dir, "node.out");
-        final Process process = startNode(dir, output);
         Log log;
-        try
+        try (ForkedJvm node = ForkedJvm.startWithOutputFile("node", dir, List.of(), CrashNode.class,
+            dir.getAbsolutePath(), Long.toString(SEED)))
         {
             final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while ((log = Log.read(output)).acked.cardinality() < killAfterAcks)
             {
-                assertTrue(process.isAlive(), "node ended early; see " + dir + "/node.err");
+                assertTrue(node.isAlive(), "node ended early; see " + dir + "/node.err");
                 assertTrue(System.nanoTime() < deadlineNs, "waiting for " + killAfterAcks + " acks, have " +
                     log.acked.cardinality());
                 Thread.sleep(5);
             }
-            process.destroyForcibly();
-            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "node did not die");
+            assertEquals(137, node.kill(), "killed by SIGKILL");
         }
-        finally
-        {
-            process.destroyForcibly();
-        }
-        assertEquals(137, process.exitValue(), "killed by SIGKILL");
         log = Log.read(output);
         final BitSet acked = log.acked;
         final AtomicLong maxSent = new AtomicLong(log.maxSent);
@@ -119,24 +115,6 @@ class CrashRecoverySystemTest
                 assertEquals(expected, readTotal(engine, writer, buffer, aggregate), "aggregate " + aggregate);
             }
         }
-    }
-
-    private Process startNode(final File dir, final File output) throws Exception
-    {
-        assertTrue(dir.mkdirs());
-        final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        final ProcessBuilder builder = new ProcessBuilder(
-            java,
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-Xmx256m",
-            "-cp", System.getProperty("java.class.path"),
-            CrashNode.class.getName(),
-            dir.getAbsolutePath(),
-            Long.toString(SEED));
-        builder.redirectError(new File(dir, "node.err"));
-        builder.redirectOutput(output);
-        return builder.start();
     }
 
     private static long readTotal(

@@ -3,10 +3,12 @@ package io.skein.engine;
 import java.io.File;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.journal.Journal;
 import io.skein.journal.TestArchive;
+import io.skein.testsupport.ForkedJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,34 +34,18 @@ class TornWriteSystemTest
     void shouldCutATornLastFragmentAndStartWithoutAnOperator() throws Exception
     {
         final File output = new File(dir, "node.out");
-        final ProcessBuilder builder = new ProcessBuilder(
-            ProcessHandle.current().info().command().orElse("java"),
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-Xmx256m",
-            "-cp", System.getProperty("java.class.path"),
-            CrashNode.class.getName(),
-            dir.getAbsolutePath(),
-            "7");
-        builder.redirectError(new File(dir, "node.err"));
-        builder.redirectOutput(output);
-        final Process process = builder.start();
-        try
+        try (ForkedJvm node = ForkedJvm.startWithOutputFile("node", dir, List.of(), CrashNode.class,
+            dir.getAbsolutePath(), "7"))
         {
             final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (countAcks(output) < 3_000)
             {
-                assertTrue(process.isAlive(), "node ended early; see " + dir + "/node.err");
+                assertTrue(node.isAlive(), "node ended early; see " + dir + "/node.err");
                 assertTrue(System.nanoTime() < deadlineNs, "waiting for acknowledgements");
                 Thread.sleep(10);
             }
+            assertEquals(137, node.kill(), "killed by SIGKILL");
         }
-        finally
-        {
-            process.destroyForcibly();
-            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "node did not die");
-        }
-        assertEquals(137, process.exitValue(), "killed by SIGKILL");
 
         final File segment = new File(new File(dir, "archive"), "0-0.rec");
         long tornStart = -1;

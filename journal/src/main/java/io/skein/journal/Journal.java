@@ -27,6 +27,10 @@ import org.agrona.concurrent.status.CountersReader;
  * recording is extended, so positions continue across runs.
  * <p>
  * Appends come from the single writer only. {@link #durablePosition()} may be read from any thread.
+ * <p>
+ * The file is long on purpose: appending, the durable position, readers and the recording's life cycle (open,
+ * extend, cut, promote to writable) all act on the one recording and its publication under the journal's lock, so
+ * they stay together; the nested {@link Context} is the last 400 lines.
  */
 public final class Journal implements AutoCloseable
 {

@@ -41,6 +41,10 @@ import org.agrona.concurrent.status.CountersReader;
  * A leader of a newer epoch that began before this copy's end never had the copy's tail: at start, before the engine
  * has applied it, the tail (and any snapshot beyond it) is cut off; at run time, when the engine has already
  * applied it, the replicator refuses to go on ({@link State#DIVERGED}) and the node must be restarted to rejoin.
+ * <p>
+ * Longer than most classes here because it is one state machine over one session with the local archive: the first
+ * copy (with the snapshot bootstrap), reconnecting, re-pointing and the divergence check all use that session's
+ * recording signals, which only one thread may poll.
  */
 public final class JournalReplicator implements Agent, AutoCloseable
 {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,13 +23,19 @@ public final class ForkedJvm implements AutoCloseable
     private final Process process;
     private final String name;
     private final File errorFile;
+    private final File outputFile;
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    private ForkedJvm(final Process process, final String name, final File errorFile)
+    private ForkedJvm(final Process process, final String name, final File errorFile, final File outputFile)
     {
         this.process = process;
         this.name = name;
         this.errorFile = errorFile;
+        this.outputFile = outputFile;
+        if (null != outputFile)
+        {
+            return;
+        }
         final Thread reader = new Thread(() ->
         {
             try (BufferedReader out = new BufferedReader(
@@ -67,6 +74,39 @@ public final class ForkedJvm implements AutoCloseable
         final Class<?> mainClass,
         final String... args)
     {
+        return start(name, errorDir, false, jvmOptions, mainClass, args);
+    }
+
+    /**
+     * Start {@code mainClass} with its standard output going to {@code <name>.out} in {@code dir}: for a test that
+     * reads what the process wrote up to the moment it was killed (a file has every line the process wrote; a pipe
+     * may still hold some when the kill returns).
+     *
+     * @param name       for messages and the files' names.
+     * @param dir        directory for {@code <name>.out} and {@code <name>.err}.
+     * @param jvmOptions such as {@code -Dkey=value} or {@code -Xmx256m}.
+     * @param mainClass  whose {@code main} runs.
+     * @param args       its arguments.
+     * @return the running process.
+     */
+    public static ForkedJvm startWithOutputFile(
+        final String name,
+        final File dir,
+        final List<String> jvmOptions,
+        final Class<?> mainClass,
+        final String... args)
+    {
+        return start(name, dir, true, jvmOptions, mainClass, args);
+    }
+
+    private static ForkedJvm start(
+        final String name,
+        final File errorDir,
+        final boolean toFile,
+        final List<String> jvmOptions,
+        final Class<?> mainClass,
+        final String... args)
+    {
         final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         final List<String> command = new ArrayList<>(List.of(java,
             "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
@@ -81,8 +121,13 @@ public final class ForkedJvm implements AutoCloseable
         final File errorFile = new File(errorDir, name + ".err");
         try
         {
-            final Process process = new ProcessBuilder(command).redirectError(errorFile).start();
-            return new ForkedJvm(process, name, errorFile);
+            final File outputFile = toFile ? new File(errorDir, name + ".out") : null;
+            final ProcessBuilder builder = new ProcessBuilder(command).redirectError(errorFile);
+            if (toFile)
+            {
+                builder.redirectOutput(outputFile);
+            }
+            return new ForkedJvm(builder.start(), name, errorFile, outputFile);
         }
         catch (final IOException ex)
         {
@@ -104,14 +149,16 @@ public final class ForkedJvm implements AutoCloseable
         int seen = 0;
         while (true)
         {
-            for (; seen < lines.size(); seen++)
+            final boolean alive = process.isAlive();
+            final List<String> now = lines();
+            for (; seen < now.size(); seen++)
             {
-                if (matching.test(lines.get(seen)))
+                if (matching.test(now.get(seen)))
                 {
-                    return lines.get(seen);
+                    return now.get(seen);
                 }
             }
-            if (!process.isAlive() && seen == lines.size())
+            if (!alive && seen == lines().size())
             {
                 throw new AssertionError(name + " ended (exit " + process.exitValue() + ") before printing the " +
                     "awaited line; see " + errorFile);
@@ -131,7 +178,18 @@ public final class ForkedJvm implements AutoCloseable
      */
     public List<String> lines()
     {
-        return lines;
+        if (null == outputFile)
+        {
+            return lines;
+        }
+        try
+        {
+            return outputFile.exists() ? Files.readAllLines(outputFile.toPath()) : List.of();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     /**
