@@ -1,17 +1,22 @@
 package io.skein.node;
 
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.aeron.Publication;
 import io.skein.engine.ReplyListener;
 import io.skein.protocol.Reply;
+import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableRingBuffer;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * One client's session on a node: where its replies go and what state it is in. The ingress agent owns its life
- * cycle; the engine's reply thread sends replies through {@link #onReply(Reply)}, each retried for at most a bounded
- * time so a slow or vanished client never holds up the engine.
+ * cycle; the engine's reply thread sends replies through {@link #onReply(Reply)}. A reply is offered once; if the
+ * client is back-pressured it waits in the session's queue (at most the egress queue length, then further messages
+ * are dropped and counted), which the node's agent drains in its duty cycle, in order. Nothing on the reply path
+ * sleeps or retries, so a slow client never delays another's replies.
  */
 final class ClientSession implements ReplyListener
 {
@@ -20,17 +25,25 @@ final class ClientSession implements ReplyListener
     static final int OPEN = 2;
     static final int CLOSED = 3;
 
+    static final int SENT = 0;
+    static final int QUEUED = 1;
+    static final int DROPPED = 2;
+
     private final long id;
     private final long correlationId;
     private final int aeronSessionId;
     private final long registrationId;
     private final NodeCounters counters;
-    private final long sendTimeoutNs;
-    private volatile boolean lagging;
+    private final int queueCapacity;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ExpandableRingBuffer queue;
+    private final ExpandableRingBuffer.MessageConsumer drainer = this::offerQueued;
     private final String rejection;
     private String principal = Authoriser.CLIENT;
     private volatile Publication publication;
     private volatile int state;
+    private Publication drainPublication;
+    private int drained;
     private long lastActivityNs;
     private final long connectDeadlineNs;
 
@@ -43,7 +56,7 @@ final class ClientSession implements ReplyListener
         final long nowNs,
         final long connectTimeoutNs,
         final NodeCounters counters,
-        final long sendTimeoutNs)
+        final int queueCapacity)
     {
         this.id = id;
         this.correlationId = correlationId;
@@ -51,7 +64,8 @@ final class ClientSession implements ReplyListener
         this.registrationId = registrationId;
         this.rejection = rejection;
         this.counters = counters;
-        this.sendTimeoutNs = sendTimeoutNs;
+        this.queueCapacity = queueCapacity;
+        this.queue = new ExpandableRingBuffer(0, ExpandableRingBuffer.MAX_CAPACITY, true);
         this.state = null == rejection ? CONNECTING : REJECTING;
         this.lastActivityNs = nowNs;
         this.connectDeadlineNs = nowNs + connectTimeoutNs;
@@ -139,54 +153,113 @@ final class ClientSession implements ReplyListener
     }
 
     /**
-     * Send a message to the client, retrying while back-pressured for at most the send timeout. A session whose
-     * client stayed back-pressured for the whole timeout is lagging: later messages get one attempt each until one
-     * gets through, so a stuck client costs the sending thread one timeout, not one per message.
+     * Send a message to the client: offered at once if nothing is queued before it, else (or if the client is
+     * back-pressured) queued behind the others, so messages reach the client in order. Never waits.
      *
      * @param buffer holding the message.
      * @param offset of the message.
      * @param length of the message.
-     * @return true if the message was sent.
+     * @return {@link #SENT}, {@link #QUEUED}, or {@link #DROPPED} (no publication, not connected or closed, or the
+     * queue is full).
      */
-    boolean send(final DirectBuffer buffer, final int offset, final int length)
+    int send(final DirectBuffer buffer, final int offset, final int length)
     {
         final Publication publication = this.publication;
         if (null == publication)
         {
-            return false;
+            return DROPPED;
         }
-        long deadlineNs = 0;
-        for (int attempt = 0; true; attempt++)
+        lock.lock();
+        try
         {
-            final long result = publication.offer(buffer, offset, length);
-            if (result > 0)
+            if (queue.isEmpty())
             {
-                lagging = false;
-                return true;
+                final long result = publication.offer(buffer, offset, length);
+                if (result > 0)
+                {
+                    return SENT;
+                }
+                if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED ||
+                    result == Publication.MAX_POSITION_EXCEEDED)
+                {
+                    return DROPPED;
+                }
             }
-            if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED ||
-                result == Publication.MAX_POSITION_EXCEEDED || lagging)
+            if (queue.size() + BitUtil.align(length + ExpandableRingBuffer.HEADER_LENGTH,
+                ExpandableRingBuffer.HEADER_ALIGNMENT) > queueCapacity)
             {
-                return false;
+                return DROPPED;
             }
-            if (0 == attempt)
-            {
-                deadlineNs = System.nanoTime() + sendTimeoutNs;
-            }
-            else if (System.nanoTime() - deadlineNs > 0)
-            {
-                lagging = true;
-                return false;
-            }
-            if (attempt < 16)
-            {
-                Thread.yield();
-            }
-            else
-            {
-                LockSupport.parkNanos(10_000);
-            }
+            queue.append(buffer, offset, length);
+            return QUEUED;
         }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Offer the queued messages, in order, until the client is back-pressured again: on the node's agent thread,
+     * which never waits for the lock (the reply thread holds it only to offer or append one message).
+     *
+     * @return the number of messages sent.
+     */
+    int drain()
+    {
+        if (queue.isEmpty() || !lock.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            final Publication publication = this.publication;
+            if (null == publication || state == CLOSED)
+            {
+                return 0;
+            }
+            drainPublication = publication;
+            drained = 0;
+            queue.consume(drainer, Integer.MAX_VALUE);
+            if (drained > 0)
+            {
+                counters.repliesSent().getAndAddRelease(drained);
+            }
+            return drained;
+        }
+        finally
+        {
+            drainPublication = null;
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Bytes waiting in the queue.
+     *
+     * @return the length.
+     */
+    int queuedLength()
+    {
+        return queue.size();
+    }
+
+    private boolean offerQueued(
+        final MutableDirectBuffer buffer, final int offset, final int length, final int headOffset)
+    {
+        final long result = drainPublication.offer(buffer, offset, length);
+        if (result > 0)
+        {
+            drained++;
+            return true;
+        }
+        if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED ||
+            result == Publication.MAX_POSITION_EXCEEDED)
+        {
+            counters.repliesDropped().increment();
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -195,11 +268,12 @@ final class ClientSession implements ReplyListener
     @Override
     public void onReply(final Reply reply)
     {
-        if (state == OPEN && send(reply.buffer(), reply.offset(), reply.encodedLength()))
+        final int sent = state == OPEN ? send(reply.buffer(), reply.offset(), reply.encodedLength()) : DROPPED;
+        if (sent == SENT)
         {
             counters.repliesSent().incrementRelease();
         }
-        else
+        else if (sent == DROPPED)
         {
             counters.repliesDropped().increment();
         }
@@ -208,6 +282,31 @@ final class ClientSession implements ReplyListener
     void close()
     {
         state = CLOSED;
+        lock.lock();
+        try
+        {
+            final int lost = queue.size() > 0 ? countQueued() : 0;
+            if (lost > 0)
+            {
+                counters.repliesDropped().getAndAdd(lost);
+            }
+            queue.reset(0);
+        }
+        finally
+        {
+            lock.unlock();
+        }
         CloseHelper.quietClose(publication);
+    }
+
+    private int countQueued()
+    {
+        final int[] count = {0};
+        queue.forEach((buffer, offset, length, headOffset) ->
+        {
+            count[0]++;
+            return true;
+        }, Integer.MAX_VALUE);
+        return count[0];
     }
 }

@@ -43,7 +43,8 @@ final class EgressProxy
             .maxCommandLength(maxCommandLength)
             .leader((short)(leader.getAsBoolean() ? 1 : 0))
             .message(clip(message));
-        return session.send(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + eventEncoder.encodedLength());
+        return session.send(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + eventEncoder.encodedLength()) !=
+            ClientSession.DROPPED;
     }
 
     boolean adminResponse(
@@ -60,7 +61,8 @@ final class EgressProxy
             .status(status)
             .value(value)
             .message(clip(message));
-        return session.send(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + adminEncoder.encodedLength());
+        return session.send(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + adminEncoder.encodedLength()) !=
+            ClientSession.DROPPED;
     }
 
     private static String clip(final String message)

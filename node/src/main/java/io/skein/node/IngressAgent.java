@@ -105,6 +105,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     {
         nowNs = clock.nanoTime();
         int work = takingCommands ? subscription.controlledPoll(assembler, FRAGMENT_LIMIT) : 0;
+        work += sessions.drainQueues();
         if (nowNs - nextCheckNs >= 0)
         {
             nextCheckNs = nowNs + CHECK_INTERVAL_NS;
@@ -307,7 +308,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             return;
         }
         final ClientSession session = new ClientSession(sessions.nextId(), correlationId, header.sessionId(),
-            registrationId, rejection, nowNs, ctx.connectTimeoutNs(), counters, ctx.egressSendTimeoutNs());
+            registrationId, rejection, nowNs, ctx.connectTimeoutNs(), counters, ctx.egressQueueLength());
         session.principal(null == principal ? Authoriser.CLIENT : principal);
         sessions.add(session);
     }

@@ -61,6 +61,21 @@ final class SessionManager
     }
 
     /**
+     * Send what back-pressured clients could not take yet, in order: every duty cycle.
+     *
+     * @return messages sent.
+     */
+    int drainQueues()
+    {
+        int work = 0;
+        for (int i = 0, size = sessions.size(); i < size; i++)
+        {
+            work += sessions.get(i).drain();
+        }
+        return work;
+    }
+
+    /**
      * Tell every open session the node is closing and close them.
      */
     void closeAll()

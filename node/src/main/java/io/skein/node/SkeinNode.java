@@ -397,6 +397,8 @@ public final class SkeinNode implements AutoCloseable
      *     directory, commands are refused until space is freed; 0 off</td><td>64, or six terms if more</td></tr>
      *     <tr><td>skein.idempotency.window</td><td>idempotency keys remembered (retries within it are safe)</td>
      *     <td>65536</td></tr>
+     *     <tr><td>skein.egress.queue.kb</td><td>replies that may wait for a back-pressured client before more are
+     *     dropped</td><td>1024</td></tr>
      *     <tr><td>skein.connect.timeout.ms</td><td>how long a client's session may take to connect, and one attempt
      *     of a follower to reach its leader</td><td>5000</td></tr>
      *     <tr><td>skein.follower.timeout.ms</td><td>a follower (or leader) not heard from for this long is not live
@@ -439,7 +441,7 @@ public final class SkeinNode implements AutoCloseable
         private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(5);
         private long adminTimeoutNs = TimeUnit.SECONDS.toNanos(60);
         private int maxSessions = 64;
-        private long egressSendTimeoutNs = TimeUnit.MILLISECONDS.toNanos(20);
+        private int egressQueueLength = 1024 * 1024;
         private int egressTermLength = 1024 * 1024;
         private NanoClock nanoClock;
         private ErrorHandler errorHandler;
@@ -521,7 +523,7 @@ public final class SkeinNode implements AutoCloseable
             {
                 authoriser = Authorisers.operatorsOnly();
             }
-            if (maxSessions < 1 || egressSendTimeoutNs < 0 || sessionTimeoutNs <= 0 || connectTimeoutNs <= 0)
+            if (maxSessions < 1 || egressQueueLength < 0 || sessionTimeoutNs <= 0 || connectTimeoutNs <= 0)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION,
                     "maxSessions and the timeouts must be positive");
@@ -809,6 +811,7 @@ public final class SkeinNode implements AutoCloseable
                         Long.parseLong(value) * 1024 * 1024);
                     case "skein.idempotency.window" -> engineContext.idempotencyWindowCapacity(
                         Integer.parseInt(value));
+                    case "skein.egress.queue.kb" -> egressQueueLength(Math.toIntExact(Long.parseLong(value) * 1024));
                     case "skein.connect.timeout.ms" -> connectTimeoutNs(
                         TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
                     case "skein.follower.timeout.ms" -> followerTimeoutNs(
@@ -1094,27 +1097,27 @@ public final class SkeinNode implements AutoCloseable
         }
 
         /**
-         * Set how long a reply is retried while its client is back-pressured before it is dropped and counted. A
-         * client that stays back-pressured that long is then given one attempt per reply until it catches up, so it
-         * costs the reply thread one timeout, not one per reply.
+         * Set how many bytes of messages may wait for a session whose client is back-pressured (not reading its
+         * replies fast enough); beyond it further messages to that session are dropped and counted. The reply thread
+         * never waits for a client: it offers once, and queues behind what already waits.
          *
-         * @param timeoutNs the longest retry per reply.
+         * @param length in bytes, 0 to drop at once.
          * @return this for a fluent API.
          */
-        public Context egressSendTimeoutNs(final long timeoutNs)
+        public Context egressQueueLength(final int length)
         {
-            this.egressSendTimeoutNs = timeoutNs;
+            this.egressQueueLength = length;
             return this;
         }
 
         /**
-         * How long a reply is retried while its client is back-pressured.
+         * How many bytes of messages may wait for a back-pressured client.
          *
-         * @return the timeout in nanoseconds.
+         * @return the length in bytes.
          */
-        public long egressSendTimeoutNs()
+        public int egressQueueLength()
         {
-            return egressSendTimeoutNs;
+            return egressQueueLength;
         }
 
         /**

@@ -245,7 +245,7 @@ class NodeClientSystemTest
     void shouldKeepServingOthersWhileAClientStopsReadingItsReplies()
     {
         final Bank bank = new Bank();
-        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.egressSendTimeoutNs(TimeUnit.MILLISECONDS.toNanos(5)));
+        try (TestNode node = TestNode.launch(dir, (ctx) -> ctx.egressQueueLength(64 * 1024));
             SkeinClient stalled = SkeinClient.connect(node.clientContext());
             SkeinClient healthy = SkeinClient.connect(node.clientContext()))
         {
@@ -273,6 +273,63 @@ class NodeClientSystemTest
             assertEquals(5_000, balance, "every command of the stalled client was still applied");
             assertTrue(node.node().counters().repliesDropped().get() > 0,
                 "replies to a client that stopped reading are dropped and counted");
+        }
+    }
+
+    @Test
+    void shouldQueueRepliesForAClientThatPausesReadingAndDeliverEveryOneInOrderWhenItReadsAgain() throws Exception
+    {
+        final Bank bank = new Bank();
+        final int commands = 3_000;
+        final long[] next = {1};
+        final long[] outOfOrder = {0};
+        try (TestNode node = TestNode.launch(dir);
+            SkeinClient paused = SkeinClient.connect(node.clientContext().listener(new ClientListener()
+            {
+                @Override
+                public void onReply(final Reply reply)
+                {
+                    if (reply.correlationId() > 0)
+                    {
+                        outOfOrder[0] += reply.correlationId() == next[0] ? 0 : 1;
+                        next[0] = reply.correlationId() + 1;
+                    }
+                }
+            })))
+        {
+            assertEquals(Outcome.ACCEPTED, paused.send(bank.buffer, 0, bank.open(0, 8, 0), TIMEOUT_NS).outcome());
+            int sent = 0;
+            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+            while (sent < commands)
+            {
+                // Not polling: the replies pile up far beyond the client's egress window (32 KiB, ~300 replies).
+                if (paused.offer(bank.buffer, 0, bank.deposit(sent + 1, 8, 1, sent + 1)) == SendResult.SENT)
+                {
+                    sent++;
+                }
+                assertTrue(System.nanoTime() < deadlineNs, "sent " + sent);
+            }
+            try (SkeinClient healthy = SkeinClient.connect(node.clientContext()))
+            {
+                for (int i = 0; i < 20; i++)
+                {
+                    final long startNs = System.nanoTime();
+                    assertEquals(Outcome.ACCEPTED,
+                        healthy.send(bank.buffer, 0, bank.balance(-10 - i, 8), TIMEOUT_NS).outcome());
+                    final long tookMs = (System.nanoTime() - startNs) / 1_000_000;
+                    assertTrue(tookMs < 500, "another client's reply took " + tookMs + " ms while this one paused: " +
+                        "the reply thread must never wait for a slow client");
+                }
+            }
+            // Longer than any retry the reply thread could have spent on the paused client: still nothing dropped.
+            Thread.sleep(1_500);
+            while (next[0] <= commands)
+            {
+                paused.poll();
+                assertTrue(System.nanoTime() < deadlineNs, "replies up to " + next[0] + " of " + commands);
+            }
+            assertEquals(0, outOfOrder[0], "replies arrive in the order of their commands");
+            assertEquals(0, node.node().counters().repliesDropped().get(), "nothing dropped while it paused");
         }
     }
 

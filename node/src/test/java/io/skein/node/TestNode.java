@@ -34,7 +34,7 @@ final class TestNode implements AutoCloseable
             .dir(dir)
             .ingressChannel(ingressChannel)
             .egressTermLength(64 * 1024)
-            .egressSendTimeoutNs(TimeUnit.SECONDS.toNanos(1))
+            .egressQueueLength(4 * 1024 * 1024)
             .errorHandler(this::onError);
         ctx.archiveContext().termLength(64 * 1024).segmentFileLength(64 * 1024 * 16)
             .markFileWaitNs(TimeUnit.SECONDS.toNanos(20));
