@@ -303,7 +303,9 @@ public final class AggregateDefinition<S>
     }
 
     /**
-     * One template bound to its handler or applier, with the decoder the engine wraps over each message.
+     * One template bound to its handler or applier, with the decoder the engine wraps over each message. Its dispatch
+     * methods ({@code onCommand}, {@code onQuery}, {@code apply}) are the engine's: public only because the engine
+     * lives in another package; aggregate code never calls them.
      *
      * @param <S> the aggregate's state type.
      */

@@ -28,6 +28,7 @@ public final class EngineCounters implements AutoCloseable
     private final AtomicCounter listenerErrors;
     private final AtomicCounter storageLow;
     private final AtomicCounter archiveReconnects;
+    private final AtomicCounter agentErrors;
 
     /**
      * Makes one counter: in a heap {@link CountersManager} for an engine on its own, or on an Aeron client
@@ -60,11 +61,23 @@ public final class EngineCounters implements AutoCloseable
         listenerErrors = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein reply listener errors: " + name);
         storageLow = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein storage low (commands refused): " + name);
         archiveReconnects = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein archive sessions replaced: " + name);
+        agentErrors = factory.newCounter(ENGINE_COUNTER_TYPE_ID, "skein engine agent errors: " + name);
     }
 
     EngineCounters(final CountersManager countersManager, final String name)
     {
         this((typeId, label) -> countersManager.newCounter(label, typeId), name);
+    }
+
+    /**
+     * Errors thrown out of the engine's agents (journal watch, follower tail, snapshot builder), as their runners
+     * counted them.
+     *
+     * @return the counter.
+     */
+    public AtomicCounter agentErrors()
+    {
+        return agentErrors;
     }
 
     /**
@@ -193,7 +206,7 @@ public final class EngineCounters implements AutoCloseable
     @Override
     public void close()
     {
-        CloseHelper.closeAll(archiveReconnects, storageLow, journalEntries, listenerErrors,
+        CloseHelper.closeAll(agentErrors, archiveReconnects, storageLow, journalEntries, listenerErrors,
             aggregates, ringDepth, errors, duplicates, conflicts,
             rejected, accepted, commands);
     }

@@ -9,6 +9,7 @@ import io.skein.protocol.SkeinException;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * The engine's snapshots: taken on the writer ({@link SnapshotMode#INLINE}) or asked of the {@link SnapshotBuilder}
@@ -24,7 +25,7 @@ final class EngineSnapshots implements AutoCloseable
     private final SnapshotBuilder builder;
     private final AgentRunner builderRunner;
 
-    EngineSnapshots(final SkeinEngine.Context ctx)
+    EngineSnapshots(final SkeinEngine.Context ctx, final AtomicCounter agentErrors)
     {
         this.journal = ctx.journal();
         this.errorHandler = ctx.errorHandler();
@@ -35,7 +36,7 @@ final class EngineSnapshots implements AutoCloseable
             TimeUnit.SECONDS.toNanos(60))) : null;
         if (null != builder)
         {
-            builderRunner = new AgentRunner(SnapshotBuilder.idleStrategy(), errorHandler, null, builder);
+            builderRunner = new AgentRunner(SnapshotBuilder.idleStrategy(), errorHandler, agentErrors, builder);
             AgentRunner.startOnThread(builderRunner, (runnable) ->
             {
                 final Thread thread = new Thread(runnable, builder.roleName());

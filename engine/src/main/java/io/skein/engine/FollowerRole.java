@@ -6,6 +6,7 @@ import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * The engine's follower role: while it follows, a {@link FollowerTail} agent, on its own {@link AgentRunner}, has the
@@ -25,7 +26,8 @@ final class FollowerRole implements AutoCloseable
         final SkeinEngine.Context ctx,
         final SnapshotPolicy policy,
         final EngineSnapshots snapshots,
-        final FollowerTail.Writer writer)
+        final FollowerTail.Writer writer,
+        final AtomicCounter agentErrors)
     {
         this.policy = policy;
         this.snapshots = snapshots;
@@ -33,7 +35,8 @@ final class FollowerRole implements AutoCloseable
         {
             final FollowerTail tail = new FollowerTail(ctx.journal(), ctx.journal().recoveredEndPosition(), writer,
                 this::onApplied, ctx.errorHandler(), ctx.name());
-            final AgentRunner runner = new AgentRunner(FollowerTail.idleStrategy(), ctx.errorHandler(), null, tail);
+            final AgentRunner runner = new AgentRunner(FollowerTail.idleStrategy(), ctx.errorHandler(), agentErrors,
+                tail);
             AgentRunner.startOnThread(runner, (runnable) ->
             {
                 final Thread thread = new Thread(runnable, tail.roleName());

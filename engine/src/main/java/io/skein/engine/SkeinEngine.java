@@ -118,7 +118,7 @@ public final class SkeinEngine implements AutoCloseable
             CloseHelper.quietClose(counters);
             throw ex;
         }
-        snapshots = new EngineSnapshots(ctx);
+        snapshots = new EngineSnapshots(ctx, counters.agentErrors());
         commandProcessor = new CommandProcessor(executor, counters, snapshotPolicy, (ex) ->
         {
             try
@@ -159,13 +159,14 @@ public final class SkeinEngine implements AutoCloseable
             journalWatch = null;
         }
         watchRunner = null == journalWatch ? null :
-            new AgentRunner(new SleepingMillisIdleStrategy(50), ctx.errorHandler(), null, journalWatch);
+            new AgentRunner(new SleepingMillisIdleStrategy(50), ctx.errorHandler(), counters.agentErrors(),
+                journalWatch);
         ringBuffer = disruptor.start();
         if (null != watchRunner)
         {
             AgentRunner.startOnThread(watchRunner, ctx.threadFactory());
         }
-        followerRole = new FollowerRole(ctx, snapshotPolicy, snapshots, this::submitTask);
+        followerRole = new FollowerRole(ctx, snapshotPolicy, snapshots, this::submitTask, counters.agentErrors());
     }
 
     private boolean submitTask(final EngineTask task)
