@@ -14,6 +14,7 @@ import io.skein.client.SkeinClient;
 import io.skein.codecs.Outcome;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.SkeinException;
+import io.skein.testsupport.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +49,9 @@ class NodeShutdownSystemTest
         {
             waiting.add(leader.node().engine().submit(bank.buffer, 0, bank.deposit(2 + i, 1, 1, 1 + i)));
         }
-        Thread.sleep(200);
+        // Every entry is in the journal (the writer has taken all 21), yet no reply may be released.
+        Await.until(() -> leader.node().engine().counters().journalEntries().get() == 21, TIMEOUT_NS,
+            "the 21 commands journaled");
         for (final CompletableFuture<CommandResult> future : waiting)
         {
             assertTrue(!future.isDone(), "no follower holds the entries: nothing is answered yet");
@@ -106,11 +109,9 @@ class NodeShutdownSystemTest
                 }
             }, "test-load");
             load.start();
-            final long loadUntilNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700);
-            while (System.nanoTime() < loadUntilNs)
-            {
-                Thread.sleep(10);
-            }
+            // Close while the load runs: once the engine has accepted a few hundred deposits.
+            Await.until(() -> leader.node().engine().counters().accepted().get() > 300, TIMEOUT_NS,
+                "300 deposits accepted under load");
             final long startNs = System.nanoTime();
             leader.close();
             final long tookNs = System.nanoTime() - startNs;
