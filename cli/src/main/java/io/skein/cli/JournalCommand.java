@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 import io.skein.journal.Journal;
-import io.skein.journal.JournalEvents;
+import io.skein.protocol.JournalEvents;
 import io.skein.journal.JournalReader;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;

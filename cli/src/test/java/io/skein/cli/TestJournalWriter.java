@@ -7,7 +7,7 @@ import java.util.Map;
 
 import io.skein.codecs.JournalEntryEncoder;
 import io.skein.codecs.MessageHeaderEncoder;
-import io.skein.journal.EntryChecksum;
+import io.skein.protocol.EntryChecksum;
 import io.skein.journal.Journal;
 import io.skein.journal.TestArchive;
 import org.agrona.DirectBuffer;

@@ -7,7 +7,7 @@ import io.skein.aggregate.AggregateDefinition.Binding;
 import io.skein.aggregate.AggregateDefinition.Kind;
 import io.skein.codecs.JournalEntryEncoder;
 import io.skein.codecs.MessageHeaderEncoder;
-import io.skein.journal.EntryChecksum;
+import io.skein.protocol.EntryChecksum;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;

@@ -2,6 +2,7 @@ package io.skein.engine;
 
 import java.nio.ByteOrder;
 
+import io.skein.protocol.JournalEvents;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -19,6 +20,12 @@ public final class RecordedEvent
     private final long correlationId;
     private final long causationId;
     private final byte[] bytes;
+    private final int aggregateTypeId;
+    private final long aggregateId;
+    private final long position;
+    private final long entrySequence;
+    private final long idempotencyKeyHi;
+    private final long idempotencyKeyLo;
 
     /**
      * An event as read from a journal entry, for tools and fixtures that read entries themselves.
@@ -40,6 +47,31 @@ public final class RecordedEvent
         final long causationId,
         final byte[] bytes)
     {
+        this(templateId, version, sequence, timestampNs, correlationId, causationId, bytes, 0, 0,
+            SkeinProtocol.NULL_POSITION, 0, 0, 0);
+    }
+
+    private RecordedEvent(
+        final int templateId,
+        final long version,
+        final long sequence,
+        final long timestampNs,
+        final long correlationId,
+        final long causationId,
+        final byte[] bytes,
+        final int aggregateTypeId,
+        final long aggregateId,
+        final long position,
+        final long entrySequence,
+        final long idempotencyKeyHi,
+        final long idempotencyKeyLo)
+    {
+        this.aggregateTypeId = aggregateTypeId;
+        this.aggregateId = aggregateId;
+        this.position = position;
+        this.entrySequence = entrySequence;
+        this.idempotencyKeyHi = idempotencyKeyHi;
+        this.idempotencyKeyLo = idempotencyKeyLo;
         this.templateId = templateId;
         this.version = version;
         this.sequence = sequence;
@@ -47,6 +79,81 @@ public final class RecordedEvent
         this.correlationId = correlationId;
         this.causationId = causationId;
         this.bytes = bytes;
+    }
+
+    /**
+     * Copy the event a {@link JournalEvents} is on, with all of its entry's metadata.
+     *
+     * @param events positioned on an event (after {@link JournalEvents#next()}).
+     * @return the copy.
+     */
+    public static RecordedEvent copyOf(final JournalEvents events)
+    {
+        final byte[] bytes = new byte[events.event().capacity()];
+        events.event().getBytes(0, bytes);
+        return new RecordedEvent(events.templateId(), events.version(), events.sequence(), events.timestampNs(),
+            events.correlationId(), events.causationId(), bytes, events.aggregateTypeId(), events.aggregateId(),
+            events.position(), events.entrySequence(), events.idempotencyKeyHi(), events.idempotencyKeyLo());
+    }
+
+    /**
+     * The aggregate type the event belongs to (0 for an event copied without its entry).
+     *
+     * @return the type id.
+     */
+    public int aggregateTypeId()
+    {
+        return aggregateTypeId;
+    }
+
+    /**
+     * The aggregate the event belongs to (0 for an event copied without its entry).
+     *
+     * @return the aggregate id.
+     */
+    public long aggregateId()
+    {
+        return aggregateId;
+    }
+
+    /**
+     * The journal position where the event's entry ends: resume a read after this event's entry from it.
+     *
+     * @return the position, or {@link SkeinProtocol#NULL_POSITION} if not read from a journal.
+     */
+    public long position()
+    {
+        return position;
+    }
+
+    /**
+     * The sequence of the event's journal entry, 1-based (0 if not read from a journal).
+     *
+     * @return the entry sequence.
+     */
+    public long entrySequence()
+    {
+        return entrySequence;
+    }
+
+    /**
+     * The high 64 bits of the idempotency key of the command that emitted the event (0 if it had none).
+     *
+     * @return the key's high bits.
+     */
+    public long idempotencyKeyHi()
+    {
+        return idempotencyKeyHi;
+    }
+
+    /**
+     * The low 64 bits of the idempotency key of the command that emitted the event (0 if it had none).
+     *
+     * @return the key's low bits.
+     */
+    public long idempotencyKeyLo()
+    {
+        return idempotencyKeyLo;
     }
 
     /**
@@ -152,6 +259,7 @@ public final class RecordedEvent
     public String toString()
     {
         return "RecordedEvent{templateId=" + templateId + ", version=" + version + ", sequence=" + sequence +
-            ", timestampNs=" + timestampNs + "}";
+            ", timestampNs=" + timestampNs + ", aggregate=" + aggregateTypeId + "/" + aggregateId +
+            ", position=" + position + "}";
     }
 }

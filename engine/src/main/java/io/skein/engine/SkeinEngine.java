@@ -67,6 +67,7 @@ public final class SkeinEngine implements AutoCloseable
     private final CommandExecutor executor;
     private final JournalWatch journalWatch;
     private final ReplyProcessor replyProcessor;
+    private final DurabilityGate durability;
     private final AgentRunner watchRunner;
     private final EngineSnapshots snapshots;
     private final FollowerRole followerRole;
@@ -140,7 +141,8 @@ public final class SkeinEngine implements AutoCloseable
             ctx.waitStrategy());
         disruptor.setDefaultExceptionHandler(new WriterExceptionHandler(ctx.errorHandler()));
         executor.follower(ctx.follower());
-        replyProcessor = new ReplyProcessor(counters, ctx.errorHandler(), durabilityGate(ctx),
+        durability = durabilityGate(ctx);
+        replyProcessor = new ReplyProcessor(counters, ctx.errorHandler(), durability,
             new BackoffIdleStrategy(10, 20, 1_000, 20_000));
         disruptor.handleEventsWith(commandProcessor).then(replyProcessor);
         if (null != ctx.journal() && !ctx.follower())
@@ -187,6 +189,30 @@ public final class SkeinEngine implements AutoCloseable
             }
         }
         return false;
+    }
+
+    /**
+     * The journal position up to which entries are durable, the bound of every read and subscription: what the
+     * archive has recorded, and with {@link Durability#REPLICATED} also what enough followers have recorded. On a
+     * follower, what its own copy has recorded. Entries ending at or below it cannot be taken back by a crash.
+     *
+     * @return the position, or {@link DurabilityGate#FAILED} once the journal has failed.
+     * @throws SkeinException if the engine has no journal.
+     */
+    public long durablePosition()
+    {
+        final Journal journal = ctx.journal();
+        if (null == journal)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                "this engine has no journal: there are no durable events to read");
+        }
+        if (null == durability || followerRole.isFollowing())
+        {
+            final long position = journal.durablePosition();
+            return Journal.FAILED_POSITION == position ? DurabilityGate.FAILED : position;
+        }
+        return durability.durablePosition();
     }
 
     /**

@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import io.skein.aggregate.Aggregate;
 import io.skein.engine.AggregateRuntime.AggregateRecord;
 import io.skein.journal.Journal;
-import io.skein.journal.JournalEvents;
+import io.skein.protocol.JournalEvents;
 import io.skein.journal.JournalReader;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.ErrorHandler;

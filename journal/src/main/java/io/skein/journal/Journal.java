@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
 import io.aeron.ChannelUriStringBuilder;
+import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.CommonContext;
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
@@ -464,6 +465,91 @@ public final class Journal implements AutoCloseable
         final RecordingScan scan = null == ctx.archiveDir() ? null :
             RecordingScan.forRecording(archive, ctx.archiveDir(), recordingId);
         return new JournalReader(aeron, archive, recordingId, ctx.replayStreamId(), ctx.timeoutNs(), true, scan);
+    }
+
+    /**
+     * Follow the journal from a position: a replay that goes on live, never past what is durable.
+     *
+     * @param fromPosition   where the replay starts, at most the durable position.
+     * @param limitCounterId a counter bounding the replay further (the replicated position), or
+     *                       {@link Aeron#NULL_VALUE} to be bounded by the recorded position only.
+     * @return the follow, to poll and close.
+     */
+    public JournalReplay follow(final long fromPosition, final int limitCounterId)
+    {
+        return new JournalReplay(aeron, archive, recordingId, ctx.replayStreamId(), fromPosition,
+            AeronArchive.REPLAY_ALL_AND_FOLLOW, limitCounterId);
+    }
+
+    /**
+     * Whether an entry (or a term's end padding) starts at a position, checked on disk: a replay from any other
+     * position would be refused by the archive or begin inside an entry. Where the archive's files are not local
+     * ({@link Context#archiveDir()} unset), only the frame alignment is checked and the reader's own check of the first
+     * entry catches the rest.
+     *
+     * @param position in the recording, before its recorded end.
+     * @return true if a read may start there.
+     */
+    public boolean isEntryStart(final long position)
+    {
+        if (position % FrameDescriptor.FRAME_ALIGNMENT != 0 || position < startPosition)
+        {
+            return false;
+        }
+        if (null == ctx.archiveDir())
+        {
+            return true;
+        }
+        return RecordingScan.forRecording(archive, ctx.archiveDir(), recordingId).isMessageStart(position);
+    }
+
+    /**
+     * Replay a range of the journal, at most to the durable position.
+     *
+     * @param fromPosition where the replay starts.
+     * @param toPosition   where it ends, at most the durable position.
+     * @return the replay, to poll and close.
+     */
+    public JournalReplay replay(final long fromPosition, final long toPosition)
+    {
+        return new JournalReplay(aeron, archive, recordingId, ctx.replayStreamId(), fromPosition,
+            toPosition - fromPosition, Aeron.NULL_VALUE);
+    }
+
+    /**
+     * Start a replay of the journal to another channel (a remote subscriber's), going on live, never past what is
+     * durable. The archive publishes it; the subscriber receives it on its channel with the returned session id.
+     *
+     * @param fromPosition   where the replay starts, at most the durable position.
+     * @param limitCounterId a counter bounding the replay further (the replicated position), or
+     *                       {@link Aeron#NULL_VALUE} to be bounded by the recorded position only.
+     * @param channel        the subscriber's channel.
+     * @param streamId       the subscriber's stream id.
+     * @return the replay session id (its low 32 bits are the image's session id).
+     */
+    public long replayTo(final long fromPosition, final int limitCounterId, final String channel, final int streamId)
+    {
+        return Aeron.NULL_VALUE == limitCounterId ?
+            archive.startReplay(recordingId, fromPosition, AeronArchive.REPLAY_ALL_AND_FOLLOW, channel, streamId) :
+            archive.startBoundedReplay(recordingId, fromPosition, AeronArchive.REPLAY_ALL_AND_FOLLOW,
+                limitCounterId, channel, streamId);
+    }
+
+    /**
+     * Stop a replay started with {@link #replayTo}, quietly if it has already ended.
+     *
+     * @param replaySessionId of the replay.
+     */
+    public void stopReplay(final long replaySessionId)
+    {
+        try
+        {
+            archive.stopReplay(replaySessionId);
+        }
+        catch (final RuntimeException ignore)
+        {
+            // Already ended: its subscriber went away or the recording stopped.
+        }
     }
 
     /**

@@ -8,10 +8,8 @@ import io.aeron.Image;
 import io.aeron.Subscription;
 import io.aeron.archive.client.AeronArchive;
 import io.aeron.logbuffer.Header;
-import io.skein.codecs.JournalEntryDecoder;
-import io.skein.codecs.MessageHeaderDecoder;
+import io.skein.protocol.EntryCheck;
 import io.skein.protocol.SkeinException;
-import io.skein.protocol.SkeinProtocol;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -28,7 +26,6 @@ public final class JournalReader implements AutoCloseable
     private static final int FRAGMENT_LIMIT = 256;
     private static final StopRead STOP = new StopRead();
     private static final long PROGRESS_INTERVAL_NS = 1_000_000_000L;
-    private static final int FIRST_CHECKSUMMED_VERSION = 2;
 
     private final Aeron aeron;
     private final AeronArchive archive;
@@ -37,8 +34,7 @@ public final class JournalReader implements AutoCloseable
     private final long timeoutNs;
     private final boolean checkEntries;
     private final RecordingScan scan;
-    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
-    private final EntryChecksum checksum = new EntryChecksum();
+    private final EntryCheck entryCheck = new EntryCheck();
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private EntryHandler handler;
     private RuntimeException failure;
@@ -340,43 +336,10 @@ public final class JournalReader implements AutoCloseable
             lastPosition = position;
             return;
         }
-        if (length < SkeinProtocol.HEADER_LENGTH)
+        final String problem = entryCheck.problem(buffer, offset, length);
+        if (null != problem)
         {
-            throw corrupt("is " + length + " bytes, shorter than a message header", position);
-        }
-        headerDecoder.wrap(buffer, offset);
-        if (headerDecoder.schemaId() != SkeinProtocol.SCHEMA_ID)
-        {
-            throw corrupt("has schema id " + headerDecoder.schemaId() + ", not Skein's " + SkeinProtocol.SCHEMA_ID,
-                position);
-        }
-        if (headerDecoder.templateId() != JournalEntryDecoder.TEMPLATE_ID)
-        {
-            throw corrupt("has template " + headerDecoder.templateId() + ", not a journal entry", position);
-        }
-        if (headerDecoder.version() > SkeinProtocol.SCHEMA_VERSION)
-        {
-            throw corrupt("has schema version " + headerDecoder.version() + ", newer than this build's " +
-                SkeinProtocol.SCHEMA_VERSION, position);
-        }
-        if (headerDecoder.version() < FIRST_CHECKSUMMED_VERSION)
-        {
-            throw corrupt("has schema version " + headerDecoder.version() + ", from before entries carried " +
-                "checksums (version " + FIRST_CHECKSUMMED_VERSION + ")", position);
-        }
-        if (length < EntryChecksum.MIN_LENGTH ||
-            headerDecoder.blockLength() < JournalEntryDecoder.BLOCK_LENGTH ||
-            SkeinProtocol.HEADER_LENGTH + headerDecoder.blockLength() > length)
-        {
-            throw corrupt("has a block of " + headerDecoder.blockLength() + " bytes in " + length +
-                " bytes, too short for a journal entry", position);
-        }
-        final int stored = EntryChecksum.stored(buffer, offset);
-        final int computed = checksum.compute(buffer, offset, length);
-        if (stored != computed)
-        {
-            throw corrupt(String.format("fails its checksum (stored %08x, computed %08x)", stored, computed),
-                position);
+            throw corrupt(problem, position);
         }
         try
         {

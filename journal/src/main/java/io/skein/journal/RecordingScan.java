@@ -13,6 +13,7 @@ import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.LogBufferDescriptor;
 import io.aeron.protocol.DataHeaderFlyweight;
 import io.skein.protocol.SkeinException;
+import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -335,6 +336,55 @@ public final class RecordingScan
 
         return new Result(fromPosition, toPosition, lastMessageEnd, openMessageStart, frames, messages, abandoned,
             firstAbandoned);
+    }
+
+    /**
+     * Whether a message (a journal entry) or a term's end padding begins at a position: the frames of its term are
+     * walked from the term's start (or the recording's) by their lengths, so a position inside a frame or inside an
+     * entry of several fragments is told apart from a real start without trusting the bytes found there.
+     *
+     * @param position frame aligned, at least the recording's start, before its recorded end.
+     * @return true if an entry or padding starts there.
+     * @throws SkeinException of code STORAGE if a frame on the way is corrupt or a segment file is missing.
+     */
+    public boolean isMessageStart(final long position)
+    {
+        if (position < recordingStartPosition || position % FrameDescriptor.FRAME_ALIGNMENT != 0)
+        {
+            return false;
+        }
+        long walk = Math.max(recordingStartPosition, position - (position & (termLength - 1)));
+        try
+        {
+            while (walk < position)
+            {
+                final int offset = readHeader(walk);
+                final int frameLength = buffer.getInt(offset + DataHeaderFlyweight.FRAME_LENGTH_FIELD_OFFSET, LE);
+                if (frameLength < HEADER_LENGTH)
+                {
+                    throw corrupt(walk, "frame length " + frameLength + " while walking its term to " + position);
+                }
+                walk += BitUtil.align(frameLength, FrameDescriptor.FRAME_ALIGNMENT);
+            }
+            if (walk != position)
+            {
+                return false;
+            }
+            final int offset = readHeader(position);
+            final int type = buffer.getShort(offset + DataHeaderFlyweight.TYPE_FIELD_OFFSET, LE) & 0xFFFF;
+            final int flags = buffer.getByte(offset + DataHeaderFlyweight.FLAGS_FIELD_OFFSET) & 0xFF;
+            return DataHeaderFlyweight.HDR_TYPE_PAD == type ||
+                (DataHeaderFlyweight.HDR_TYPE_DATA == type && (flags & BEGIN) != 0);
+        }
+        catch (final IOException ex)
+        {
+            throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                "cannot read recording " + recordingId + " at position " + position + ": " + ex.getMessage(), ex);
+        }
+        finally
+        {
+            closeSegment();
+        }
     }
 
     /**

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.skein.protocol.JournalEvents;
+import io.skein.protocol.EntryChecksum;
 import io.skein.codecs.JournalEntryDecoder;
 import io.skein.codecs.JournalEntryEncoder;
 import io.skein.codecs.MessageHeaderDecoder;

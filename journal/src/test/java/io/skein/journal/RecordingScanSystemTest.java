@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import io.aeron.archive.client.AeronArchive;
 import io.aeron.protocol.DataHeaderFlyweight;
+import io.skein.protocol.EntryChecksum;
 import io.skein.codecs.JournalEntryEncoder;
 import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.protocol.SkeinException;

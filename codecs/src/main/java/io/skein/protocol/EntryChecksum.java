@@ -1,10 +1,9 @@
-package io.skein.journal;
+package io.skein.protocol;
 
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 import io.skein.codecs.JournalEntryDecoder;
-import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 

@@ -1,9 +1,7 @@
-package io.skein.journal;
+package io.skein.protocol;
 
 import io.skein.codecs.JournalEntryDecoder;
 import io.skein.codecs.MessageHeaderDecoder;
-import io.skein.protocol.SkeinException;
-import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -28,6 +26,7 @@ public final class JournalEvents
     private int count;
     private int index;
     private long firstVersion;
+    private long position = SkeinProtocol.NULL_POSITION;
 
     /**
      * Wrap an entry and position before its first event.
@@ -40,6 +39,22 @@ public final class JournalEvents
      */
     public JournalEvents wrap(final DirectBuffer buffer, final int offset, final int length)
     {
+        return wrap(buffer, offset, length, SkeinProtocol.NULL_POSITION);
+    }
+
+    /**
+     * Wrap an entry read from the journal at a known position and position before its first event.
+     *
+     * @param buffer   holding the entry.
+     * @param offset   of the entry's message header.
+     * @param length   of the entry.
+     * @param position the journal position where the entry ends: where a reader resumes after it.
+     * @return this for a fluent API.
+     * @throws SkeinException if the bytes are not a journal entry this build reads.
+     */
+    public JournalEvents wrap(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        this.position = position;
         if (length < SkeinProtocol.HEADER_LENGTH)
         {
             throw new SkeinException(SkeinException.Code.BAD_INPUT, "journal entry of " + length + " bytes");
@@ -219,5 +234,26 @@ public final class JournalEvents
     public DirectBuffer event()
     {
         return event;
+    }
+
+    /**
+     * The journal position where the entry ends: a reader that has handled this entry resumes from it. The
+     * checkpoint of a projection and the resume point of a subscription.
+     *
+     * @return the position, or {@link SkeinProtocol#NULL_POSITION} if the entry was wrapped without one.
+     */
+    public long position()
+    {
+        return position;
+    }
+
+    /**
+     * The index of the current event within its entry, 0-based.
+     *
+     * @return the index, -1 before the first {@link #next()}.
+     */
+    public int eventIndex()
+    {
+        return index;
     }
 }
