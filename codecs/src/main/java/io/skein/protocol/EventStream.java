@@ -6,6 +6,7 @@ import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.LongHashSet;
 
 /**
  * Turns a stream of journal fragments (an archive replay of the journal, in process or sent to a remote subscriber)
@@ -28,7 +29,8 @@ public final class EventStream implements FragmentHandler
     private EventHandler handler;
     private long position;
     private long entrySequence;
-    private long skipThroughSequence;
+    private long lastTimestampNs;
+    private final LongHashSet skipped = new LongHashSet();
     private boolean awaitingFirst;
     private boolean fromEntryStart;
     private long entryStart;
@@ -69,13 +71,13 @@ public final class EventStream implements FragmentHandler
     }
 
     /**
-     * Hand over no event with a global sequence up to this one again (a projection that skipped a failing event).
+     * Hand over this event no more (a projection that skipped an event its handler refused).
      *
-     * @param sequence the global sequence of the last event to leave out; 0 for none.
+     * @param sequence the event's global sequence.
      */
-    public void skipThrough(final long sequence)
+    public void skip(final long sequence)
     {
-        skipThroughSequence = sequence;
+        skipped.add(sequence);
     }
 
     /**
@@ -163,7 +165,8 @@ public final class EventStream implements FragmentHandler
             {
                 while (events.next())
                 {
-                    if (events.sequence() > skipThroughSequence && filter.matchesTemplate(events.templateId()))
+                    if (filter.matchesTemplate(events.templateId()) &&
+                        (skipped.isEmpty() || !skipped.contains(events.sequence())))
                     {
                         handler.onEvent(events);
                         delivered++;
@@ -178,6 +181,7 @@ public final class EventStream implements FragmentHandler
             return;
         }
         entrySequence = sequence;
+        lastTimestampNs = events.timestampNs();
         position = end;
         entries++;
     }
@@ -200,6 +204,16 @@ public final class EventStream implements FragmentHandler
     public long entrySequence()
     {
         return entrySequence;
+    }
+
+    /**
+     * The engine's timestamp of the last entry handed over whole.
+     *
+     * @return epoch nanoseconds, 0 before the first.
+     */
+    public long lastTimestampNs()
+    {
+        return lastTimestampNs;
     }
 
     /**

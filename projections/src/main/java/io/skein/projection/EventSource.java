@@ -3,6 +3,7 @@ package io.skein.projection;
 import io.aeron.Aeron;
 import io.skein.engine.Durability;
 import io.skein.engine.DurabilityGate;
+import io.skein.engine.EngineCounters;
 import io.skein.engine.SkeinEngine;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalReplay;
@@ -108,6 +109,31 @@ public final class EventSource
     public String name()
     {
         return engine.context().name();
+    }
+
+    /**
+     * The sequence of the last entry the engine has written (durable or not): how far a reader has to go.
+     *
+     * @return the entry sequence.
+     */
+    public long lastEntrySequence()
+    {
+        return engine.counters().journalEntries().get();
+    }
+
+    /**
+     * Where new counters go: the engine's own, so a node's projections show in AeronStat beside its engine.
+     *
+     * @return the factory.
+     */
+    public EngineCounters.Factory counterFactory()
+    {
+        final SkeinEngine.Context ctx = engine.context();
+        if (null != ctx.counterFactory())
+        {
+            return ctx.counterFactory();
+        }
+        return (typeId, label) -> ctx.countersManager().newCounter(label, typeId);
     }
 
     JournalReplay follow(final long fromPosition)
