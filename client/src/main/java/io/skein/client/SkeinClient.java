@@ -33,7 +33,13 @@ import io.skein.codecs.SessionEventCode;
 import io.skein.codecs.SessionEventDecoder;
 import io.skein.codecs.SessionHeaderEncoder;
 import io.skein.codecs.SessionKeepAliveEncoder;
+import io.skein.codecs.SubscribeRequestEncoder;
+import io.skein.codecs.SubscriptionEventCode;
+import io.skein.codecs.SubscriptionEventDecoder;
+import io.skein.codecs.UnsubscribeEncoder;
 import io.skein.protocol.CommandResult;
+import io.skein.protocol.EventFilter;
+import io.skein.protocol.EventHandler;
 import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
@@ -69,6 +75,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class SkeinClient implements AutoCloseable
 {
+    /**
+     * Subscribe from the journal's first entry.
+     */
+    public static final long FROM_START = -1;
+
+    /**
+     * Subscribe from the durable end: only events that become durable from now on.
+     */
+    public static final long FROM_LIVE = -2;
+
     private static final int CONNECTING = 0;
     private static final int OPEN = 1;
     private static final int DISCONNECTED = 2;
@@ -76,6 +92,8 @@ public final class SkeinClient implements AutoCloseable
     private static final int SESSION_HEADER_LENGTH =
         MessageHeaderEncoder.ENCODED_LENGTH + SessionHeaderEncoder.BLOCK_LENGTH;
     private static final long CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int SUBSCRIPTION_FRAGMENT_LIMIT = 256;
+    private static final int SUBSCRIPTION_STREAM_ID_OFFSET = 1000;
 
     private final Context ctx;
     private final Aeron aeron;
@@ -100,6 +118,10 @@ public final class SkeinClient implements AutoCloseable
     private final Reply reply = new Reply();
     private final Long2ObjectHashMap<CompletableFuture<CommandResult>> pending = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<CompletableFuture<AdminResult>> pendingAdmin = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<CompletableFuture<long[]>> pendingSubscribe = new Long2ObjectHashMap<>();
+    private final ArrayList<RemoteSubscription> subscriptions = new ArrayList<>();
+    private final SubscriptionEventDecoder subscriptionEventDecoder = new SubscriptionEventDecoder();
+    private int nextSubscriptionStreamId;
     private final String responseChannel;
     private int state = CONNECTING;
     private long sessionId;
@@ -578,6 +600,10 @@ public final class SkeinClient implements AutoCloseable
         }
         nowNs = clock.nanoTime();
         int work = egress.poll(assembler, 64);
+        for (int i = subscriptions.size() - 1; i >= 0; i--)
+        {
+            work += subscriptions.get(i).poll(SUBSCRIPTION_FRAGMENT_LIMIT);
+        }
         if (nowNs - nextCheckNs >= 0)
         {
             nextCheckNs = nowNs + CHECK_INTERVAL_NS;
@@ -647,6 +673,12 @@ public final class SkeinClient implements AutoCloseable
                 listener.onReply(reply);
             }
         }
+        else if (templateId == SubscriptionEventDecoder.TEMPLATE_ID)
+        {
+            subscriptionEventDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH,
+                headerDecoder.blockLength(), headerDecoder.version());
+            onSubscriptionEvent();
+        }
         else if (templateId == AdminResponseDecoder.TEMPLATE_ID)
         {
             adminResponseDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH,
@@ -667,6 +699,131 @@ public final class SkeinClient implements AutoCloseable
                         "the node could not " + adminResponseDecoder.action() + ": " + message));
                 }
             }
+        }
+    }
+
+    private void onSubscriptionEvent()
+    {
+        final long correlationId = subscriptionEventDecoder.correlationId();
+        final long subscriptionId = subscriptionEventDecoder.subscriptionId();
+        final SubscriptionEventCode code = subscriptionEventDecoder.code();
+        final long from = subscriptionEventDecoder.fromPosition();
+        final String message = subscriptionEventDecoder.message();
+        final CompletableFuture<long[]> future = pendingSubscribe.remove(correlationId);
+        if (null != future)
+        {
+            if (code == SubscriptionEventCode.OK)
+            {
+                future.complete(new long[] { subscriptionId, from });
+            }
+            else
+            {
+                future.completeExceptionally(new SkeinException(SkeinException.Code.BAD_INPUT,
+                    "the node refused the subscription: " + message));
+            }
+        }
+        else if (code == SubscriptionEventCode.ENDED)
+        {
+            for (int i = 0; i < subscriptions.size(); i++)
+            {
+                if (subscriptions.get(i).subscriptionId() == subscriptionId)
+                {
+                    subscriptions.get(i).ended();
+                }
+            }
+        }
+    }
+
+    /**
+     * Follow the node's durable events from a position, then live: the node's archive replays its journal to this
+     * client's response channel; events are delivered by {@link #poll()}. A follower serves from its own copy.
+     *
+     * @param fromPosition      where an entry starts (a resume point: a subscription's {@link
+     *                          RemoteSubscription#position()}, an event's position, a page's next position), or
+     *                          {@link #FROM_START}, or {@link #FROM_LIVE}.
+     * @param lastEntrySequence the sequence of the entry that ends at {@code fromPosition} if known (so the first
+     *                          entry is checked to follow it), else 0.
+     * @param filter            which events to hand over; null for all.
+     * @param handler           for each event, called on the thread that polls.
+     * @param timeoutNs         the longest to wait for the node's answer.
+     * @return the subscription; close it to stop.
+     * @throws SkeinException BAD_INPUT if the node refused (a position outside the durable journal or inside an
+     *                        entry, not authorised, too many subscriptions), TIMEOUT without an answer.
+     */
+    public RemoteSubscription subscribe(
+        final long fromPosition,
+        final long lastEntrySequence,
+        final EventFilter filter,
+        final EventHandler handler,
+        final long timeoutNs)
+    {
+        final long deadlineNs = clock.nanoTime() + timeoutNs;
+        if (state != OPEN)
+        {
+            throw notConnected();
+        }
+        final int streamId = ctx.responseStreamId() + SUBSCRIPTION_STREAM_ID_OFFSET + nextSubscriptionStreamId++;
+        // A channel of its own: an ephemeral UDP port is not shared with the egress's.
+        final Subscription replay = aeron.addSubscription(ctx.responseChannel(), streamId);
+        final String channel;
+        try
+        {
+            channel = resolveResponseChannel(replay, deadlineNs);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(replay);
+            throw ex;
+        }
+        final long correlationId = ThreadLocalRandom.current().nextLong();
+        final SubscribeRequestEncoder encoder = new SubscribeRequestEncoder()
+            .wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+            .sessionId(sessionId)
+            .correlationId(correlationId)
+            .fromPosition(fromPosition)
+            .streamId(streamId)
+            .channel(channel);
+        final CompletableFuture<long[]> future = new CompletableFuture<>();
+        pendingSubscribe.put(correlationId, future);
+        final IdleStrategy idle = ctx.idleStrategy();
+        idle.reset();
+        while (ingress.offer(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()) < 0)
+        {
+            if (clock.nanoTime() - deadlineNs > 0)
+            {
+                pendingSubscribe.remove(correlationId);
+                CloseHelper.quietClose(replay);
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "could not send the subscribe request");
+            }
+            idle.idle();
+        }
+        lastSentNs = clock.nanoTime();
+        final long[] answer;
+        try
+        {
+            answer = await(future, deadlineNs, "no answer to the subscribe request in time");
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(replay);
+            throw ex;
+        }
+        final RemoteSubscription subscription = new RemoteSubscription(this, replay, answer[0], answer[1],
+            FROM_LIVE != fromPosition, FROM_START == fromPosition ? 0 : lastEntrySequence, filter, handler);
+        subscriptions.add(subscription);
+        return subscription;
+    }
+
+    void unsubscribe(final RemoteSubscription subscription)
+    {
+        subscriptions.remove(subscription);
+        if (state == OPEN)
+        {
+            final UnsubscribeEncoder encoder = new UnsubscribeEncoder()
+                .wrapAndApplyHeader(controlBuffer, 0, headerEncoder)
+                .sessionId(sessionId)
+                .subscriptionId(subscription.subscriptionId());
+            ingress.offer(controlBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
         }
     }
 
@@ -721,14 +878,16 @@ public final class SkeinClient implements AutoCloseable
 
     private void failPending()
     {
-        if (pending.isEmpty() && pendingAdmin.isEmpty())
+        if (pending.isEmpty() && pendingAdmin.isEmpty() && pendingSubscribe.isEmpty())
         {
             return;
         }
         final List<CompletableFuture<?>> futures = new ArrayList<>(pending.values());
         futures.addAll(pendingAdmin.values());
+        futures.addAll(pendingSubscribe.values());
         pending.clear();
         pendingAdmin.clear();
+        pendingSubscribe.clear();
         final SkeinException ex = notConnected();
         for (final CompletableFuture<?> future : futures)
         {
@@ -855,6 +1014,10 @@ public final class SkeinClient implements AutoCloseable
             sendClose();
         }
         disconnected("the client is closed");
+        for (int i = subscriptions.size() - 1; i >= 0; i--)
+        {
+            subscriptions.get(i).close();
+        }
         state = CLOSED;
         CloseHelper.quietCloseAll(ingress, egress);
         if (ownsAeron)

@@ -29,4 +29,16 @@ public interface Authoriser
      * @return true to perform it, false to refuse it (the session is told, and nothing changes).
      */
     boolean isAuthorised(String principal, AdminAction action);
+
+    /**
+     * Whether a session may follow the node's events (an event subscription). By default every authenticated
+     * session may: a read model is an ordinary client.
+     *
+     * @param principal the session's principal.
+     * @return true to allow it.
+     */
+    default boolean isAuthorisedToRead(final String principal)
+    {
+        return true;
+    }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.aeron.Publication;
 import io.skein.engine.ReplyListener;
 import io.skein.protocol.Reply;
+import org.agrona.collections.LongHashSet;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -40,6 +41,8 @@ final class ClientSession implements ReplyListener
     private final ExpandableRingBuffer.MessageConsumer drainer = this::offerQueued;
     private final String rejection;
     private String principal = Authoriser.CLIENT;
+    private String responseChannel;
+    private final LongHashSet subscriptions = new LongHashSet();
     private volatile Publication publication;
     private volatile int state;
     private Publication drainPublication;
@@ -99,6 +102,36 @@ final class ClientSession implements ReplyListener
     void principal(final String principal)
     {
         this.principal = principal;
+    }
+
+    /**
+     * Keep the client's response channel as it asked for it, for the replays of its event subscriptions.
+     *
+     * @param channel the checked channel.
+     */
+    void responseChannel(final String channel)
+    {
+        this.responseChannel = channel;
+    }
+
+    /**
+     * The client's response channel.
+     *
+     * @return the channel.
+     */
+    String responseChannel()
+    {
+        return responseChannel;
+    }
+
+    /**
+     * The replay session ids of this session's event subscriptions; touched only on the node's admin thread.
+     *
+     * @return the set.
+     */
+    LongHashSet subscriptions()
+    {
+        return subscriptions;
     }
 
     /**

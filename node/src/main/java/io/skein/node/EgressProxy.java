@@ -8,6 +8,8 @@ import io.skein.codecs.AdminStatus;
 import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.codecs.SessionEventCode;
 import io.skein.codecs.SessionEventEncoder;
+import io.skein.codecs.SubscriptionEventCode;
+import io.skein.codecs.SubscriptionEventEncoder;
 import org.agrona.ExpandableArrayBuffer;
 
 /**
@@ -22,6 +24,7 @@ final class EgressProxy
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final SessionEventEncoder eventEncoder = new SessionEventEncoder();
     private final AdminResponseEncoder adminEncoder = new AdminResponseEncoder();
+    private final SubscriptionEventEncoder subscriptionEncoder = new SubscriptionEventEncoder();
     private final BooleanSupplier leader;
 
     EgressProxy(final BooleanSupplier leader)
@@ -62,6 +65,24 @@ final class EgressProxy
             .value(value)
             .message(clip(message));
         return session.send(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + adminEncoder.encodedLength()) !=
+            ClientSession.DROPPED;
+    }
+
+    boolean subscriptionEvent(
+        final ClientSession session,
+        final long correlationId,
+        final long subscriptionId,
+        final SubscriptionEventCode code,
+        final long fromPosition,
+        final String message)
+    {
+        subscriptionEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .subscriptionId(subscriptionId)
+            .code(code)
+            .fromPosition(fromPosition)
+            .message(clip(message));
+        return session.send(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + subscriptionEncoder.encodedLength()) !=
             ClientSession.DROPPED;
     }
 

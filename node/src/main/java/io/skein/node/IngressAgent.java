@@ -20,6 +20,9 @@ import io.skein.codecs.SessionConnectDecoder;
 import io.skein.codecs.SessionEventCode;
 import io.skein.codecs.SessionHeaderDecoder;
 import io.skein.codecs.SessionKeepAliveDecoder;
+import io.skein.codecs.SubscribeRequestDecoder;
+import io.skein.codecs.SubscriptionEventCode;
+import io.skein.codecs.UnsubscribeDecoder;
 import io.skein.engine.OfferResult;
 import io.skein.engine.SkeinEngine;
 import io.skein.protocol.SkeinProtocol;
@@ -58,6 +61,9 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
     private final SessionKeepAliveDecoder keepAliveDecoder = new SessionKeepAliveDecoder();
     private final SessionCloseDecoder closeDecoder = new SessionCloseDecoder();
     private final AdminRequestDecoder adminDecoder = new AdminRequestDecoder();
+    private final SubscribeRequestDecoder subscribeDecoder = new SubscribeRequestDecoder();
+    private final UnsubscribeDecoder unsubscribeDecoder = new UnsubscribeDecoder();
+    private final EventServer events;
     private final EgressProxy egress;
     private final SessionManager sessions;
     private volatile boolean takingCommands = true;
@@ -73,11 +79,14 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         final Executor adminExecutor,
         final LongSupplier promoter,
         final BiConsumer<String, String> repointer,
-        final BooleanSupplier leader)
+        final BooleanSupplier leader,
+        final EventServer events)
     {
         this.ctx = ctx;
+        this.events = events;
         this.egress = new EgressProxy(leader);
         this.sessions = new SessionManager(ctx, aeron, counters, egress, engine.context().maxCommandLength());
+        this.sessions.onRemoved(events::onSessionRemoved);
         this.admin = new AdminHandler(ctx, engine, counters, adminExecutor, promoter, repointer, egress);
         this.engine = engine;
         this.aeron = aeron;
@@ -106,6 +115,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         nowNs = clock.nanoTime();
         int work = takingCommands ? subscription.controlledPoll(assembler, FRAGMENT_LIMIT) : 0;
         work += sessions.drainQueues();
+        work += events.updateDurablePosition();
         if (nowNs - nextCheckNs >= 0)
         {
             nextCheckNs = nowNs + CHECK_INTERVAL_NS;
@@ -157,6 +167,14 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
                 case AdminRequestDecoder.TEMPLATE_ID:
                     adminDecoder.wrap(buffer, bodyOffset, blockLength, version);
                     onAdmin(offset + length, header);
+                    break;
+                case SubscribeRequestDecoder.TEMPLATE_ID:
+                    subscribeDecoder.wrap(buffer, bodyOffset, blockLength, version);
+                    onSubscribe(offset + length, header);
+                    break;
+                case UnsubscribeDecoder.TEMPLATE_ID:
+                    unsubscribeDecoder.wrap(buffer, bodyOffset, blockLength, version);
+                    onUnsubscribe(header);
                     break;
                 default:
                     return malformed();
@@ -310,6 +328,7 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
         final ClientSession session = new ClientSession(sessions.nextId(), correlationId, header.sessionId(),
             registrationId, rejection, nowNs, ctx.connectTimeoutNs(), counters, ctx.egressQueueLength());
         session.principal(null == principal ? Authoriser.CLIENT : principal);
+        session.responseChannel(channel);
         sessions.add(session);
     }
 
@@ -403,6 +422,72 @@ final class IngressAgent implements Agent, ControlledFragmentHandler
             }
         }
         return true;
+    }
+
+    private void onSubscribe(final int frameEnd, final Header header)
+    {
+        final ClientSession session = openSession(subscribeDecoder.sessionId(), header);
+        if (null == session)
+        {
+            return;
+        }
+        session.touch(nowNs);
+        final long correlationId = subscribeDecoder.correlationId();
+        final long fromPosition = subscribeDecoder.fromPosition();
+        final int streamId = subscribeDecoder.streamId();
+        final int channelLength = subscribeDecoder.channelLength();
+        if (channelLength < 0 || channelLength > 4096 ||
+            subscribeDecoder.limit() + SubscribeRequestDecoder.channelHeaderLength() + channelLength > frameEnd)
+        {
+            malformed();
+            return;
+        }
+        final String channel = subscribeDecoder.channel();
+        if (!isSubscriberChannel(channel, session.responseChannel()))
+        {
+            counters.subscriptionsRefused().incrementRelease();
+            egress.subscriptionEvent(session, correlationId, 0, SubscriptionEventCode.REFUSED, fromPosition,
+                "channel " + channel + " is not acceptable: aeron:ipc, or aeron:udp?endpoint=<host>:<port> on the " +
+                "host of the session's response channel " + session.responseChannel());
+            return;
+        }
+        events.onSubscribe(session, correlationId, fromPosition, streamId, channel);
+    }
+
+    /**
+     * A subscriber's channel is taken under the same rules as a response channel, and only on the session's own
+     * host (or IPC for an IPC session), so a session cannot aim the archive's replays at another machine.
+     */
+    static boolean isSubscriberChannel(final String channel, final String responseChannel)
+    {
+        if (null == egressChannel(channel, 64 * 1024) || null == responseChannel)
+        {
+            return false;
+        }
+        final ChannelUri asked = ChannelUri.parse(channel);
+        final ChannelUri session = ChannelUri.parse(responseChannel);
+        if (!asked.media().equals(session.media()))
+        {
+            return false;
+        }
+        if (CommonContext.IPC_MEDIA.equals(asked.media()))
+        {
+            return true;
+        }
+        final String askedEndpoint = asked.get(CommonContext.ENDPOINT_PARAM_NAME);
+        final String sessionEndpoint = session.get(CommonContext.ENDPOINT_PARAM_NAME);
+        return askedEndpoint.substring(0, askedEndpoint.lastIndexOf(':'))
+            .equals(sessionEndpoint.substring(0, sessionEndpoint.lastIndexOf(':')));
+    }
+
+    private void onUnsubscribe(final Header header)
+    {
+        final ClientSession session = openSession(unsubscribeDecoder.sessionId(), header);
+        if (null != session)
+        {
+            session.touch(nowNs);
+            events.onUnsubscribe(session, unsubscribeDecoder.subscriptionId());
+        }
     }
 
     private void onAdmin(final int frameEnd, final Header header)

@@ -27,6 +27,8 @@ public final class NodeCounters implements AutoCloseable
     private final Counter repliesDropped;
     private final Counter adminRefused;
     private final Counter agentErrors;
+    private final Counter subscriptionsStarted;
+    private final Counter subscriptionsRefused;
 
     NodeCounters(final Aeron aeron, final String name)
     {
@@ -42,6 +44,8 @@ public final class NodeCounters implements AutoCloseable
         repliesDropped = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein egress replies dropped: " + name);
         adminRefused = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein admin requests refused: " + name);
         agentErrors = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein node agent errors: " + name);
+        subscriptionsStarted = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein event subscriptions started: " + name);
+        subscriptionsRefused = aeron.addCounter(NODE_COUNTER_TYPE_ID, "skein event subscriptions refused: " + name);
     }
 
     /**
@@ -166,6 +170,26 @@ public final class NodeCounters implements AutoCloseable
     }
 
     /**
+     * Event subscriptions the node started a replay for.
+     *
+     * @return the counter.
+     */
+    public Counter subscriptionsStarted()
+    {
+        return subscriptionsStarted;
+    }
+
+    /**
+     * Event subscriptions refused: not authorised, a bad position, or too many.
+     *
+     * @return the counter.
+     */
+    public Counter subscriptionsRefused()
+    {
+        return subscriptionsRefused;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override
@@ -173,6 +197,6 @@ public final class NodeCounters implements AutoCloseable
     {
         CloseHelper.closeAll(openSessions, sessionsOpened, sessionsRejected, sessionsTimedOut, commandsReceived,
             ingressBackPressure, malformedFrames, unknownSession, repliesSent, repliesDropped, adminRefused,
-            agentErrors);
+            agentErrors, subscriptionsStarted, subscriptionsRefused);
     }
 }

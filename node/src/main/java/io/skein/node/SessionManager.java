@@ -2,6 +2,8 @@ package io.skein.node;
 
 import java.util.ArrayList;
 
+import java.util.function.Consumer;
+
 import io.aeron.Aeron;
 import io.aeron.Publication;
 import io.aeron.exceptions.RegistrationException;
@@ -20,6 +22,7 @@ final class SessionManager
     private final NodeCounters counters;
     private final EgressProxy egress;
     private final int maxCommandLength;
+    private Consumer<ClientSession> onRemoved;
     private final Long2ObjectHashMap<ClientSession> sessionById = new Long2ObjectHashMap<>();
     private final ArrayList<ClientSession> sessions = new ArrayList<>();
     private long nextSessionId = 1;
@@ -208,8 +211,17 @@ final class SessionManager
      *
      * @param session to remove.
      */
+    void onRemoved(final Consumer<ClientSession> onRemoved)
+    {
+        this.onRemoved = onRemoved;
+    }
+
     void remove(final ClientSession session)
     {
+        if (null != onRemoved)
+        {
+            onRemoved.accept(session);
+        }
         sessionById.remove(session.id());
         sessions.remove(session);
         if (null == session.publication())

@@ -27,6 +27,7 @@ import io.skein.engine.Durability;
 import io.skein.engine.SkeinEngine;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
+import io.skein.projection.EventSource;
 import io.skein.protocol.SkeinException;
 import io.skein.replication.JournalReplicator;
 import io.skein.replication.ReplicationTracker;
@@ -66,6 +67,7 @@ public final class SkeinNode implements AutoCloseable
     private final NodeCounters counters;
     private final NodeRole role;
     private final IngressAgent ingressAgent;
+    private final EventServer events;
     private final AgentRunner ingressRunner;
     private final ExecutorService adminExecutor;
     private volatile boolean closed;
@@ -80,6 +82,7 @@ public final class SkeinNode implements AutoCloseable
         NodeCounters counters = null;
         NodeRole role = null;
         ExecutorService adminExecutor = null;
+        EventServer events = null;
         try
         {
             archive = EmbeddedArchive.launch(ctx.archiveContext());
@@ -112,8 +115,9 @@ public final class SkeinNode implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, SkeinException.Category.ERROR,
                     "cannot open the ingress channel " + ctx.ingressChannel() + ": " + ex.getMessage(), ex);
             }
+            events = new EventServer(ctx, engine, aeron, adminExecutor, counters);
             ingressAgent = new IngressAgent(ctx, engine, aeron, subscription, counters, adminExecutor,
-                role::promote, role::follow, role::isLeader);
+                role::promote, role::follow, role::isLeader, events);
             final List<Agent> agentList = new ArrayList<>();
             agentList.add(ingressAgent);
             final Agent roleAgent = role.agent();
@@ -131,9 +135,10 @@ public final class SkeinNode implements AutoCloseable
             {
                 adminExecutor.shutdownNow();
             }
-            CloseHelper.closeAll(ctx.errorHandler(), counters, engine, journal, role, aeron, archive);
+            CloseHelper.closeAll(ctx.errorHandler(), events, counters, engine, journal, role, aeron, archive);
             throw ex;
         }
+        this.events = events;
         this.role = role;
         this.archive = archive;
         this.journal = journal;
@@ -302,6 +307,17 @@ public final class SkeinNode implements AutoCloseable
     }
 
     /**
+     * The node's durable events for a reader or a projection in this process, bounded as remote subscriptions are
+     * (by the replicated position when replies wait for followers).
+     *
+     * @return the source.
+     */
+    public EventSource eventSource()
+    {
+        return events.eventSource();
+    }
+
+    /**
      * Number of client sessions open now.
      *
      * @return the count.
@@ -344,7 +360,7 @@ public final class SkeinNode implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        CloseHelper.closeAll(errorHandler, counters, role, journal, aeron, archive);
+        CloseHelper.closeAll(errorHandler, events, counters, role, journal, aeron, archive);
     }
 
     /**
@@ -367,6 +383,8 @@ public final class SkeinNode implements AutoCloseable
      *     <tr><td>skein.session.timeout.ms</td><td>close a session heard nothing from for this long</td><td>10000
      *     </td></tr>
      *     <tr><td>skein.max.sessions</td><td>most sessions open at once</td><td>64</td></tr>
+     *     <tr><td>skein.subscriptions.per.session</td><td>most event subscriptions one session may hold (each is
+     *     an archive replay; the archive runs at most 20 at once)</td><td>4</td></tr>
      *     <tr><td>skein.ring.size</td><td>slots in the engine's input ring</td><td>4096</td></tr>
      *     <tr><td>skein.snapshot.every.entries</td><td>snapshot after this many journal entries, 0 off</td><td>0
      *     </td></tr>
@@ -441,6 +459,7 @@ public final class SkeinNode implements AutoCloseable
         private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(5);
         private long adminTimeoutNs = TimeUnit.SECONDS.toNanos(60);
         private int maxSessions = 64;
+        private int maxSubscriptionsPerSession = 4;
         private int egressQueueLength = 1024 * 1024;
         private int egressTermLength = 1024 * 1024;
         private NanoClock nanoClock;
@@ -522,6 +541,11 @@ public final class SkeinNode implements AutoCloseable
             if (null == authoriser)
             {
                 authoriser = Authorisers.operatorsOnly();
+            }
+            if (maxSubscriptionsPerSession < 0)
+            {
+                throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                    "skein.subscriptions.per.session must not be negative: " + maxSubscriptionsPerSession);
             }
             if (maxSessions < 1 || egressQueueLength < 0 || sessionTimeoutNs <= 0 || connectTimeoutNs <= 0)
             {
@@ -792,6 +816,7 @@ public final class SkeinNode implements AutoCloseable
                     case "skein.session.timeout.ms" -> sessionTimeoutNs(
                         TimeUnit.MILLISECONDS.toNanos(Long.parseLong(value)));
                     case "skein.max.sessions" -> maxSessions(Integer.parseInt(value));
+                    case "skein.subscriptions.per.session" -> maxSubscriptionsPerSession(Integer.parseInt(value));
                     case "skein.ring.size" -> engineContext.ringSize(Integer.parseInt(value));
                     case "skein.snapshot.every.entries" -> engineContext.snapshotEveryEntries(Long.parseLong(value));
                     case "skein.snapshot.interval.ms" -> engineContext.snapshotIntervalNs(
@@ -1072,6 +1097,28 @@ public final class SkeinNode implements AutoCloseable
         public long adminTimeoutNs()
         {
             return adminTimeoutNs;
+        }
+
+        /**
+         * Set the most event subscriptions one session may hold at once (0: none).
+         *
+         * @param count the limit.
+         * @return this for a fluent API.
+         */
+        public Context maxSubscriptionsPerSession(final int count)
+        {
+            this.maxSubscriptionsPerSession = count;
+            return this;
+        }
+
+        /**
+         * The most event subscriptions one session may hold.
+         *
+         * @return the limit.
+         */
+        public int maxSubscriptionsPerSession()
+        {
+            return maxSubscriptionsPerSession;
         }
 
         /**
