@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
         SnapshotCommand.class,
         StateCommand.class,
         HistoryCommand.class,
+        EventsCommand.class,
+        ProjectionCommand.class,
         CommandLine.HelpCommand.class })
 public final class SkeinCli implements Runnable
 {

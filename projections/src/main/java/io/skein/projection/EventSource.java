@@ -8,6 +8,8 @@ import io.skein.engine.SkeinEngine;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalReplay;
 import io.skein.protocol.SkeinException;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
 
 /**
  * Where reads and subscriptions get durable events from: an engine's journal, bounded by what is durable. With
@@ -20,17 +22,40 @@ public final class EventSource
     private final SkeinEngine engine;
     private final Journal journal;
     private final int limitCounterId;
+    private final String name;
 
     private EventSource(final SkeinEngine engine, final int limitCounterId)
     {
         this.engine = engine;
         this.journal = engine.context().journal();
         this.limitCounterId = limitCounterId;
+        this.name = engine.context().name();
         if (null == journal)
         {
             throw new SkeinException(SkeinException.Code.CONFIGURATION,
                 "engine " + engine.context().name() + " has no journal: there are no durable events to read");
         }
+    }
+
+    private EventSource(final Journal journal, final String name)
+    {
+        this.engine = null;
+        this.journal = journal;
+        this.limitCounterId = Aeron.NULL_VALUE;
+        this.name = name;
+    }
+
+    /**
+     * The events of a journal with no engine on it (a stopped node's directory opened by a tool): what its archive
+     * has recorded.
+     *
+     * @param journal opened read-only or not.
+     * @param name    for messages and counters.
+     * @return the source.
+     */
+    public static EventSource of(final Journal journal, final String name)
+    {
+        return new EventSource(journal, name);
     }
 
     /**
@@ -72,11 +97,11 @@ public final class EventSource
      */
     public long durablePosition()
     {
-        final long position = engine.durablePosition();
+        final long position = null == engine ? journal.durablePosition() : engine.durablePosition();
         if (DurabilityGate.FAILED == position)
         {
             throw new SkeinException(SkeinException.Code.STORAGE,
-                "the journal of engine " + engine.context().name() + " has failed: no position is durable");
+                "the journal of " + name + " has failed: no position is durable");
         }
         return position;
     }
@@ -98,7 +123,7 @@ public final class EventSource
      */
     public boolean isClosed()
     {
-        return engine.isClosed();
+        return null == engine ? journal.durablePosition() == Journal.FAILED_POSITION : engine.isClosed();
     }
 
     /**
@@ -108,7 +133,7 @@ public final class EventSource
      */
     public String name()
     {
-        return engine.context().name();
+        return name;
     }
 
     /**
@@ -118,7 +143,7 @@ public final class EventSource
      */
     public long lastEntrySequence()
     {
-        return engine.counters().journalEntries().get();
+        return null == engine ? 0 : engine.counters().journalEntries().get();
     }
 
     /**
@@ -128,6 +153,12 @@ public final class EventSource
      */
     public EngineCounters.Factory counterFactory()
     {
+        if (null == engine)
+        {
+            final CountersManager local = new CountersManager(
+                new UnsafeBuffer(new byte[64 * 1024]), new UnsafeBuffer(new byte[16 * 1024]));
+            return (typeId, label) -> local.newCounter(label, typeId);
+        }
         final SkeinEngine.Context ctx = engine.context();
         if (null != ctx.counterFactory())
         {
@@ -138,7 +169,7 @@ public final class EventSource
 
     JournalReplay follow(final long fromPosition)
     {
-        return journal.follow(fromPosition, engine.isFollower() ? Aeron.NULL_VALUE : limitCounterId);
+        return journal.follow(fromPosition, null == engine || engine.isFollower() ? Aeron.NULL_VALUE : limitCounterId);
     }
 
     JournalReplay replay(final long fromPosition, final long toPosition)
