@@ -48,9 +48,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * own (it follows live, so it never ends by itself), inside the op.
  * <p>
  * Events per second = ops/s × {@link #ENTRIES}; JMH also reports it directly as the {@code events} counter (a rate,
- * summed over the iteration). With {@code -prof gc}, {@code gc.alloc.rate.norm} is bytes per catch-up: opening and
- * closing a replay costs a fixed amount, so a steady state that allocates nothing per event shows as the same
- * figure for {@code -p entries=50000} as for 200,000.
+ * summed over the iteration). It includes each catch-up's start: a replay takes tens of milliseconds to deliver its
+ * first fragment (about 45 to 70 ms on a shared 2-core machine, for the raw replay as for the subscription), so it
+ * understates the rate once streaming; comparing {@code -p entries=50000} with 200,000 separates the two. With
+ * {@code -prof gc}, {@code gc.alloc.rate.norm} is bytes per catch-up: opening and closing a replay costs a fixed
+ * amount, so a steady state that allocates nothing per event shows as the same figure for 50,000 entries as for
+ * 200,000 (a run with no warm-up is no guide: the cold code allocates).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
