@@ -20,10 +20,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs the whole benchmark suite (JMH, GC profiler on; then the end-to-end harness over Aeron and the snapshot
- * harness) and writes {@code results.json}, {@code end-to-end.json}, {@code snapshots.json}, charts and
- * {@code summary.md}: each Skein figure beside its raw baseline measured in the same run, as a ratio, with the
- * machine and date.
+ * Runs the whole benchmark suite (JMH, GC profiler on; then the end-to-end harness over Aeron, the snapshot
+ * harness and the subscription latency harness) and writes {@code results.json}, {@code end-to-end.json},
+ * {@code snapshots.json}, {@code subscription-latency.json}, charts and {@code summary.md}: each Skein figure beside
+ * its raw baseline measured in the same run, as a ratio, with the machine and date.
  * <pre>
  * java -jar benchmarks/target/skein-benchmarks.jar [--smoke] [--output DIR]
  * </pre>
@@ -64,12 +64,13 @@ public final class BenchmarkSuite
         final Collection<RunResult> results = run(smoke, output, 1);
         final String endToEnd = EndToEndHarness.run(smoke, output);
         final String snapshots = SnapshotHarness.run(smoke, output);
-        final String summary = summary(results, smoke) + "\n" + endToEnd + "\n" + snapshots;
+        final String subscriptions = SubscriptionLatencyHarness.run(smoke, output);
+        final String summary = summary(results, smoke) + "\n" + endToEnd + "\n" + snapshots + "\n" + subscriptions;
         Files.write(new File(output, "summary.md").toPath(), summary.getBytes(StandardCharsets.UTF_8));
         System.out.println();
         System.out.println(summary);
-        System.out.println("Wrote results.json, end-to-end.json, snapshots.json, summary.md and the charts " +
-            "(latency-ipc.png, latency-udp.png, throughput.png) in " + output);
+        System.out.println("Wrote results.json, end-to-end.json, snapshots.json, subscription-latency.json, " +
+            "summary.md and the charts (latency-ipc.png, latency-udp.png, throughput.png) in " + output);
     }
 
     /**
@@ -92,6 +93,7 @@ public final class BenchmarkSuite
             .include(JournaledBenchmark.class.getSimpleName())
             .include(RawArchiveBenchmark.class.getSimpleName())
             .include(ReplayBenchmark.class.getSimpleName())
+            .include(SubscriptionBenchmark.class.getSimpleName())
             .addProfiler(GCProfiler.class)
             .forks(forks)
             .shouldFailOnError(true)
@@ -120,6 +122,7 @@ public final class BenchmarkSuite
     {
         final Map<String, Result<?>> primary = new HashMap<>();
         final Map<String, Result<?>> allocation = new HashMap<>();
+        final Map<String, Result<?>> events = new HashMap<>();
         for (final RunResult result : results)
         {
             final String name = result.getParams().getBenchmark().replaceFirst("^.*\\.(\\w+\\.\\w+)$", "$1");
@@ -130,6 +133,11 @@ public final class BenchmarkSuite
             if (null != alloc)
             {
                 allocation.put(key, alloc);
+            }
+            final Result<?> eventRate = result.getSecondaryResults().get("events");
+            if (null != eventRate)
+            {
+                events.put(key, eventRate);
             }
         }
 
@@ -148,6 +156,12 @@ public final class BenchmarkSuite
         row(out, "recovery of " + ReplayBenchmark.ENTRIES + " entries (ms, lower is better)",
             primary.get("ReplayBenchmark.skeinRecovery"), "raw Archive replay, counting fragments",
             primary.get("ReplayBenchmark.rawReplay"), true, "≥ 0.8");
+        row(out, "subscription catch-up from 0 over " + SubscriptionBenchmark.ENTRIES + " entries (catch-ups/s)",
+            primary.get("SubscriptionBenchmark.subscription"), "raw Archive replay, counting fragments",
+            primary.get("SubscriptionBenchmark.rawReplay"), false, "");
+        row(out, "subscription catch-up, events/s (JMH events counter: catch-ups/s × entries)",
+            events.get("SubscriptionBenchmark.subscription"), "raw Archive replay, fragments/s",
+            events.get("SubscriptionBenchmark.rawReplay"), false, "");
         out.append('\n');
         out.append("| allocation, bytes per command (JMH -prof gc, all threads) | Skein | raw baseline |\n");
         out.append("|---|---|---|\n");
@@ -157,6 +171,9 @@ public final class BenchmarkSuite
             allocation.get("RawDisruptorBenchmark.commands:orderbook"));
         allocationRow(out, "journaled deposits", allocation.get("JournaledBenchmark.commands:account"),
             allocation.get("RawArchiveBenchmark.record:account"));
+        allocationRow(out, "subscription catch-up of " + SubscriptionBenchmark.ENTRIES + " events (bytes per " +
+            "catch-up, not per event)", allocation.get("SubscriptionBenchmark.subscription"),
+            allocation.get("SubscriptionBenchmark.rawReplay"));
         out.append('\n');
         out.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
             .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", Java ")

@@ -72,21 +72,7 @@ public class ReplayBenchmark
         try (Journal writing = Journal.launch(new Journal.Context().embeddedArchive(archive).journalDir(journalDir));
             SkeinEngine engine = newEngine(writing))
         {
-            final Workload commands = new Workload("account");
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
-            final EngineBenchmark.Counter replies = new EngineBenchmark.Counter();
-            for (int i = 0; i < ENTRIES; i++)
-            {
-                final int length = i < Workload.ACCOUNTS ? commands.encodeOpen(buffer, i) : commands.encodeNext(buffer);
-                while (engine.tryOffer(buffer, 0, length, replies) != OfferResult.OFFERED)
-                {
-                    Thread.onSpinWait();
-                }
-            }
-            while (replies.count < ENTRIES)
-            {
-                Thread.onSpinWait();
-            }
+            writeDeposits(engine, ENTRIES);
         }
         journal = Journal.launch(new Journal.Context().embeddedArchive(archive).journalDir(journalDir));
         endPosition = journal.recoveredEndPosition();
@@ -146,6 +132,32 @@ public class ReplayBenchmark
             }
         }
         return fragments;
+    }
+
+    /**
+     * Journal entries through an engine: the account openings, then deposits (one event each), every reply awaited,
+     * so all of them are durable on return.
+     *
+     * @param engine  to send to, with bank accounts.
+     * @param entries how many commands in all, more than {@link Workload#ACCOUNTS}.
+     */
+    static void writeDeposits(final SkeinEngine engine, final int entries)
+    {
+        final Workload commands = new Workload("account");
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
+        final EngineBenchmark.Counter replies = new EngineBenchmark.Counter();
+        for (int i = 0; i < entries; i++)
+        {
+            final int length = i < Workload.ACCOUNTS ? commands.encodeOpen(buffer, i) : commands.encodeNext(buffer);
+            while (engine.tryOffer(buffer, 0, length, replies) != OfferResult.OFFERED)
+            {
+                Thread.onSpinWait();
+            }
+        }
+        while (replies.count < entries)
+        {
+            Thread.onSpinWait();
+        }
     }
 
     private static SkeinEngine newEngine(final Journal journal)
