@@ -24,7 +24,8 @@ class BenchmarkSmokeTest
     void shouldRunEveryBenchmarkAndSummariseIt() throws Exception
     {
         final Collection<RunResult> results = BenchmarkSuite.run(true, dir, 1);
-        assertEquals(8, results.size(), "2 engine, 2 raw Disruptor, journaled, raw archive, 2 replay");
+        assertEquals(10, results.size(),
+            "2 engine, 2 raw Disruptor, journaled, raw archive, 2 replay, subscription catch-up, raw replay");
         for (final RunResult result : results)
         {
             assertTrue(result.getPrimaryResult().getScore() > 0, result.getParams().getBenchmark());
