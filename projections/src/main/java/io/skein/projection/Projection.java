@@ -11,6 +11,10 @@ import io.skein.protocol.JournalEvents;
  * {@code onBatchEnd} returns, so after a crash the events of the last uncommitted batch come again: make the writes
  * idempotent. Exactly once: implement {@link TransactionalProjection} and write the checkpoint in the same
  * transaction as the batch.
+ * <p>
+ * Anything a method throws goes to the runner's error strategy, except a {@link io.skein.protocol.SkeinException} of
+ * category FATAL, which stops the runner for good: throw one when going on would be wrong (the sink was fenced by a
+ * newer runner of the same projection).
  */
 public interface Projection
 {

@@ -35,7 +35,8 @@ import org.agrona.concurrent.status.AtomicCounter;
  * When the projection throws, the batch is aborted ({@link Projection#onBatchAbort}) and the error strategy decides:
  * {@link ErrorStrategy#RETRY} from the last checkpoint after a back-off, {@link ErrorStrategy#SKIP} the refused event
  * (recorded, forced to the device, in {@code <name>.skipped} beside the checkpoints) and go on, or
- * {@link ErrorStrategy#STOP}. A journal that fails its checks always stops it. Its status is a set of counters
+ * {@link ErrorStrategy#STOP}. A journal that fails its checks always stops it, and so does a
+ * {@link SkeinException} of category FATAL from the projection (a sink fenced by a newer runner says so this way). Its status is a set of counters
  * ({@code skein projection ...: <name>}, type {@link #PROJECTION_COUNTER_TYPE_ID}) on the engine's counters: in a node,
  * on its media driver, where AeronStat and {@code skein projection status} read them.
  */
@@ -104,7 +105,8 @@ public final class ProjectionRunner implements Agent, AutoCloseable
         STOPPED,
 
         /**
-         * Stopped because the journal failed its checks or the checkpoint could not be read.
+         * Stopped for good: the journal failed its checks, or the projection threw a FATAL {@link SkeinException}
+         * (its sink was fenced by a newer runner, its checkpoint is corrupt).
          */
         FAILED,
 
@@ -422,8 +424,7 @@ public final class ProjectionRunner implements Agent, AutoCloseable
         }
         stopReplay();
         lastError = cause;
-        if (!fromHandler && cause instanceof SkeinException &&
-            ((SkeinException)cause).category() == SkeinException.Category.FATAL)
+        if (cause instanceof SkeinException && ((SkeinException)cause).category() == SkeinException.Category.FATAL)
         {
             fail(cause);
             return;
