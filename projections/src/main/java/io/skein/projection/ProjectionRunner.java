@@ -36,9 +36,10 @@ import org.agrona.concurrent.status.AtomicCounter;
  * {@link ErrorStrategy#RETRY} from the last checkpoint after a back-off, {@link ErrorStrategy#SKIP} the refused event
  * (recorded, forced to the device, in {@code <name>.skipped} beside the checkpoints) and go on, or
  * {@link ErrorStrategy#STOP}. A journal that fails its checks always stops it, and so does a
- * {@link SkeinException} of category FATAL from the projection (a sink fenced by a newer runner says so this way). Its status is a set of counters
- * ({@code skein projection ...: <name>}, type {@link #PROJECTION_COUNTER_TYPE_ID}) on the engine's counters: in a node,
- * on its media driver, where AeronStat and {@code skein projection status} read them.
+ * {@link SkeinException} of category FATAL from the projection (a sink fenced by a newer runner says so this way).
+ * Its status is a set of counters ({@code skein projection ...: <name>}, type {@link #PROJECTION_COUNTER_TYPE_ID}) on
+ * the engine's counters: in a node, on its media driver, where AeronStat and {@code skein projection status} read
+ * them.
  */
 public final class ProjectionRunner implements Agent, AutoCloseable
 {

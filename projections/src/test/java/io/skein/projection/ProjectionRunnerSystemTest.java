@@ -184,6 +184,32 @@ class ProjectionRunnerSystemTest
     }
 
     @Test
+    void shouldStopForGoodOnAFatalErrorWhateverTheStrategy() throws Exception
+    {
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                add(engine, i, 0);
+            }
+            final AtomicInteger calls = new AtomicInteger();
+            final List<Throwable> reported = new CopyOnWriteArrayList<>();
+            try (ProjectionRunner runner = ProjectionRunner.launch(context(engine, new File(dir, "cp"), (event) ->
+            {
+                calls.incrementAndGet();
+                throw new SkeinException(SkeinException.Code.GENERIC, SkeinException.Category.FATAL,
+                    "fenced by a newer runner", null);
+            }).errorStrategy(ProjectionRunner.ErrorStrategy.RETRY).errorHandler(reported::add)))
+            {
+                Await.until(() -> runner.state() == ProjectionRunner.State.FAILED, TIMEOUT_NS, "failed for good");
+                assertEquals(1, calls.get(), "not retried");
+                assertEquals(1, reported.size());
+                assertTrue(reported.get(0).getMessage().contains("fenced"), reported.get(0).getMessage());
+            }
+        }
+    }
+
+    @Test
     void shouldStopAtTheLastCheckpointWithStopStrategy() throws Exception
     {
         try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive))
