@@ -85,7 +85,9 @@ final class EventServer implements AutoCloseable
             return 0;
         }
         final long position = engine.durablePosition();
-        if (DurabilityGate.FAILED != position && position > durablePosition.get())
+        // Follows the gate down as well as up: a promotion cuts a follower's partial last entry off its copy, and a
+        // replay must never be allowed past what the recording holds.
+        if (DurabilityGate.FAILED != position && position != durablePosition.get())
         {
             durablePosition.setRelease(position);
             return 1;
