@@ -11,6 +11,8 @@ import io.skein.examples.bank.BankAccount;
 import io.skein.examples.orderbook.OrderBook;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
+import io.skein.projection.EventSource;
+import io.skein.projection.EventSubscription;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -45,6 +47,14 @@ public class JournaledBenchmark
     @Param({ "account" })
     String workload;
 
+    /**
+     * {@code none}, or {@code behind}: a subscriber reads the journal from its start, far behind and slowly (it
+     * parks 50 µs every 64 events), for as long as the writer runs. The suite runs {@code none}; compare with
+     * {@code -p subscriber=none,behind}.
+     */
+    @Param({ "none" })
+    String subscriber;
+
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
     private final EngineBenchmark.Counter replies = new EngineBenchmark.Counter();
     private File dir;
@@ -53,6 +63,8 @@ public class JournaledBenchmark
     private SkeinEngine engine;
     private Workload commands;
     private long sent;
+    private EventSubscription behind;
+    private long seen;
 
     /**
      * Start the embedded archive, journal and engine in a temporary directory.
@@ -77,6 +89,23 @@ public class JournaledBenchmark
             }
             await();
         }
+        if ("behind".equals(subscriber))
+        {
+            // History to be far behind in: 200,000 entries before the subscriber starts.
+            for (int i = 0; i < 200_000; i++)
+            {
+                send(commands.encodeNext(buffer));
+            }
+            await();
+            behind = EventSubscription.start("behind", EventSource.of(engine), EventSubscription.FROM_START, null,
+                (event) ->
+                {
+                    if ((++seen & 63) == 0)
+                    {
+                        LockSupport.parkNanos(50_000);
+                    }
+                }, Throwable::printStackTrace);
+        }
     }
 
     /**
@@ -85,7 +114,12 @@ public class JournaledBenchmark
     @TearDown
     public void tearDown()
     {
-        CloseHelper.closeAll(engine, journal, archive);
+        if (null != behind)
+        {
+            System.out.printf("%nsubscriber behind: %,d events read, %,d entries behind at the end%n",
+                behind.delivered(), engine.counters().journalEntries().get() - behind.entrySequence());
+        }
+        CloseHelper.closeAll(behind, engine, journal, archive);
         IoUtil.delete(dir, true);
     }
 
