@@ -121,7 +121,7 @@ public final class FileCheckpointStore implements CheckpointStore
         }
     }
 
-    private static String checkedName(final String projection)
+    static String checkedName(final String projection)
     {
         if (null == projection || !NAME.matcher(projection).matches())
         {

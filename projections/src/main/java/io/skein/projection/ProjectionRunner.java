@@ -586,10 +586,8 @@ public final class ProjectionRunner implements Agent, AutoCloseable
                 }
                 checkpointStore = new FileCheckpointStore(checkpointDir);
             }
-            if (checkpointStore instanceof FileCheckpointStore)
-            {
-                ((FileCheckpointStore)checkpointStore).file(name);
-            }
+            // The name keys files (checkpoint, skip log) and counters: one rule for every delivery mode.
+            FileCheckpointStore.checkedName(name);
             if (errorStrategy == ErrorStrategy.SKIP && null == checkpointDir)
             {
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "projection " + name +

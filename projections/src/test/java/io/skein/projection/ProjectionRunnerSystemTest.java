@@ -254,6 +254,21 @@ class ProjectionRunnerSystemTest
                 "exactly once needs a sink that keeps the checkpoint");
             assertEquals(SkeinException.Code.BAD_INPUT, assertThrows(SkeinException.class,
                 () -> ProjectionRunner.open(context(engine, new File(dir, "cp"), plain).name("../escape"))).code());
+            assertEquals(SkeinException.Code.BAD_INPUT, assertThrows(SkeinException.class,
+                () -> ProjectionRunner.open(context(engine, new File(dir, "cp"), plain).name("../escape")
+                .checkpointStore(new CheckpointStore()
+                {
+                    public Checkpoint load(final String projection)
+                    {
+                        return Checkpoint.NONE;
+                    }
+
+                    public void store(final String projection, final Checkpoint checkpoint)
+                    {
+                        throw new AssertionError("never stored");
+                    }
+                }).errorStrategy(ProjectionRunner.ErrorStrategy.SKIP))).code(),
+                "a name that would put the skip log outside its directory, whatever the checkpoint store");
         }
     }
 
