@@ -34,8 +34,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@link InvalidProducerEpochException}: a newer runner took over) is closed and the sink throws a FATAL
  * {@link SkeinException}, which stops the runner rather than let it retry and fence the newer one back. Any other
  * Kafka error (broker down, timeouts) is thrown as it is: the runner's error strategy retries from the last committed
- * checkpoint, and the sink closes the producer after the failed batch and makes a new one on that reload. Not thread
- * safe: the runner's thread calls it.
+ * checkpoint, and the sink closes the producer after the failed batch and makes a new one on that reload (a producer
+ * whose commit timed out cannot tell whether it committed; a new one's {@code initTransactions()} settles it). The
+ * cost: if a newer runner started while this one was failing for another reason, this one's reload fences it in
+ * turn; the last to call {@code initTransactions()} wins and only one ever commits, so every event is still
+ * published once. Not thread safe: the runner's thread calls it.
  * <p>
  * Event records are keyed by aggregate id (8 bytes, big endian), the value is the event's SBE message with its
  * header, and the headers {@code skein.sequence}, {@code skein.position}, {@code skein.entry-sequence},
