@@ -212,7 +212,10 @@ public final class SkeinEngine implements AutoCloseable
             final long position = journal.durablePosition();
             return Journal.FAILED_POSITION == position ? DurabilityGate.FAILED : position;
         }
-        return durability.durablePosition();
+        final long position = durability.durablePosition();
+        // Before any follower has reported, the replicated position is unknown (-1): nothing past the journal's start
+        // is durable yet.
+        return DurabilityGate.FAILED == position ? position : Math.max(journal.startPosition(), position);
     }
 
     /**
