@@ -207,21 +207,22 @@ final class SessionManager
     }
 
     /**
-     * Forget a session and close its egress.
+     * Run this after each session is removed (the event server stops its subscriptions' replays).
      *
-     * @param session to remove.
+     * @param onRemoved told of each removed session, on the node's agent thread.
      */
     void onRemoved(final Consumer<ClientSession> onRemoved)
     {
         this.onRemoved = onRemoved;
     }
 
+    /**
+     * Forget a session and close its egress.
+     *
+     * @param session to remove.
+     */
     void remove(final ClientSession session)
     {
-        if (null != onRemoved)
-        {
-            onRemoved.accept(session);
-        }
         sessionById.remove(session.id());
         sessions.remove(session);
         if (null == session.publication())
@@ -230,5 +231,9 @@ final class SessionManager
         }
         session.close();
         counters.openSessions().setRelease(countOpen());
+        if (null != onRemoved)
+        {
+            onRemoved.accept(session);
+        }
     }
 }
