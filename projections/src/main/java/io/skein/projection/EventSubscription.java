@@ -359,8 +359,8 @@ public final class EventSubscription implements Agent, AutoCloseable
         if (!fromHandler)
         {
             failure = cause;
-            state = State.FAILED;
             errorHandler.onError(cause);
+            state = State.FAILED;
             return;
         }
         handlerErrors++;

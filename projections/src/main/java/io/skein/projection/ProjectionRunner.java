@@ -434,9 +434,10 @@ public final class ProjectionRunner implements Agent, AutoCloseable
         final ErrorStrategy strategy = ctx.errorStrategy();
         if (strategy == ErrorStrategy.STOP)
         {
-            state(State.STOPPED);
+            // Reported before the state changes: whoever sees STOPPED can rely on the report having been made.
             ctx.errorHandler().onError(new SkeinException(SkeinException.Code.GENERIC, SkeinException.Category.ERROR,
                 "projection " + ctx.name() + " stopped at " + committed + " after an error (strategy STOP)", cause));
+            state(State.STOPPED);
             return;
         }
         if (strategy == ErrorStrategy.SKIP && fromHandler && null != event)
@@ -476,8 +477,8 @@ public final class ProjectionRunner implements Agent, AutoCloseable
     private void fail(final Throwable cause)
     {
         lastError = cause;
-        state(State.FAILED);
         ctx.errorHandler().onError(cause);
+        state(State.FAILED);
     }
 
     private void recordSkip(final JournalEvents event, final Throwable cause) throws IOException
