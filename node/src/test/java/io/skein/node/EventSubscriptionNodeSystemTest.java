@@ -190,6 +190,7 @@ class EventSubscriptionNodeSystemTest
                     leader.node().journal().durablePosition() >= leader.node().journal().position() &&
                     leader.node().engine().counters().journalEntries().get() == 21, TIMEOUT_NS,
                     "all 21 entries recorded by the leader's archive");
+                // An absence cannot be awaited: give the subscribers 200 ms of polling in which nothing may arrive.
                 for (int i = 0; i < 200; i++)
                 {
                     client.poll();

@@ -323,7 +323,8 @@ class NodeClientSystemTest
                         "the reply thread must never wait for a slow client");
                 }
             }
-            // Longer than any retry the reply thread could have spent on the paused client: still nothing dropped.
+            // The paused client stays away 1.5 s more (a pause, not a wait for anything): its replies wait in the
+            // node's queue for it, and none is dropped.
             Thread.sleep(1_500);
             while (next[0] <= commands)
             {

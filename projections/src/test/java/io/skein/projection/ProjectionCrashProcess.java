@@ -5,17 +5,12 @@ import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import io.skein.engine.SkeinEngine;
 import io.skein.engine.TestAggregates;
-import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
 import io.skein.journal.TestArchive;
-import io.skein.protocol.CommandWriter;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The process a projection crash test kills: an engine on an embedded archive with a projection of the tally's
@@ -70,70 +65,16 @@ public final class ProjectionCrashProcess
 
         if (run)
         {
-            final Thread writer = new Thread(() -> write(engine), "writer");
-            writer.setDaemon(true);
-            writer.start();
-            long lastPosition = -1;
-            while (true)
-            {
-                if (runner.doWork() == 0)
-                {
-                    Thread.sleep(1);
-                }
-                final Checkpoint checkpoint = runner.checkpoint();
-                if (null != checkpoint && checkpoint.position() != lastPosition)
-                {
-                    lastPosition = checkpoint.position();
-                    out.println("B " + lastPosition);
-                    out.flush();
-                }
-            }
+            CrashRun.startWriter(engine, Long.MAX_VALUE, () -> true);
+            CrashRun.commitForever(runner, out);
         }
         final long end = engine.durablePosition();
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (null == runner.checkpoint() || runner.checkpoint().position() < end)
-        {
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                throw new IllegalStateException("projection did not reach " + end + ": " + runner.checkpoint());
-            }
-            if (runner.doWork() == 0)
-            {
-                Thread.sleep(1);
-            }
-        }
+        CrashRun.finish(runner, end);
         runner.close();
         engine.close();
         journal.close();
         archive.close();
         out.println("DONE " + end);
         out.flush();
-    }
-
-    private static void write(final SkeinEngine engine)
-    {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
-        final CommandWriter writer = new CommandWriter();
-        final AddEncoder add = new AddEncoder();
-        final Semaphore inFlight = new Semaphore(32);
-        for (long i = 0; ; i++)
-        {
-            inFlight.acquireUninterruptibly();
-            writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % TallySinks.AGGREGATES);
-            writer.body(add).amount(1 + (i * 7919) % 1000).repeat(1 + (int)(i % 3)).behaviour(0)
-                .putNote(TestAggregates.NO_NOTE, 0, 0);
-            engine.submit(buffer, 0, writer.length()).whenComplete((result, ex) -> inFlight.release());
-            if (i % 64 == 0)
-            {
-                try
-                {
-                    Thread.sleep(1);
-                }
-                catch (final InterruptedException ex)
-                {
-                    return;
-                }
-            }
-        }
     }
 }

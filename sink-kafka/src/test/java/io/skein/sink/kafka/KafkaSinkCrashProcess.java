@@ -5,22 +5,19 @@ import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.engine.SkeinEngine;
 import io.skein.engine.TestAggregates;
-import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
 import io.skein.journal.TestArchive;
 import io.skein.projection.Checkpoint;
+import io.skein.projection.CrashRun;
 import io.skein.projection.EventSource;
 import io.skein.projection.ProjectionRunner;
 import io.skein.projection.TransactionalProjection;
-import io.skein.protocol.CommandWriter;
 import io.skein.protocol.JournalEvents;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The process the Kafka crash test kills: an engine on an embedded archive, a runner and a {@link KafkaSink}
@@ -71,41 +68,11 @@ public final class KafkaSinkCrashProcess
 
         if (run)
         {
-            final Thread writer = new Thread(() -> write(engine), "writer");
-            writer.setDaemon(true);
-            writer.start();
-            long lastPosition = -1;
-            while (true)
-            {
-                if (runner.doWork() == 0)
-                {
-                    Thread.sleep(1);
-                }
-                final Checkpoint checkpoint = runner.checkpoint();
-                if (null != checkpoint && checkpoint.position() != lastPosition)
-                {
-                    lastPosition = checkpoint.position();
-                    synchronized (out)
-                    {
-                        out.println("B " + lastPosition);
-                        out.flush();
-                    }
-                }
-            }
+            CrashRun.startWriter(engine, COMMANDS, () -> writing);
+            CrashRun.commitForever(runner, out);
         }
         final long end = engine.durablePosition();
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (null == runner.checkpoint() || runner.checkpoint().position() < end)
-        {
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                throw new IllegalStateException("projection did not reach " + end + ": " + runner.checkpoint());
-            }
-            if (runner.doWork() == 0)
-            {
-                Thread.sleep(1);
-            }
-        }
+        CrashRun.finish(runner, end);
         runner.close();
         sink.close();
         engine.close();
@@ -174,7 +141,6 @@ public final class KafkaSinkCrashProcess
             {
                 // The journal stops growing, so the finishing run has a bounded amount to publish.
                 writing = false;
-                Thread.sleep(500);
                 synchronized (out)
                 {
                     out.println("PAUSED " + checkpoint.position());
@@ -189,33 +155,6 @@ public final class KafkaSinkCrashProcess
         public void onBatchAbort(final Throwable cause)
         {
             sink.onBatchAbort(cause);
-        }
-    }
-
-    private static void write(final SkeinEngine engine)
-    {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
-        final CommandWriter writer = new CommandWriter();
-        final AddEncoder add = new AddEncoder();
-        final Semaphore inFlight = new Semaphore(32);
-        for (long i = 0; writing && i < COMMANDS; i++)
-        {
-            inFlight.acquireUninterruptibly();
-            writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % 16);
-            writer.body(add).amount(1 + (i * 7919) % 1000).repeat(1 + (int)(i % 3)).behaviour(0)
-                .putNote(TestAggregates.NO_NOTE, 0, 0);
-            engine.submit(buffer, 0, writer.length()).whenComplete((result, ex) -> inFlight.release());
-            if (i % 64 == 0)
-            {
-                try
-                {
-                    Thread.sleep(1);
-                }
-                catch (final InterruptedException ex)
-                {
-                    return;
-                }
-            }
         }
     }
 }

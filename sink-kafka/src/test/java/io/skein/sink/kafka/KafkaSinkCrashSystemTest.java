@@ -10,6 +10,7 @@ import io.skein.engine.SkeinEngine;
 import io.skein.engine.TestAggregates;
 import io.skein.journal.TestArchive;
 import io.skein.protocol.EventFilter;
+import io.skein.testsupport.Await;
 import io.skein.testsupport.ForkedJvm;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -65,7 +66,14 @@ class KafkaSinkCrashSystemTest
                 assertTrue(System.nanoTime() < deadlineNs, "waiting for the paused transaction: " + lines(output));
                 Thread.sleep(5);
             }
-            uncommittedAtKill = broker.readUncommitted(TOPIC).size() - broker.readCommitted(TOPIC).size();
+            // The paused transaction's records may still be in the producer's buffer: wait until the broker has them.
+            final int[] uncommitted = { 0 };
+            Await.until(() ->
+            {
+                uncommitted[0] = broker.readUncommitted(TOPIC).size() - broker.readCommitted(TOPIC).size();
+                return uncommitted[0] > 0;
+            }, TIMEOUT_NS, "the open transaction's records on the broker");
+            uncommittedAtKill = uncommitted[0];
             assertEquals(137, process.kill(), "killed by SIGKILL");
         }
         final String run = Files.readString(new File(dir, "run.out").toPath());

@@ -9,22 +9,18 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import io.skein.engine.SkeinEngine;
 import io.skein.engine.TestAggregates;
-import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.engine.test.codecs.AddedDecoder;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
 import io.skein.journal.TestArchive;
+import io.skein.projection.CrashRun;
 import io.skein.projection.EventSource;
 import io.skein.projection.ProjectionRunner;
-import io.skein.protocol.CommandWriter;
 import io.skein.protocol.JournalEvents;
 import io.skein.protocol.SkeinProtocol;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The process a PostgreSQL crash test kills: an engine on an embedded archive and a projection of the tally's events
@@ -111,37 +107,11 @@ public final class PostgresCrashProcess
         out.flush();
         if (run)
         {
-            final Thread writer = new Thread(() -> write(engine), "writer");
-            writer.setDaemon(true);
-            writer.start();
-            long last = -1;
-            while (true)
-            {
-                if (runner.doWork() == 0)
-                {
-                    Thread.sleep(1);
-                }
-                if (null != runner.checkpoint() && runner.checkpoint().position() != last)
-                {
-                    last = runner.checkpoint().position();
-                    out.println("B " + last);
-                    out.flush();
-                }
-            }
+            CrashRun.startWriter(engine, Long.MAX_VALUE, () -> true);
+            CrashRun.commitForever(runner, out);
         }
         final long end = engine.durablePosition();
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (null == runner.checkpoint() || runner.checkpoint().position() < end)
-        {
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                throw new IllegalStateException("projection did not reach " + end + ": " + runner.checkpoint());
-            }
-            if (runner.doWork() == 0)
-            {
-                Thread.sleep(1);
-            }
-        }
+        CrashRun.finish(runner, end);
         runner.close();
         sink.close();
         engine.close();
@@ -149,32 +119,5 @@ public final class PostgresCrashProcess
         archive.close();
         out.println("DONE " + end);
         out.flush();
-    }
-
-    private static void write(final SkeinEngine engine)
-    {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
-        final CommandWriter writer = new CommandWriter();
-        final AddEncoder add = new AddEncoder();
-        final Semaphore inFlight = new Semaphore(32);
-        for (long i = 0; ; i++)
-        {
-            inFlight.acquireUninterruptibly();
-            writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % 16);
-            writer.body(add).amount(1 + (i * 7919) % 1000).repeat(1 + (int)(i % 3)).behaviour(0)
-                .putNote(TestAggregates.NO_NOTE, 0, 0);
-            engine.submit(buffer, 0, writer.length()).whenComplete((result, ex) -> inFlight.release());
-            if (i % 32 == 0)
-            {
-                try
-                {
-                    Thread.sleep(1);
-                }
-                catch (final InterruptedException ex)
-                {
-                    return;
-                }
-            }
-        }
     }
 }
