@@ -74,6 +74,12 @@ public final class SkeinException extends RuntimeException
         NOT_CONNECTED,
 
         /**
+         * A command was sent but its outcome cannot be learnt (a cluster's leader changed before it answered and the
+         * command has no idempotency key to resend it safely): it may or may not have taken effect.
+         */
+        UNKNOWN_OUTCOME,
+
+        /**
          * Anything else.
          */
         GENERIC

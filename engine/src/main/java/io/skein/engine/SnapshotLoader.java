@@ -39,6 +39,8 @@ final class SnapshotLoader implements EntryHandler
     private EntryApplier applier;
     private EngineState state;
     private RecordingLog.Entry entry;
+    private long expectedPosition;
+    private String source;
     private boolean begun;
     private boolean ended;
     private long aggregates;
@@ -118,16 +120,8 @@ final class SnapshotLoader implements EntryHandler
      */
     String load(final EntryApplier applier, final Journal journal, final RecordingLog.Entry entry)
     {
-        this.applier = applier;
-        this.state = applier.state();
         this.entry = entry;
-        begun = false;
-        ended = false;
-        aggregates = 0;
-        keys = 0;
-        includedTypes.clear();
-        crc.reset();
-        state.reset();
+        begin(applier, entry.position(), "snapshot recording " + entry.recordingId());
         try
         {
             journal.readSnapshot(entry.recordingId(), this);
@@ -142,6 +136,67 @@ final class SnapshotLoader implements EntryHandler
         {
             state.reset();
             return ex.getMessage();
+        }
+    }
+
+    /**
+     * Start loading a snapshot whose messages the caller feeds to {@link #onEntry} (from an Aeron Cluster snapshot
+     * image, say), then ends with {@link #finishWhole()}. The state is reset first.
+     *
+     * @param applier          of the state to load into.
+     * @param expectedPosition the position the snapshot's markers must name.
+     * @param source           what the snapshot is, for error messages.
+     */
+    void begin(final EntryApplier applier, final long expectedPosition, final String source)
+    {
+        this.applier = applier;
+        this.state = applier.state();
+        this.expectedPosition = expectedPosition;
+        this.source = source;
+        begun = false;
+        ended = false;
+        aggregates = 0;
+        keys = 0;
+        includedTypes.clear();
+        crc.reset();
+        state.reset();
+    }
+
+    /**
+     * Whether the end marker was read and checked.
+     */
+    boolean isEnded()
+    {
+        return ended;
+    }
+
+    /**
+     * End a load fed through {@link #onEntry}: the snapshot must have ended and hold every registered aggregate type
+     * (no journal is at hand to rebuild types without a state codec).
+     *
+     * @throws SkeinException if it did not end or lacks a type; the state is then reset.
+     */
+    void finishWhole()
+    {
+        try
+        {
+            if (!ended)
+            {
+                throw corrupt("has no end marker (incomplete)");
+            }
+            for (final int typeId : state.runtimes().keySet())
+            {
+                if (!includedTypes.contains(typeId))
+                {
+                    throw corrupt("does not hold aggregate type " + state.runtime(typeId).definition().name() +
+                        " (a type needs a state codec to be in a snapshot)");
+                }
+            }
+        }
+        catch (final SkeinException ex)
+        {
+            state.reset();
+            throw ex;
         }
     }
 
@@ -208,10 +263,10 @@ final class SnapshotLoader implements EntryHandler
                     throw corrupt("has two begin markers");
                 }
                 beginDecoder.wrap(buffer, body, blockLength, version);
-                if (beginDecoder.journalPosition() != entry.position())
+                if (beginDecoder.journalPosition() != expectedPosition)
                 {
-                    throw corrupt("begins at journal position " + beginDecoder.journalPosition() +
-                        " but the recording log says " + entry.position());
+                    throw corrupt("begins at position " + beginDecoder.journalPosition() +
+                        " but its index says " + expectedPosition);
                 }
                 state.restoreSequences(beginDecoder.nextSequence(), beginDecoder.lastEntrySequence(),
                     beginDecoder.epoch(), beginDecoder.timestampNs());
@@ -333,7 +388,6 @@ final class SnapshotLoader implements EntryHandler
 
     private SkeinException corrupt(final String what)
     {
-        return new SkeinException(SkeinException.Code.STORAGE, "snapshot recording " + entry.recordingId() + " " +
-            what);
+        return new SkeinException(SkeinException.Code.STORAGE, source + " " + what);
     }
 }

@@ -42,79 +42,92 @@ final class SnapshotTaker
      */
     RecordingLog.Entry take(final EngineState state, final Journal journal, final long journalPosition)
     {
+        try (SnapshotWriter writer = journal.snapshotWriter())
+        {
+            write(state, writer::append, journalPosition);
+            return writer.finish(journalPosition, state.epoch(), state.lastEntryTimestampNs() / 1_000_000);
+        }
+    }
+
+    /**
+     * Write a snapshot of the state to a sink, one message per call: the same messages {@link #take} records.
+     *
+     * @param state    to write, the state after every entry up to {@code position} and none after.
+     * @param sink     taking each message.
+     * @param position the begin and end markers name: the journal position, or the cluster log position in cluster
+     *                 mode.
+     */
+    void write(final EngineState state, final SnapshotSink sink, final long position)
+    {
         final long timestampNs = state.lastEntryTimestampNs();
         final int[] typeIds = typesWithCodec(state);
 
         crc.reset();
-        try (SnapshotWriter writer = journal.snapshotWriter())
+        beginEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+            .journalPosition(position)
+            .epoch(state.epoch())
+            .timestampNs(timestampNs)
+            .nextSequence(state.nextSequence())
+            .lastEntrySequence(state.lastEntrySequence())
+            .aggregateTypes(typeIds.length);
+        append(sink, MessageHeaderEncoder.ENCODED_LENGTH + beginEncoder.encodedLength());
+        for (final int typeId : typeIds)
         {
-            beginEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
-                .journalPosition(journalPosition)
-                .epoch(state.epoch())
-                .timestampNs(timestampNs)
-                .nextSequence(state.nextSequence())
-                .lastEntrySequence(state.lastEntrySequence())
-                .aggregateTypes(typeIds.length);
-            append(writer, MessageHeaderEncoder.ENCODED_LENGTH + beginEncoder.encodedLength());
-            for (final int typeId : typeIds)
-            {
-                final AggregateDefinition<Object> definition = state.runtime(typeId).definition();
-                typeEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
-                    .aggregateTypeId(typeId)
-                    .schemaId(definition.schemaId())
-                    .schemaVersion(definition.schemaVersion());
-                append(writer, MessageHeaderEncoder.ENCODED_LENGTH + typeEncoder.encodedLength());
-            }
-
-            long aggregates = 0;
-            for (final int typeId : typeIds)
-            {
-                final AggregateRuntime<Object> runtime = state.runtime(typeId);
-                final StateCodec<Object> codec = runtime.definition().stateCodec();
-                for (final long id : EngineState.sortedIds(runtime))
-                {
-                    final AggregateRecord<Object> record = runtime.existing(id);
-                    aggregateEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
-                        .aggregateTypeId(typeId)
-                        .aggregateId(id)
-                        .version(record.version);
-                    final int lengthOffset = aggregateEncoder.limit();
-                    final int stateLength = codec.encode(record.state, buffer, lengthOffset + 4);
-                    buffer.putInt(lengthOffset, stateLength, ByteOrder.LITTLE_ENDIAN);
-                    append(writer, lengthOffset + 4 + stateLength);
-                    aggregates++;
-                }
-            }
-
-            final IdempotencyWindow window = state.window();
-            for (int i = 0; i < window.size(); i++)
-            {
-                final int entry = window.oldest(i);
-                keyEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
-                    .keyHi(window.keyHi(entry))
-                    .keyLo(window.keyLo(entry))
-                    .aggregateTypeId(window.typeId(entry))
-                    .aggregateId(window.aggregateId(entry))
-                    .version(window.version(entry))
-                    .sequence(window.sequence(entry))
-                    .position(window.position(entry));
-                append(writer, MessageHeaderEncoder.ENCODED_LENGTH + keyEncoder.encodedLength());
-            }
-
-            endEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
-                .journalPosition(journalPosition)
-                .checksum(crc.getValue())
-                .aggregates(aggregates)
-                .keys(window.size());
-            writer.append(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + endEncoder.encodedLength());
-            return writer.finish(journalPosition, state.epoch(), timestampNs / 1_000_000);
+            final AggregateDefinition<Object> definition = state.runtime(typeId).definition();
+            typeEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                .aggregateTypeId(typeId)
+                .schemaId(definition.schemaId())
+                .schemaVersion(definition.schemaVersion());
+            append(sink, MessageHeaderEncoder.ENCODED_LENGTH + typeEncoder.encodedLength());
         }
+
+        long aggregates = 0;
+        for (final int typeId : typeIds)
+        {
+            final AggregateRuntime<Object> runtime = state.runtime(typeId);
+            final StateCodec<Object> codec = runtime.definition().stateCodec();
+            for (final long id : EngineState.sortedIds(runtime))
+            {
+                final AggregateRecord<Object> record = runtime.existing(id);
+                aggregateEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                    .aggregateTypeId(typeId)
+                    .aggregateId(id)
+                    .version(record.version);
+                final int lengthOffset = aggregateEncoder.limit();
+                final int stateLength = codec.encode(record.state, buffer, lengthOffset + 4);
+                buffer.putInt(lengthOffset, stateLength, ByteOrder.LITTLE_ENDIAN);
+                append(sink, lengthOffset + 4 + stateLength);
+                aggregates++;
+            }
+        }
+
+        final IdempotencyWindow window = state.window();
+        for (int i = 0; i < window.size(); i++)
+        {
+            final int entry = window.oldest(i);
+            keyEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                .keyHi(window.keyHi(entry))
+                .keyLo(window.keyLo(entry))
+                .aggregateTypeId(window.typeId(entry))
+                .aggregateId(window.aggregateId(entry))
+                .version(window.version(entry))
+                .sequence(window.sequence(entry))
+                .position(window.position(entry));
+            append(sink, MessageHeaderEncoder.ENCODED_LENGTH + keyEncoder.encodedLength());
+        }
+
+        endEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+            .journalPosition(position)
+            .checksum(crc.getValue())
+            .aggregates(aggregates)
+            .keys(window.size());
+        sink.append(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + endEncoder.encodedLength());
     }
 
-    private void append(final SnapshotWriter writer, final int length)
+    private void append(final SnapshotSink sink, final int length)
     {
         crc.update(buffer.byteArray(), 0, length);
-        writer.append(buffer, 0, length);
+        sink.append(buffer, 0, length);
     }
 
     /**

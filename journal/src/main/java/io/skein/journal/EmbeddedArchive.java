@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.aeron.Aeron;
 import io.aeron.archive.Archive;
 import io.aeron.exceptions.AeronException;
 import io.aeron.archive.ArchiveMarkFile;
@@ -86,6 +87,7 @@ public final class EmbeddedArchive implements AutoCloseable
             .controlChannel(null != ctx.controlChannel() ? ctx.controlChannel() : "aeron:udp?endpoint=localhost:0")
             .replicationChannel(ctx.replicationChannel())
             .recordingEventsEnabled(false)
+            .archiveId(ctx.archiveId())
             .connectTimeoutNs(ctx.controlSessionTimeoutNs())
             .sessionLivenessCheckIntervalNs(ctx.sessionLivenessCheckIntervalNs())
             .segmentFileLength(ctx.segmentFileLength())
@@ -366,6 +368,7 @@ public final class EmbeddedArchive implements AutoCloseable
         private int fileSyncLevel = FILE_SYNC_LEVEL_DEFAULT;
         private String replicationChannel = "aeron:udp?endpoint=localhost:0";
         private String controlChannel;
+        private long archiveId = Aeron.NULL_VALUE;
         private long markFileWaitNs = TimeUnit.SECONDS.toNanos(20);
         private long controlSessionTimeoutNs = TimeUnit.SECONDS.toNanos(5);
         private long sessionLivenessCheckIntervalNs = TimeUnit.SECONDS.toNanos(1);
@@ -410,6 +413,29 @@ public final class EmbeddedArchive implements AutoCloseable
                 throw new SkeinException(SkeinException.Code.CONFIGURATION, "fileSyncLevel must be 0, 1 or 2");
             }
             return this;
+        }
+
+        /**
+         * Set the archive's id, which archives that replicate from each other (the members of a cluster) need to
+         * tell apart; by default Aeron derives one.
+         *
+         * @param archiveId of the archive.
+         * @return this for a fluent API.
+         */
+        public Context archiveId(final long archiveId)
+        {
+            this.archiveId = archiveId;
+            return this;
+        }
+
+        /**
+         * The archive's id.
+         *
+         * @return the id, {@code Aeron.NULL_VALUE} for Aeron's default.
+         */
+        public long archiveId()
+        {
+            return archiveId;
         }
 
         /**

@@ -1,0 +1,197 @@
+package io.skein.cluster;
+
+import java.io.File;
+import java.io.FileReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.aeron.cluster.service.Cluster;
+import io.skein.aggregate.Aggregate;
+import io.skein.protocol.SkeinException;
+
+/**
+ * Runs one cluster member until it is stopped (SIGTERM or SIGINT) or the cluster shuts it down: the aggregate types
+ * are those on the classpath ({@code META-INF/services/io.skein.aggregate.Aggregate}). Prints one line per event that
+ * matters: started, each role change, each state probe, stopped.
+ * <pre>
+ * --member N          this member's index in the list (or skein.cluster.member)
+ * --members LIST      host:port,host:port,... member 0 first (or skein.cluster.members)
+ * --dir DIR           the member's directory (or skein.cluster.dir)
+ * --config FILE       a properties file with any of the skein.cluster.* keys; options given override it
+ * --snapshot-every N  entries between snapshots the leader asks for (skein.cluster.snapshot.every), 0 never
+ * --for-tests         small terms and short timeouts (skein.cluster.for.tests=true)
+ * </pre>
+ */
+public final class SkeinClusterMemberMain
+{
+    private SkeinClusterMemberMain()
+    {
+    }
+
+    /**
+     * Run a member.
+     *
+     * @param args the options above.
+     * @throws InterruptedException if interrupted while running.
+     */
+    public static void main(final String[] args) throws InterruptedException
+    {
+        final PrintStream out = System.out;
+        final SkeinClusterMember.Context ctx;
+        try
+        {
+            ctx = context(args, out);
+        }
+        catch (final SkeinException | IllegalArgumentException ex)
+        {
+            System.err.println("skein cluster: " + ex.getMessage());
+            System.exit(2);
+            return;
+        }
+        final SkeinClusterMember member;
+        try
+        {
+            member = SkeinClusterMember.launch(ctx);
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("skein cluster: member " + ctx.memberId() + " failed to start: " + ex.getMessage());
+            System.exit(1);
+            return;
+        }
+        final Thread closer = new Thread(member::close, "skein-cluster-shutdown");
+        Runtime.getRuntime().addShutdownHook(closer);
+        out.println("skein cluster member " + ctx.memberId() + " of " + ctx.members().size() + " started in " +
+            ctx.baseDir() + " (members " + ctx.members() + ")");
+        Cluster.Role role = null;
+        while (!member.isTerminated())
+        {
+            final Cluster.Role now = member.role();
+            if (now != role)
+            {
+                role = now;
+                out.println("skein cluster member " + ctx.memberId() + " role " + role);
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        out.println("skein cluster member " + ctx.memberId() + " terminated by the cluster");
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(closer);
+        }
+        catch (final IllegalStateException ignore)
+        {
+            // Already shutting down: the hook closes the member.
+            return;
+        }
+        member.close();
+    }
+
+    static SkeinClusterMember.Context context(final String[] args, final PrintStream out)
+    {
+        final Properties properties = new Properties();
+        for (int i = 0; i < args.length; i++)
+        {
+            if ("--config".equals(args[i]) && i + 1 < args.length)
+            {
+                try (FileReader reader = new FileReader(args[i + 1], StandardCharsets.UTF_8))
+                {
+                    properties.load(reader);
+                }
+                catch (final IOException ex)
+                {
+                    throw new IllegalArgumentException("cannot read " + args[i + 1] + ": " + ex.getMessage());
+                }
+            }
+        }
+        for (int i = 0; i < args.length; i++)
+        {
+            final String option = args[i];
+            if ("--for-tests".equals(option))
+            {
+                properties.setProperty("skein.cluster.for.tests", "true");
+                continue;
+            }
+            if (i + 1 >= args.length)
+            {
+                throw new IllegalArgumentException("option " + option + " needs a value");
+            }
+            final String value = args[++i];
+            switch (option)
+            {
+                case "--member" -> properties.setProperty("skein.cluster.member", value);
+                case "--members" -> properties.setProperty("skein.cluster.members", value);
+                case "--dir" -> properties.setProperty("skein.cluster.dir", value);
+                case "--snapshot-every" -> properties.setProperty("skein.cluster.snapshot.every", value);
+                case "--config" ->
+                {
+                    // Read above.
+                }
+                default -> throw new IllegalArgumentException("unknown option " + option +
+                    " (expected --member, --members, --dir, --config, --snapshot-every, --for-tests)");
+            }
+        }
+        final String member = required(properties, "skein.cluster.member", "--member");
+        final String members = required(properties, "skein.cluster.members", "--members");
+        final String dir = required(properties, "skein.cluster.dir", "--dir");
+        final SkeinClusterMember.Context ctx = new SkeinClusterMember.Context();
+        if (Boolean.parseBoolean(properties.getProperty("skein.cluster.for.tests", "false")))
+        {
+            ctx.forTests();
+        }
+        final int memberId;
+        try
+        {
+            memberId = Integer.parseInt(member);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("--member must be a number: " + member);
+        }
+        ctx.memberId(memberId)
+            .members(ClusterMembers.parse(members))
+            .baseDir(new File(dir))
+            .aggregates(aggregatesOnClasspath())
+            .probe((id, position, entrySequence, hash) -> out.println("skein cluster member " + id +
+                " state-hash position=" + position + " entry=" + entrySequence + " hash=" + Long.toHexString(hash)));
+        final String snapshotEvery = properties.getProperty("skein.cluster.snapshot.every");
+        if (null != snapshotEvery)
+        {
+            ctx.snapshotEveryEntries(Long.parseLong(snapshotEvery));
+        }
+        return ctx;
+    }
+
+    private static String required(final Properties properties, final String key, final String option)
+    {
+        final String value = properties.getProperty(key);
+        if (null == value || value.isBlank())
+        {
+            throw new IllegalArgumentException(option + " (or " + key + " in --config) is required");
+        }
+        return value.trim();
+    }
+
+    /**
+     * The aggregate types registered on the classpath.
+     *
+     * @return their factories.
+     */
+    @SuppressWarnings("rawtypes")
+    public static List<Supplier<? extends Aggregate<?>>> aggregatesOnClasspath()
+    {
+        final List<Supplier<? extends Aggregate<?>>> factories = new ArrayList<>();
+        for (final ServiceLoader.Provider<Aggregate> provider : ServiceLoader.load(Aggregate.class).stream().toList())
+        {
+            factories.add(() -> (Aggregate<?>)provider.get());
+        }
+        return factories;
+    }
+}

@@ -1,0 +1,162 @@
+package io.skein.cluster;
+
+import java.io.File;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.skein.codecs.AdminAction;
+import io.skein.codecs.Outcome;
+import io.skein.protocol.CommandResult;
+import io.skein.testsupport.Await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three members in this JVM: commands decided through the cluster's log with the engine's outcomes, the same state
+ * on every member at the same log position, snapshots every member takes at one position, and a restart of the whole
+ * cluster from its snapshots and logs.
+ */
+class ClusterServiceSystemTest
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(20);
+
+    @TempDir
+    File dir;
+
+    private InProcessCluster cluster;
+    private SkeinClusterClient client;
+
+    @AfterEach
+    void tearDown()
+    {
+        if (null != client)
+        {
+            client.close();
+        }
+        if (null != cluster)
+        {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void decidesCommandsWithTheEngineOutcomesAndTheSameStateOnEveryMember()
+    {
+        cluster = new InProcessCluster(dir, 21000, 3, 0).startAll();
+        cluster.awaitLeader();
+        client = cluster.client();
+        final ClusterBank bank = new ClusterBank();
+
+        long correlationId = 1;
+        for (long account = 1; account <= 10; account++)
+        {
+            final CommandResult opened = client.send(bank.buffer, 0, bank.open(correlationId++, account, 100),
+                TIMEOUT_NS);
+            assertEquals(Outcome.ACCEPTED, opened.outcome(), opened.toString());
+            assertEquals(1, opened.version());
+        }
+        for (int i = 0; i < 50; i++)
+        {
+            final long account = 1 + i % 10;
+            final CommandResult deposited = client.send(bank.buffer, 0,
+                bank.deposit(correlationId++, account, 10, 1000 + i), TIMEOUT_NS);
+            assertEquals(Outcome.ACCEPTED, deposited.outcome(), deposited.toString());
+        }
+
+        // The same key again: the original outcome, not a second deposit.
+        final CommandResult duplicate = client.send(bank.buffer, 0, bank.deposit(correlationId++, 3, 10, 1002),
+            TIMEOUT_NS);
+        assertEquals(Outcome.DUPLICATE, duplicate.outcome(), duplicate.toString());
+        // A new account that exists: the engine's conflict, named with the actual version.
+        final CommandResult conflict = client.send(bank.buffer, 0, bank.openAgain(correlationId++, 4), TIMEOUT_NS);
+        assertEquals(Outcome.CONFLICT, conflict.outcome(), conflict.toString());
+        assertEquals(6, conflict.version());
+
+        final CommandResult balance = client.send(bank.buffer, 0, bank.balance(correlationId++, 3), TIMEOUT_NS);
+        assertEquals(Outcome.ACCEPTED, balance.outcome());
+        assertEquals(150, ClusterBank.balanceOf(balance));
+
+        final long hash = client.admin(AdminAction.STATE_HASH, TIMEOUT_NS);
+        final long position = awaitProbeOnAll(hash);
+        assertEquals(10, client.admin(AdminAction.AGGREGATE_COUNT, TIMEOUT_NS));
+        assertTrue(position > 0);
+        for (final SkeinClusterMember node : cluster.nodes)
+        {
+            Await.until(() -> node.service().entrySequence() == 60, TIMEOUT_NS, "member applied all 60 entries");
+        }
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    @Test
+    void everyMemberSnapshotsAtOnePositionAndTheClusterRestartsFromIt()
+    {
+        cluster = new InProcessCluster(dir, 21100, 3, 0).startAll();
+        cluster.awaitLeader();
+        client = cluster.client();
+        final ClusterBank bank = new ClusterBank();
+        long correlationId = 1;
+        for (long account = 1; account <= 5; account++)
+        {
+            assertEquals(Outcome.ACCEPTED,
+                client.send(bank.buffer, 0, bank.open(correlationId++, account, 100), TIMEOUT_NS).outcome());
+        }
+        client.admin(AdminAction.TAKE_SNAPSHOT, TIMEOUT_NS);
+        for (final SkeinClusterMember node : cluster.nodes)
+        {
+            Await.until(() -> node.service().snapshots() == 1, TIMEOUT_NS, "every member took the snapshot");
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0,
+                bank.deposit(correlationId++, 1 + i % 5, 1, 500 + i), TIMEOUT_NS).outcome());
+        }
+        final long hashBefore = client.admin(AdminAction.STATE_HASH, TIMEOUT_NS);
+        awaitProbeOnAll(hashBefore);
+        client.close();
+        client = null;
+        cluster.close();
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+
+        cluster.probes.clear();
+        cluster.startAll();
+        cluster.awaitLeader();
+        client = cluster.client();
+        final long hashAfter = client.admin(AdminAction.STATE_HASH, TIMEOUT_NS);
+        assertEquals(hashBefore, hashAfter);
+        awaitProbeOnAll(hashAfter);
+        // A deposit key from before the restart is still in the window.
+        assertEquals(Outcome.DUPLICATE, client.send(bank.buffer, 0, bank.deposit(correlationId++, 1, 1, 500),
+            TIMEOUT_NS).outcome());
+        for (final SkeinClusterMember node : cluster.nodes)
+        {
+            assertEquals(25, node.service().entrySequence());
+        }
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    private long awaitProbeOnAll(final long hash)
+    {
+        final long[] position = new long[1];
+        Await.until(() ->
+        {
+            for (final Map.Entry<Long, Map<Integer, Long>> probe : cluster.probes.entrySet())
+            {
+                if (probe.getValue().size() == cluster.nodes.length)
+                {
+                    position[0] = probe.getKey();
+                    return true;
+                }
+            }
+            return false;
+        }, TIMEOUT_NS, "every member answered the state probe");
+        for (final long memberHash : cluster.probes.get(position[0]).values())
+        {
+            assertEquals(hash, memberHash, "state hash at log position " + position[0]);
+        }
+        return position[0];
+    }
+}
