@@ -15,6 +15,7 @@ import io.aeron.cluster.ElectionState;
 import io.aeron.cluster.NanosecondClusterClock;
 import io.aeron.cluster.codecs.AdminRequestType;
 import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusterMarkFile;
 import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.exceptions.AeronException;
 import io.skein.aggregate.Aggregate;
@@ -67,6 +68,7 @@ public final class SkeinClusterMember implements AutoCloseable
                 .errorHandler(ctx::onError));
             final String aeronDir = archive.aeronDirectoryName();
             final EmbeddedArchive journalArchive = archive;
+            removeStaleMarkFiles(clusterDir);
 
             consensusModule = ConsensusModule.launch(new ConsensusModule.Context()
                 .aeronDirectoryName(aeronDir)
@@ -119,6 +121,25 @@ public final class SkeinClusterMember implements AutoCloseable
         this.container = container;
     }
 
+    /**
+     * The embedded archive holds the lock on this member's archive directory for as long as the process lives (the
+     * operating system releases it on SIGKILL too), so no other process runs this member: mark files the consensus
+     * module and the service left are from a dead process. Aeron would refuse to start on them until they went stale
+     * (ten seconds after a kill); remove them instead, so a killed member restarts at once.
+     */
+    private static void removeStaleMarkFiles(final File clusterDir)
+    {
+        for (final String name : new String[]{ ClusterMarkFile.FILENAME, ClusterMarkFile.markFilenameForService(0) })
+        {
+            final File markFile = new File(clusterDir, name);
+            if (markFile.exists() && !markFile.delete())
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, "cannot remove the stale mark file " +
+                    markFile);
+            }
+        }
+    }
+
     private static AeronArchive.Context localArchive(final String aeronDir)
     {
         return new AeronArchive.Context()
@@ -158,6 +179,16 @@ public final class SkeinClusterMember implements AutoCloseable
     public Cluster.Role role()
     {
         return Cluster.Role.get(consensusModule.context().clusterNodeRoleCounter());
+    }
+
+    /**
+     * The state of this member's election: {@code CLOSED} when none is under way.
+     *
+     * @return the election state.
+     */
+    public ElectionState electionState()
+    {
+        return ElectionState.get(consensusModule.context().electionStateCounter());
     }
 
     /**
@@ -349,19 +380,18 @@ public final class SkeinClusterMember implements AutoCloseable
 
         void onError(final Throwable error)
         {
-            if (error instanceof AeronException && ((AeronException)error).category() != AeronException.Category.ERROR)
+            final boolean aeronWarning = error instanceof AeronException &&
+                ((AeronException)error).category() != AeronException.Category.ERROR;
+            final boolean skeinWarning = error instanceof SkeinException &&
+                ((SkeinException)error).category() == SkeinException.Category.WARNING;
+            if (aeronWarning || skeinWarning)
             {
                 warnings.add(error);
-                return;
-            }
-            if (error instanceof SkeinException &&
-                ((SkeinException)error).category() == SkeinException.Category.WARNING)
-            {
-                warnings.add(error);
+                System.err.println("skein cluster member " + memberId + " warning: " + error);
                 return;
             }
             errors.add(error);
-            System.err.println("skein cluster member " + memberId + ": " + error);
+            System.err.println("skein cluster member " + memberId + " error: " + error);
         }
 
         List<Throwable> errors()

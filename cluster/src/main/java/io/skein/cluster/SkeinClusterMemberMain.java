@@ -12,6 +12,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import io.aeron.cluster.ElectionState;
 import io.aeron.cluster.service.Cluster;
 import io.skein.aggregate.Aggregate;
 import io.skein.protocol.SkeinException;
@@ -71,8 +72,15 @@ public final class SkeinClusterMemberMain
         out.println("skein cluster member " + ctx.memberId() + " of " + ctx.members().size() + " started in " +
             ctx.baseDir() + " (members " + ctx.members() + ")");
         Cluster.Role role = null;
+        ElectionState election = null;
         while (!member.isTerminated())
         {
+            final ElectionState electionNow = member.electionState();
+            if (electionNow != election)
+            {
+                election = electionNow;
+                out.println("skein cluster member " + ctx.memberId() + " election " + election);
+            }
             final Cluster.Role now = member.role();
             if (now != role)
             {

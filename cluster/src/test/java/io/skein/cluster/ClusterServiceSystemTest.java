@@ -8,6 +8,7 @@ import io.skein.codecs.AdminAction;
 import io.skein.codecs.Outcome;
 import io.skein.protocol.CommandResult;
 import io.skein.testsupport.Await;
+import org.agrona.IoUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,6 +136,45 @@ class ClusterServiceSystemTest
         {
             assertEquals(25, node.service().entrySequence());
         }
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    @Test
+    void aMemberWithItsDirectoryWipedRejoinsFromTheOthers()
+    {
+        cluster = new InProcessCluster(dir, 21200, 3, 0).startAll();
+        final SkeinClusterMember leader = cluster.awaitLeader();
+        client = cluster.client();
+        final ClusterBank bank = new ClusterBank();
+        long correlationId = 1;
+        for (long account = 1; account <= 5; account++)
+        {
+            assertEquals(Outcome.ACCEPTED,
+                client.send(bank.buffer, 0, bank.open(correlationId++, account, 100), TIMEOUT_NS).outcome());
+        }
+        client.admin(AdminAction.TAKE_SNAPSHOT, TIMEOUT_NS);
+        for (final SkeinClusterMember node : cluster.nodes)
+        {
+            Await.until(() -> node.service().snapshots() == 1, TIMEOUT_NS, "every member took the snapshot");
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0,
+                bank.deposit(correlationId++, 1 + i % 5, 1, 500 + i), TIMEOUT_NS).outcome());
+        }
+        int wiped = 0;
+        while (cluster.nodes[wiped] == leader)
+        {
+            wiped++;
+        }
+        cluster.stop(wiped);
+        IoUtil.delete(cluster.memberDir(wiped), false);
+        final SkeinClusterMember rejoined = cluster.start(wiped);
+        Await.until(() -> rejoined.service().entrySequence() == 25, TIMEOUT_NS,
+            () -> "the wiped member caught up: at entry " + rejoined.service().entrySequence() + ", role " +
+            rejoined.role());
+        final long hash = client.admin(AdminAction.STATE_HASH, TIMEOUT_NS);
+        awaitProbeOnAll(hash);
         assertEquals(0, cluster.errors().size(), cluster.errors().toString());
     }
 

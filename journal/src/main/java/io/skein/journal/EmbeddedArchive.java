@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.ChannelUri;
 import io.aeron.archive.Archive;
 import io.aeron.exceptions.AeronException;
 import io.aeron.archive.ArchiveMarkFile;
@@ -94,7 +96,7 @@ public final class EmbeddedArchive implements AutoCloseable
             .lowStorageSpaceThreshold(ctx.segmentFileLength())
             .fileSyncLevel(ctx.fileSyncLevel())
             .catalogFileSyncLevel(ctx.fileSyncLevel())
-            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:ipc"))
+            .archiveClientContext(new AeronArchive.Context().controlResponseChannel(archiveClientResponseChannel(ctx)))
             .errorHandler(ctx::onError);
 
         try
@@ -106,6 +108,28 @@ public final class EmbeddedArchive implements AutoCloseable
             CloseHelper.quietClose(lockChannel);
             throw ex;
         }
+    }
+
+    /**
+     * Where other archives answer this archive's own client, which it uses to replicate from them (a cluster member
+     * copying the leader's log): a UDP endpoint on the control channel's host when the archive takes remote control
+     * requests, IPC otherwise. An IPC response channel cannot be reached from another machine's archive, and the
+     * replication would never progress.
+     */
+    private static String archiveClientResponseChannel(final Context ctx)
+    {
+        if (null == ctx.controlChannel())
+        {
+            return "aeron:ipc";
+        }
+        final String endpoint = ChannelUri.parse(ctx.controlChannel()).get(CommonContext.ENDPOINT_PARAM_NAME);
+        final int colon = null == endpoint ? -1 : endpoint.lastIndexOf(':');
+        if (colon <= 0)
+        {
+            throw new SkeinException(SkeinException.Code.CONFIGURATION,
+                "the archive's control channel needs an endpoint of the form host:port: " + ctx.controlChannel());
+        }
+        return "aeron:udp?endpoint=" + endpoint.substring(0, colon) + ":0";
     }
 
     /**
