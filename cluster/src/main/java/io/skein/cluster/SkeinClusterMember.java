@@ -22,6 +22,7 @@ import io.skein.aggregate.Aggregate;
 import io.skein.engine.ClusterEngine;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
+import io.skein.projection.EventSource;
 import io.skein.protocol.SkeinException;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -220,6 +221,25 @@ public final class SkeinClusterMember implements AutoCloseable
     public Journal journal()
     {
         return service.journal();
+    }
+
+    /**
+     * Where this member's events can be read from and subscribed to: its own journal, which holds every entry the
+     * cluster's log produced up to what this member has applied (the same on every member). Reads, subscriptions and
+     * projections work on it as on a standalone node's.
+     *
+     * @return the event source.
+     * @throws SkeinException NOT_CONNECTED before the service has started and opened the journal.
+     */
+    public EventSource eventSource()
+    {
+        final Journal journal = service.journal();
+        if (null == journal)
+        {
+            throw new SkeinException(SkeinException.Code.NOT_CONNECTED, "cluster member " + ctx.memberId() +
+                " has not opened its journal yet (its service is starting)");
+        }
+        return EventSource.of(journal, "cluster member " + ctx.memberId());
     }
 
     /**

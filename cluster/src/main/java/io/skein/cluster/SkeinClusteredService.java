@@ -85,6 +85,7 @@ public final class SkeinClusteredService implements ClusteredService
     private volatile long entrySequence;
     private volatile long snapshots;
     private volatile long repliesDropped;
+    private volatile long loadedSnapshotPosition = SkeinProtocol.NULL_POSITION;
 
     /**
      * A service over an engine.
@@ -113,6 +114,7 @@ public final class SkeinClusteredService implements ClusteredService
         if (null != snapshotImage)
         {
             loadSnapshot(snapshotImage, cluster.logPosition());
+            loadedSnapshotPosition = cluster.logPosition();
         }
         lastSnapshotEntrySequence = engine.lastEntrySequence();
         entrySequence = engine.lastEntrySequence();
@@ -402,6 +404,16 @@ public final class SkeinClusteredService implements ClusteredService
     public long snapshots()
     {
         return snapshots;
+    }
+
+    /**
+     * The log position of the snapshot the service started from.
+     *
+     * @return the position, {@link SkeinProtocol#NULL_POSITION} if it started without one.
+     */
+    public long loadedSnapshotPosition()
+    {
+        return loadedSnapshotPosition;
     }
 
     /**

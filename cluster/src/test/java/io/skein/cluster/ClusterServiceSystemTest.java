@@ -1,12 +1,16 @@
 package io.skein.cluster;
 
 import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.codecs.AdminAction;
 import io.skein.codecs.Outcome;
+import io.skein.projection.EventSubscription;
 import io.skein.protocol.CommandResult;
+import io.skein.protocol.EventFilter;
 import io.skein.testsupport.Await;
 import org.agrona.IoUtil;
 import org.junit.jupiter.api.AfterEach;
@@ -176,6 +180,81 @@ class ClusterServiceSystemTest
         final long hash = client.admin(AdminAction.STATE_HASH, TIMEOUT_NS);
         awaitProbeOnAll(hash);
         assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    @Test
+    void snapshotsOnPolicyAndEveryMembersJournalHoldsEachEntryOnceAcrossReplays()
+    {
+        cluster = new InProcessCluster(dir, 21300, 3, 10).startAll();
+        final SkeinClusterMember leader = cluster.awaitLeader();
+        client = cluster.client();
+        final ClusterBank bank = new ClusterBank();
+        long correlationId = 1;
+        for (long account = 1; account <= 5; account++)
+        {
+            assertEquals(Outcome.ACCEPTED,
+                client.send(bank.buffer, 0, bank.open(correlationId++, account, 100), TIMEOUT_NS).outcome());
+        }
+        for (int i = 0; i < 35; i++)
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0,
+                bank.deposit(correlationId++, 1 + i % 5, 1, 700 + i), TIMEOUT_NS).outcome());
+        }
+        for (final SkeinClusterMember node : cluster.nodes)
+        {
+            Await.until(() -> node.service().snapshots() >= 2 && node.service().entrySequence() == 40, TIMEOUT_NS,
+                () -> "member took the leader's policy snapshots: " + node.service().snapshots());
+        }
+        int follower = 0;
+        while (cluster.nodes[follower] == leader)
+        {
+            follower++;
+        }
+        assertEquals(entrySequences(cluster.nodes[follower]), expectedSequences(40));
+
+        // Restarted, the follower loads its latest snapshot, is replayed the log after it, and writes no entry twice.
+        cluster.stop(follower);
+        final SkeinClusterMember restarted = cluster.start(follower);
+        Await.until(() -> restarted.service().entrySequence() == 40, TIMEOUT_NS, "the restarted member caught up");
+        assertTrue(restarted.service().loadedSnapshotPosition() > 0, "started from a snapshot");
+        for (int i = 0; i < 5; i++)
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0,
+                bank.deposit(correlationId++, 1 + i, 1, 900 + i), TIMEOUT_NS).outcome());
+        }
+        Await.until(() -> restarted.service().entrySequence() == 45, TIMEOUT_NS, "the restarted member goes on");
+        assertEquals(expectedSequences(45), entrySequences(restarted));
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    private static List<Long> expectedSequences(final int count)
+    {
+        final List<Long> sequences = new ArrayList<>();
+        for (long sequence = 1; sequence <= count; sequence++)
+        {
+            sequences.add(sequence);
+        }
+        return sequences;
+    }
+
+    /**
+     * The entry sequence of every event in a member's journal, read through a subscription from its start.
+     */
+    private static List<Long> entrySequences(final SkeinClusterMember member)
+    {
+        final List<Long> sequences = new ArrayList<>();
+        final long end = member.service().entrySequence();
+        try (EventSubscription subscription = EventSubscription.open(member.eventSource(),
+            EventSubscription.FROM_START, EventFilter.ALL, (event) -> sequences.add(event.entrySequence()),
+            Throwable::printStackTrace))
+        {
+            Await.until(() ->
+            {
+                subscription.poll(100);
+                return !sequences.isEmpty() && sequences.get(sequences.size() - 1) == end;
+            }, TIMEOUT_NS, () -> "the subscription read the member's journal to entry " + end + ": " + sequences);
+        }
+        return sequences;
     }
 
     private long awaitProbeOnAll(final long hash)
