@@ -61,6 +61,10 @@ public final class JournalCommand implements Runnable
         {
             line.append(" epoch=").append(events.epoch());
         }
+        if (events.logPosition() >= 0)
+        {
+            line.append(" log=").append(events.logPosition());
+        }
         line.append(" corr=").append(events.correlationId());
         if (0 != events.causationId())
         {

@@ -56,7 +56,7 @@ public final class EntryCheck
                 "(version " + FIRST_CHECKSUMMED_VERSION + ")";
         }
         if (length < EntryChecksum.MIN_LENGTH ||
-            headerDecoder.blockLength() < JournalEntryDecoder.BLOCK_LENGTH ||
+            headerDecoder.blockLength() < EntryChecksum.MIN_BLOCK_LENGTH ||
             SkeinProtocol.HEADER_LENGTH + headerDecoder.blockLength() > length)
         {
             return "has a block of " + headerDecoder.blockLength() + " bytes in " + length +

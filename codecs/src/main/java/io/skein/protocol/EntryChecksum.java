@@ -28,9 +28,16 @@ public final class EntryChecksum
         SkeinProtocol.HEADER_LENGTH + JournalEntryDecoder.checksumEncodingOffset();
 
     /**
+     * The shortest entry block that holds a checksum: the version 2 block, which ends with it. Later versions add
+     * fields after it (version 5 the cluster log position), so entries of any version from 2 on are read.
+     */
+    public static final int MIN_BLOCK_LENGTH =
+        JournalEntryDecoder.checksumEncodingOffset() + JournalEntryDecoder.checksumEncodingLength();
+
+    /**
      * The shortest entry that can hold a checksum: message header and the version 2 block.
      */
-    public static final int MIN_LENGTH = SkeinProtocol.HEADER_LENGTH + JournalEntryDecoder.BLOCK_LENGTH;
+    public static final int MIN_LENGTH = SkeinProtocol.HEADER_LENGTH + MIN_BLOCK_LENGTH;
 
     private final CRC32C crc = new CRC32C();
     private byte[] scratch = new byte[4096];

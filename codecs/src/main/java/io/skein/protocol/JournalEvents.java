@@ -127,6 +127,18 @@ public final class JournalEvents
     }
 
     /**
+     * Where, in a cluster's log, the command that produced the entry ends (cluster mode).
+     *
+     * @return the log position, {@link SkeinProtocol#NULL_POSITION} for an entry written outside cluster mode or
+     * before schema version 5.
+     */
+    public long logPosition()
+    {
+        final long logPosition = entryDecoder.logPosition();
+        return logPosition == JournalEntryDecoder.logPositionNullValue() ? SkeinProtocol.NULL_POSITION : logPosition;
+    }
+
+    /**
      * The command's timestamp, shared by all its events.
      *
      * @return nanoseconds since the epoch.

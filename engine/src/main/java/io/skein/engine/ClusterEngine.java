@@ -101,6 +101,7 @@ public final class ClusterEngine
         this.logPosition = logPosition;
         this.timestampNs = Math.max(timestampNs, state.lastEntryTimestampNs());
         executor.batchTimestamp(this.timestampNs);
+        executor.logPosition(logPosition);
         return executor.execute(buffer, offset, length);
     }
 

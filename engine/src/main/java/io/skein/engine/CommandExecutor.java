@@ -50,6 +50,7 @@ final class CommandExecutor implements CommandContext
     private JournalWatch storageWatch;
 
     private long batchTimestampNs = NO_BATCH_TIME;
+    private long logPosition = SkeinProtocol.NULL_POSITION;
     private String failure;
     private boolean follower;
 
@@ -282,6 +283,17 @@ final class CommandExecutor implements CommandContext
         this.batchTimestampNs = timestampNs;
     }
 
+    /**
+     * Stamp the entries of the commands about to run with the cluster log position of the command (cluster mode);
+     * {@link SkeinProtocol#NULL_POSITION} outside it.
+     *
+     * @param logPosition just after the command in the cluster's log.
+     */
+    void logPosition(final long logPosition)
+    {
+        this.logPosition = logPosition;
+    }
+
     EpochNanoClock clock()
     {
         return clock;
@@ -478,7 +490,7 @@ final class CommandExecutor implements CommandContext
             return rejectInput(RejectReason.ENTRY_TOO_LARGE, "the command's events exceed the maximum entry length");
         }
         entry.seal(state.lastEntrySequence() + 1, state.epoch(), timestampNs, typeId, aggregateId, newVersion,
-            firstSequence, correlationId, causationId, keyHi, keyLo);
+            firstSequence, correlationId, causationId, keyHi, keyLo, logPosition);
 
         try
         {

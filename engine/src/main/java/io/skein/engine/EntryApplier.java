@@ -6,6 +6,7 @@ import io.skein.aggregate.AggregateDefinition.Kind;
 import io.skein.codecs.JournalEntryDecoder;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.engine.AggregateRuntime.AggregateRecord;
+import io.skein.protocol.EntryChecksum;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
@@ -71,7 +72,7 @@ final class EntryApplier
      */
     AggregateRecord<Object> applyEntry(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < SkeinProtocol.HEADER_LENGTH + JournalEntryDecoder.BLOCK_LENGTH + GROUP_HEADER_LENGTH)
+        if (length < EntryChecksum.MIN_LENGTH + GROUP_HEADER_LENGTH)
         {
             throw diverged("journal entry of " + length + " bytes is too short");
         }

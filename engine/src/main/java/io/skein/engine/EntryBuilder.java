@@ -116,7 +116,8 @@ final class EntryBuilder
         final long correlationId,
         final long causationId,
         final long keyHi,
-        final long keyLo)
+        final long keyLo,
+        final long logPosition)
     {
         length = writeOffset;
         entryEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
@@ -131,7 +132,8 @@ final class EntryBuilder
             .causationId(causationId)
             .idempotencyKeyHi(keyHi)
             .idempotencyKeyLo(keyLo)
-            .checksum(0);
+            .checksum(0)
+            .logPosition(logPosition);
         buffer.putShort(GROUP_OFFSET, (short)0, ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(GROUP_OFFSET + 2, (short)eventCount, ByteOrder.LITTLE_ENDIAN);
         checksum.seal(buffer, 0, length);
