@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import io.aeron.cluster.ElectionState;
 import io.aeron.cluster.service.Cluster;
 import io.skein.cluster.ClusterMembers;
 import io.skein.cluster.SkeinClusterMember;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code skein cluster}: runs one cluster member in the foreground until interrupted, with the options, the
  * {@code skein.cluster.*} keys of a {@code --config} file and the output lines of {@link SkeinClusterMemberMain}
- * (started, each role change, each state probe), so scripts that watch for {@code role LEADER} work with either.
+ * (started, each election state and role change, each state probe, warnings and errors), so scripts that watch for
+ * {@code role LEADER} work with either.
  * The member runs on the two-core defaults of {@link SkeinClusterMember.Context}: shared threading and back-off
  * idling, and a 2 s leader heartbeat timeout.
  */
@@ -87,17 +89,25 @@ public final class ClusterCommand implements Callable<Integer>
         out.println("skein cluster member " + ctx.memberId() + " of " + ctx.members().size() + " started in " +
             ctx.baseDir() + " (members " + ctx.members() + ")");
         Cluster.Role role = null;
+        ElectionState election = null;
         while (true)
         {
             final Cluster.Role now;
+            final ElectionState electionNow;
             synchronized (roleLock)
             {
-                // The shutdown hook closes the member, and with it the counter the role is read from.
+                // The shutdown hook closes the member, and with it the counters the states are read from.
                 if (stopping || clusterMember.isTerminated())
                 {
                     break;
                 }
+                electionNow = clusterMember.electionState();
                 now = clusterMember.role();
+            }
+            if (electionNow != election)
+            {
+                election = electionNow;
+                out.println("skein cluster member " + ctx.memberId() + " election " + election);
             }
             if (now != role)
             {

@@ -227,9 +227,11 @@ final class ClusterDemo
             out.println("No new leader was elected in time.");
             return;
         }
-        out.printf("New leader: member %d, elected %,d ms after the kill (the followers first wait out the leader " +
+        final MemberWatch.LeaderLine ready = watch.awaitElectionClosed(next.memberId, next.atNs, ELECTION_TIMEOUT_NS);
+        out.printf("New leader: member %d, elected %,d ms after the kill%s (the followers first wait out the leader " +
             "heartbeat timeout, 1 s with --for-tests); the load goes on through it.%n%n", next.memberId,
-            TimeUnit.NANOSECONDS.toMillis(next.atNs - killNs));
+            TimeUnit.NANOSECONDS.toMillis(next.atNs - killNs), null == ready ? "" : String.format(
+            ", its election closed after %,d ms", TimeUnit.NANOSECONDS.toMillis(ready.atNs - killNs)));
     }
 
     private void check(final ClientOptions.Connection connection, final LoadRun.Result result, final long before)

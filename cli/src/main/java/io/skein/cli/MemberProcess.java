@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.cluster.ClusterMembers;
@@ -46,16 +48,41 @@ final class MemberProcess
         final MemberWatch watch,
         final PrintStream out) throws IOException
     {
+        return start(memberId, members, dir, watch, out, SkeinClusterMemberMain.class.getName());
+    }
+
+    /**
+     * Start a member with another main class that takes the same options, such as {@code skein cluster}.
+     *
+     * @param memberId of the member.
+     * @param members  of the cluster.
+     * @param dir      the member's directory.
+     * @param watch    told each line the member prints.
+     * @param out      where its lines are echoed.
+     * @param command  the main class, and any arguments before the member's options.
+     * @return the running process.
+     * @throws IOException if the process cannot be started.
+     */
+    static MemberProcess start(
+        final int memberId,
+        final ClusterMembers members,
+        final File dir,
+        final MemberWatch watch,
+        final PrintStream out,
+        final String... command) throws IOException
+    {
         final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        final ProcessBuilder builder = new ProcessBuilder(java,
+        final List<String> args = new ArrayList<>(List.of(java,
             "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"),
-            SkeinClusterMemberMain.class.getName(),
+            "-cp", System.getProperty("java.class.path")));
+        args.addAll(List.of(command));
+        args.addAll(List.of(
             "--member", Integer.toString(memberId),
             "--members", members.toString(),
             "--dir", dir.getAbsolutePath(),
-            "--for-tests");
+            "--for-tests"));
+        final ProcessBuilder builder = new ProcessBuilder(args);
         builder.redirectErrorStream(true);
         final Process process = builder.start();
         final Thread echo = new Thread(() ->

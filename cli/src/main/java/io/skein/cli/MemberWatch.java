@@ -11,18 +11,19 @@ import java.util.regex.Pattern;
 
 /**
  * What cluster members in processes of their own say, read from the lines they print (those of
- * {@code SkeinClusterMemberMain}): when each became leader, and the state hash each answered a probe with, by log
- * position. Lines come from the members' output threads; waits are bounded.
+ * {@code SkeinClusterMemberMain}): when each became leader and when its elections closed, and the state hash each
+ * answered a probe with, by log position. Lines come from the members' output threads; waits are bounded.
  */
 final class MemberWatch
 {
     private static final Pattern PROBE = Pattern.compile(" state-hash position=(\\d+) entry=(\\d+) hash=([0-9a-f]+)");
 
     private final List<LeaderLine> leaders = new ArrayList<>();
+    private final List<LeaderLine> electionsClosed = new ArrayList<>();
     private final TreeMap<Long, Map<Integer, Long>> probes = new TreeMap<>();
 
     /**
-     * A member's line saying it became leader.
+     * A member's line saying it became leader, or that its election closed.
      */
     static final class LeaderLine
     {
@@ -65,6 +66,12 @@ final class MemberWatch
             notifyAll();
             return;
         }
+        if (line.endsWith(" election CLOSED"))
+        {
+            electionsClosed.add(new LeaderLine(memberId, System.nanoTime()));
+            notifyAll();
+            return;
+        }
         final Matcher probe = PROBE.matcher(line);
         if (probe.find())
         {
@@ -86,14 +93,40 @@ final class MemberWatch
     synchronized LeaderLine awaitLeader(final int excludedMemberId, final long afterNs, final long timeoutNs)
         throws InterruptedException
     {
+        return await(leaders, -1, excludedMemberId, afterNs, timeoutNs);
+    }
+
+    /**
+     * Wait for a member to say its election closed (it leads or follows, and takes part in the log again).
+     *
+     * @param memberId  of the member.
+     * @param afterNs   only lines read after this {@link System#nanoTime()} count.
+     * @param timeoutNs the longest to wait.
+     * @return the first such line, or null if none came in time.
+     * @throws InterruptedException if interrupted.
+     */
+    synchronized LeaderLine awaitElectionClosed(final int memberId, final long afterNs, final long timeoutNs)
+        throws InterruptedException
+    {
+        return await(electionsClosed, memberId, -1, afterNs, timeoutNs);
+    }
+
+    private LeaderLine await(
+        final List<LeaderLine> lines,
+        final int memberId,
+        final int excludedMemberId,
+        final long afterNs,
+        final long timeoutNs) throws InterruptedException
+    {
         final long deadlineNs = System.nanoTime() + timeoutNs;
         while (true)
         {
-            for (final LeaderLine leader : leaders)
+            for (final LeaderLine line : lines)
             {
-                if (leader.memberId != excludedMemberId && leader.atNs - afterNs >= 0)
+                if ((-1 == memberId || line.memberId == memberId) && line.memberId != excludedMemberId &&
+                    line.atNs - afterNs >= 0)
                 {
-                    return leader;
+                    return line;
                 }
             }
             final long leftNs = deadlineNs - System.nanoTime();
