@@ -10,13 +10,16 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.skein.client.ClientListener;
 import io.skein.client.SkeinClient;
+import io.skein.cluster.ClusterMembers;
+import io.skein.cluster.SkeinClusterClient;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import picocli.CommandLine.Option;
 
 /**
- * Options of the commands that talk to a running node, and the Aeron they need: the media driver named with
- * {@code --aeron-dir}, or one started in-process for the command and deleted afterwards.
+ * Options of the commands that talk to a running node (or, with {@link ClusterClientOptions}, to a cluster), and the
+ * Aeron they need: the media driver named with {@code --aeron-dir}, or one started in-process for the command and
+ * deleted afterwards.
  */
 final class ClientOptions
 {
@@ -54,15 +57,41 @@ final class ClientOptions
 
     /**
      * The Aeron resources for talking to a node: the driver (if started here) and one Aeron client shared by
-     * every {@link SkeinClient} made from it.
+     * every {@link SkeinClient} made from it; or, for a cluster, the driver every {@link SkeinClusterClient} made
+     * from it uses (each cluster client connects an Aeron client of its own).
      */
     final class Connection implements AutoCloseable
     {
         private final MediaDriver driver;
         private final Aeron aeron;
+        private final ClusterMembers clusterMembers;
+        private final String egressHost;
 
         Connection() throws Exception
         {
+            this(null, null);
+        }
+
+        Connection(final ClusterClientOptions cluster) throws Exception
+        {
+            this(cluster.parse(), cluster.egressHost);
+        }
+
+        /**
+         * Start or reach the media driver for talking to a node or a cluster.
+         *
+         * @param clusterMembers the cluster's members, or null for a node.
+         * @param egressHost     the host the members send replies to, with a cluster.
+         */
+        Connection(final ClusterMembers clusterMembers, final String egressHost) throws Exception
+        {
+            if (null != clusterMembers && (null != secret || null != secretFile))
+            {
+                throw new IllegalArgumentException("a cluster takes no shared secret: --secret and --secret-file " +
+                    "are for a node");
+            }
+            this.clusterMembers = clusterMembers;
+            this.egressHost = egressHost;
             if (null == aeronDir)
             {
                 final File dir = Files.createTempDirectory("skein-client-").toFile();
@@ -89,6 +118,10 @@ final class ClientOptions
 
         SkeinClient connect(final ClientListener listener)
         {
+            if (null != clusterMembers)
+            {
+                throw new IllegalStateException("a cluster connection makes cluster sessions, not node clients");
+            }
             final String secretValue = secret(secret, secretFile, "--secret", secretVariable);
             return SkeinClient.connect(new SkeinClient.Context()
                 .aeron(aeron)
@@ -98,6 +131,35 @@ final class ClientOptions
                 .secret(secretValue)
                 .connectTimeoutNs(TimeUnit.SECONDS.toNanos(connectTimeoutSeconds))
                 .listener(listener));
+        }
+
+        /**
+         * Whether this connection goes to a cluster.
+         *
+         * @return true for a cluster, false for a node.
+         */
+        boolean isCluster()
+        {
+            return null != clusterMembers;
+        }
+
+        /**
+         * Open a session to the node, or to the cluster's leader.
+         *
+         * @param listener told the outcomes of commands sent with {@link CommandSession#offer}, or null.
+         * @return the session, connected.
+         */
+        CommandSession session(final CommandSession.Listener listener)
+        {
+            if (null == clusterMembers)
+            {
+                return new NodeSession(this, listener);
+            }
+            return new ClusterSession(SkeinClusterClient.connect(new SkeinClusterClient.Context()
+                .members(clusterMembers)
+                .aeronDirectoryName(aeron.context().aeronDirectoryName())
+                .egressHost(egressHost)
+                .connectTimeoutNs(TimeUnit.SECONDS.toNanos(connectTimeoutSeconds))), listener);
         }
 
         @Override

@@ -33,24 +33,29 @@ import picocli.CommandLine.Option;
  * {@code skein demo}: the whole idea in one run. Starts a node with the order-book domain in its own process on the
  * embedded default, drives it from a client in this process over Aeron (UDP loopback) with a progress bar, prints
  * throughput and latency, takes a snapshot, kills the node with SIGKILL, restarts it, and shows that the recovered
- * state matches.
+ * state matches. With {@code --cluster}, a failover instead: see {@link ClusterDemo}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run a node with the order-book domain, load it over Aeron, kill it hard, restart, recover, compare.")
+    description = "Run a node with the order-book domain, load it over Aeron, kill it hard, restart, recover, " +
+    "compare. With --cluster: run three cluster members in their own processes, load the leader with bank " +
+    "deposits, kill it mid-load, time the election, and check the state after the failover.")
 public final class DemoCommand implements Callable<Integer>
 {
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final long RATE_DEFAULT = 20_000;
+    private static final long CLUSTER_RATE_DEFAULT = 1_000;
 
     @Option(names = "--orders", defaultValue = "200000",
         description = "Commands for the throughput run (default: ${DEFAULT-VALUE}).")
     private long orders;
 
-    @Option(names = "--rate", defaultValue = "20000",
-        description = "Commands per second for the latency run (default: ${DEFAULT-VALUE}).")
-    private long rate;
+    @Option(names = "--rate", description = "Commands per second for the latency run (default: " + RATE_DEFAULT +
+        "); with --cluster, deposits per second (default: " + CLUSTER_RATE_DEFAULT + ").")
+    private Long rate;
 
     @Option(names = "--seconds", defaultValue = "5",
-        description = "Length of the latency run in seconds (default: ${DEFAULT-VALUE}).")
+        description = "Length of the latency run in seconds; with --cluster, of the load (default: " +
+        "${DEFAULT-VALUE}).")
     private long seconds;
 
     @Option(names = "--instruments", defaultValue = "8",
@@ -61,8 +66,20 @@ public final class DemoCommand implements Callable<Integer>
     private long seed;
 
     @Option(names = "--dir", description = "Node directory (default: a temporary directory, deleted afterwards). " +
-        "An existing journal there is recovered first.")
+        "An existing journal there is recovered first. With --cluster, the members' directories go under it.")
     private File dir;
+
+    @Option(names = "--cluster", description = "Demonstrate a cluster failover instead of a node's recovery.")
+    private boolean cluster;
+
+    @Option(names = "--base-port", defaultValue = "9400", description = "With --cluster: member 0's base port on " +
+        "localhost; members 1 and 2 are 100 and 200 above, and each takes the 5 ports above its own " +
+        "(default: ${DEFAULT-VALUE}).")
+    private int basePort;
+
+    @Option(names = "--accounts", defaultValue = "8", description = "With --cluster: bank accounts the deposits " +
+        "spread over (default: ${DEFAULT-VALUE}).")
+    private int accounts;
 
     /**
      * {@inheritDoc}
@@ -70,9 +87,20 @@ public final class DemoCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (orders < 1 || rate < 1 || seconds < 1 || instruments < 1)
+        final long rate = null != this.rate ? this.rate : cluster ? CLUSTER_RATE_DEFAULT : RATE_DEFAULT;
+        if (orders < 1 || rate < 1 || seconds < 1 || instruments < 1 || accounts < 1)
         {
-            throw new IllegalArgumentException("--orders, --rate, --seconds and --instruments must be positive");
+            throw new IllegalArgumentException("--orders, --rate, --seconds, --instruments and --accounts must be " +
+                "positive");
+        }
+        if (cluster)
+        {
+            if (basePort < 1 || basePort + 200 + 5 > 65535)
+            {
+                throw new IllegalArgumentException("--base-port must be between 1 and " + (65535 - 205) + ": " +
+                    basePort);
+            }
+            return new ClusterDemo(System.out, dir, basePort, accounts, rate, rate * seconds, seed).run();
         }
         final PrintStream out = System.out;
         final boolean temporary = null == dir;

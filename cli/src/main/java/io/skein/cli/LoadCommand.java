@@ -14,15 +14,21 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code skein load}: a load generator against a running node, with a progress bar and a latency report.
+ * {@code skein load}: a load generator against a running node, or a cluster's leader with {@code --cluster}, with a
+ * progress bar and a latency report.
  */
 @Command(name = "load", mixinStandardHelpOptions = true,
-    description = "Drive a running node with the sample domains' commands and report throughput and latency " +
-    "percentiles (open loop at a fixed rate, corrected for coordinated omission; or at the maximum rate).")
+    description = "Drive a running node (or a cluster, with --cluster) with the sample domains' commands and report " +
+    "throughput and latency percentiles (open loop at a fixed rate, corrected for coordinated omission; or at the " +
+    "maximum rate). Against a cluster the report also counts the leader changes the clients followed and the " +
+    "commands they resent with their idempotency keys.")
 public final class LoadCommand implements Callable<Integer>
 {
     @Mixin
     private ClientOptions client;
+
+    @Mixin
+    private ClusterClientOptions cluster;
 
     @Spec
     private CommandSpec spec;
@@ -86,7 +92,7 @@ public final class LoadCommand implements Callable<Integer>
             throw new ParameterException(spec.commandLine(), "fewer commands than clients: " + commands);
         }
         final PrintStream out = System.out;
-        try (ClientOptions.Connection connection = client.new Connection())
+        try (ClientOptions.Connection connection = client.new Connection(cluster))
         {
             if (warmup > 0)
             {

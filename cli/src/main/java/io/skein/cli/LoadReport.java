@@ -50,6 +50,13 @@ final class LoadReport
             out.printf("The ingress pushed back %,d times (the node was busy; those commands waited and their " +
                 "latency counts from when they should have been sent).%n", result.backPressured);
         }
+        if (result.cluster)
+        {
+            out.printf("Cluster: %,d leader change%s followed, %,d command%s resent with their idempotency keys " +
+                "(answered DUPLICATE if already decided), %,d reconnect%s%n", result.leaderChanges,
+                1 == result.leaderChanges ? "" : "s", result.resent, 1 == result.resent ? "" : "s",
+                result.reconnects, 1 == result.reconnects ? "" : "s");
+        }
     }
 
     static String json(
@@ -61,8 +68,14 @@ final class LoadReport
             .append(",\"replies\":").append(result.replies)
             .append(",\"elapsedSeconds\":").append(format(result.elapsedNs / 1e9))
             .append(",\"throughput\":").append(format(result.throughput()))
-            .append(",\"backPressured\":").append(result.backPressured)
-            .append(",\"latencyMicros\":{");
+            .append(",\"backPressured\":").append(result.backPressured);
+        if (result.cluster)
+        {
+            json.append(",\"leaderChanges\":").append(result.leaderChanges)
+                .append(",\"resent\":").append(result.resent)
+                .append(",\"reconnects\":").append(result.reconnects);
+        }
+        json            .append(",\"latencyMicros\":{");
         for (final double percentile : PERCENTILES)
         {
             json.append('"').append('p').append(java.math.BigDecimal.valueOf(percentile).stripTrailingZeros()

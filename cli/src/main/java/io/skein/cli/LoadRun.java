@@ -7,13 +7,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.skein.client.ClientListener;
 import io.skein.client.SendResult;
-import io.skein.client.SkeinClient;
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
 import io.skein.protocol.CommandResult;
-import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinException;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -25,7 +22,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * command's intended send time to its reply. At a fixed rate (open loop) a command that could not be sent on time
  * still counts from when it should have gone, so a stalled node shows up in the percentiles instead of hiding
  * behind a slower sender (coordinated omission). At the maximum rate (rate 0) each client keeps a window of commands
- * in flight and latency counts from the send.
+ * in flight and latency counts from the send. The sessions go to a node or, through the cluster client, to a cluster's
+ * leader; every load command carries an idempotency key, so those resent after a failover are answered DUPLICATE if
+ * the cluster had already decided them.
  */
 final class LoadRun
 {
@@ -76,6 +75,11 @@ final class LoadRun
         long replies;
         long backPressured;
         long elapsedNs;
+        boolean cluster;
+        long leaderChanges;
+        long resent;
+        long reconnects;
+        long acknowledgedAmount;
 
         synchronized void add(final Worker worker)
         {
@@ -91,6 +95,20 @@ final class LoadRun
             sent += worker.sent;
             replies += worker.received;
             backPressured += worker.backPressured;
+            leaderChanges += worker.leaderChanges;
+            resent += worker.resent;
+            reconnects += worker.reconnects;
+            acknowledgedAmount += worker.acknowledgedAmount;
+        }
+
+        /**
+         * Commands answered ACCEPTED or DUPLICATE (decided before, when a resend after a failover asked again).
+         *
+         * @return the count.
+         */
+        long acknowledged()
+        {
+            return outcomes[Outcome.ACCEPTED.ordinal()] + outcomes[Outcome.DUPLICATE.ordinal()];
         }
 
         double throughput()
@@ -99,9 +117,20 @@ final class LoadRun
         }
     }
 
+    /**
+     * Replies so far, over all clients.
+     *
+     * @return the count.
+     */
+    long replies()
+    {
+        return replies.get();
+    }
+
     Result run(final PrintStream progressOut, final String label) throws Exception
     {
         final Result result = new Result();
+        result.cluster = connection.isCluster();
         final CyclicBarrier start = new CyclicBarrier(clients + 1);
         final Thread[] threads = new Thread[clients];
         for (int c = 0; c < clients; c++)
@@ -175,17 +204,22 @@ final class LoadRun
         }
     }
 
-    final class Worker implements ClientListener
+    final class Worker implements CommandSession.Listener
     {
         final Histogram latency = new Histogram(MAX_LATENCY_NS, 3);
         final long[] outcomes = new long[Outcome.values().length];
         final long[] reasons = new long[RejectReason.values().length];
         final long[] intendedNs = new long[CAPACITY];
+        final int[] amounts = workload == OrderFlow.Workload.BANK ? new int[CAPACITY] : null;
         final int index;
         final long quota;
         long sent;
         long received;
         long backPressured;
+        long leaderChanges;
+        long resent;
+        long reconnects;
+        long acknowledgedAmount;
 
         Worker(final int index, final long quota)
         {
@@ -197,12 +231,11 @@ final class LoadRun
         {
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1024]);
             final OrderFlow flow = new OrderFlow(workload, aggregates, seed, runId, index, clients);
-            try (SkeinClient client = connection.connect(this))
+            try (CommandSession client = connection.session(this))
             {
                 for (int i = index; i < flow.setupCommands(); i += clients)
                 {
-                    final CommandResult opened = client.send(buffer, 0, flow.setup(buffer, -1 - i, i),
-                        TimeUnit.SECONDS.toNanos(10));
+                    final CommandResult opened = open(client, buffer, flow, i);
                     if (opened.outcome() != Outcome.ACCEPTED && opened.outcome() != Outcome.CONFLICT)
                     {
                         throw new SkeinException(SkeinException.Code.GENERIC, "could not open account " + (i + 1) +
@@ -210,11 +243,44 @@ final class LoadRun
                     }
                 }
                 start.await(60, TimeUnit.SECONDS);
-                drive(client, buffer, flow);
+                try
+                {
+                    drive(client, buffer, flow);
+                }
+                finally
+                {
+                    leaderChanges = client.leaderChanges();
+                    resent = client.resent();
+                    reconnects = client.reconnects();
+                }
             }
         }
 
-        private void drive(final SkeinClient client, final UnsafeBuffer buffer, final OrderFlow flow)
+        /**
+         * Open an account. The opening carries no idempotency key, so a cluster's leader change can leave its outcome
+         * unknown; it expects a new aggregate, so sending it again is safe: the answer is then CONFLICT if the first
+         * one was applied.
+         */
+        private CommandResult open(
+            final CommandSession client, final UnsafeBuffer buffer, final OrderFlow flow, final int i)
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return client.send(buffer, 0, flow.setup(buffer, -1 - i, i), TimeUnit.SECONDS.toNanos(10));
+                }
+                catch (final SkeinException ex)
+                {
+                    if (ex.code() != SkeinException.Code.UNKNOWN_OUTCOME || attempt == 3)
+                    {
+                        throw ex;
+                    }
+                }
+            }
+        }
+
+        private void drive(final CommandSession client, final UnsafeBuffer buffer, final OrderFlow flow)
         {
             final IdleStrategy idle = new BackoffIdleStrategy(100, 100, 1_000, 50_000);
             final long intervalNs = rate > 0 ? Math.max(1, TimeUnit.SECONDS.toNanos(1) * clients / rate) : 0;
@@ -227,6 +293,10 @@ final class LoadRun
                 if (sent < quota && sent - received < window && (0 == intervalNs || nowNs - nextNs >= 0))
                 {
                     final int length = flow.write(buffer, sent, sent * clients + index);
+                    if (null != amounts)
+                    {
+                        amounts[(int)(sent & (CAPACITY - 1))] = (int)flow.lastAmount();
+                    }
                     final SendResult result = client.offer(buffer, 0, length);
                     if (result == SendResult.SENT)
                     {
@@ -268,18 +338,23 @@ final class LoadRun
         }
 
         @Override
-        public void onReply(final Reply reply)
+        public void onOutcome(final long correlationId, final Outcome outcome, final RejectReason reason)
         {
-            if (reply.correlationId() < 0)
+            if (correlationId < 0)
             {
                 return;
             }
-            final long latencyNs = System.nanoTime() - intendedNs[(int)(reply.correlationId() & (CAPACITY - 1))];
+            final int slot = (int)(correlationId & (CAPACITY - 1));
+            final long latencyNs = System.nanoTime() - intendedNs[slot];
             latency.recordValue(Math.min(Math.max(0, latencyNs), MAX_LATENCY_NS));
-            outcomes[reply.outcome().ordinal()]++;
-            if (reply.outcome() == Outcome.REJECTED)
+            outcomes[outcome.ordinal()]++;
+            if (outcome == Outcome.REJECTED && null != reason)
             {
-                reasons[reply.reason().ordinal()]++;
+                reasons[reason.ordinal()]++;
+            }
+            if (null != amounts && (outcome == Outcome.ACCEPTED || outcome == Outcome.DUPLICATE))
+            {
+                acknowledgedAmount += amounts[slot];
             }
             received++;
             replies.getAndIncrement();

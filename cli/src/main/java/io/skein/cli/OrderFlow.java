@@ -49,6 +49,7 @@ final class OrderFlow
     private final CancelOrderEncoder cancel = new CancelOrderEncoder();
     private final OpenAccountEncoder open = new OpenAccountEncoder();
     private final DepositEncoder deposit = new DepositEncoder();
+    private long lastAmount;
 
     OrderFlow(
         final Workload workload,
@@ -98,7 +99,8 @@ final class OrderFlow
         {
             writer.wrap(buffer, 0).correlationId(correlationId).aggregate(BankAccount.TYPE_ID, aggregate)
                 .idempotencyKey(runId, n + 1);
-            writer.body(deposit).amount(1 + random.nextInt(100));
+            lastAmount = 1 + random.nextInt(100);
+            writer.body(deposit).amount(lastAmount);
             return writer.length();
         }
         writer.wrap(buffer, 0).correlationId(correlationId).aggregate(OrderBook.TYPE_ID, aggregate)
@@ -120,5 +122,15 @@ final class OrderFlow
             writer.body(cancel).orderId(Math.max(1, n + 1 - (long)stride * (1 + random.nextInt(64))));
         }
         return writer.length();
+    }
+
+    /**
+     * The amount of the deposit {@link #write} wrote last, for the bank workload.
+     *
+     * @return the amount, 1 to 100.
+     */
+    long lastAmount()
+    {
+        return lastAmount;
     }
 }

@@ -7,7 +7,6 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
-import io.skein.client.SkeinClient;
 import io.skein.codecs.Outcome;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
@@ -20,12 +19,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code skein send}: one command to a running node, written from its domain schema's fields on the command line,
- * with the reply printed readably.
+ * {@code skein send}: one command to a running node (or to a cluster's leader, with {@code --cluster}), written from
+ * its domain schema's fields on the command line, with the reply printed readably.
  */
 @Command(name = "send", mixinStandardHelpOptions = true,
-    description = "Send one command (or query) to a running node and print the reply, e.g. " +
-    "skein send --aggregate account:42 Deposit amount=100")
+    description = "Send one command (or query) to a running node, or to a cluster with --cluster, and print the " +
+    "reply, e.g. skein send --aggregate account:42 Deposit amount=100")
 public final class SendCommand implements Callable<Integer>
 {
     /**
@@ -35,6 +34,9 @@ public final class SendCommand implements Callable<Integer>
 
     @Mixin
     private ClientOptions client;
+
+    @Mixin
+    private ClusterClientOptions cluster;
 
     @Option(names = "--aggregate", required = true, description = "TYPE:ID, such as account:42 or order-book:1.")
     private String aggregate;
@@ -100,8 +102,8 @@ public final class SendCommand implements Callable<Integer>
         final int bodyLength = domain.schema.encode(messageName, values, buffer, SkeinProtocol.ENVELOPE_LENGTH);
         final int length = SkeinProtocol.ENVELOPE_LENGTH + bodyLength;
 
-        try (ClientOptions.Connection connection = client.new Connection();
-            SkeinClient session = connection.connect())
+        try (ClientOptions.Connection connection = client.new Connection(cluster);
+            CommandSession session = connection.session(null))
         {
             final CommandResult result;
             try

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         DemoCommand.class,
         NodeCommand.class,
+        ClusterCommand.class,
         LoadCommand.class,
         AdminCommand.class,
         SendCommand.class,
