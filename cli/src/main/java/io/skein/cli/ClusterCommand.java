@@ -8,10 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
-import io.aeron.cluster.ElectionState;
-import io.aeron.cluster.service.Cluster;
 import io.skein.cluster.ClusterMembers;
 import io.skein.cluster.SkeinClusterMember;
 import io.skein.cluster.SkeinClusterMemberMain;
@@ -64,9 +61,6 @@ public final class ClusterCommand implements Callable<Integer>
         "second (or skein.cluster.for.tests=true).")
     private boolean forTests;
 
-    private final Object roleLock = new Object();
-    private boolean stopping;
-
     /**
      * {@inheritDoc}
      */
@@ -75,75 +69,14 @@ public final class ClusterCommand implements Callable<Integer>
     {
         final PrintStream out = System.out;
         final SkeinClusterMember.Context ctx = context(out);
-        final SkeinClusterMember clusterMember;
         try
         {
-            clusterMember = SkeinClusterMember.launch(ctx);
+            return SkeinClusterMemberMain.run(ctx, out);
         }
         catch (final RuntimeException ex)
         {
             throw new IllegalStateException("member " + ctx.memberId() + " failed to start: " + firstLine(ex));
         }
-        final Thread closer = new Thread(() -> stop(clusterMember), "skein-cluster-shutdown");
-        Runtime.getRuntime().addShutdownHook(closer);
-        out.println("skein cluster member " + ctx.memberId() + " of " + ctx.members().size() + " started in " +
-            ctx.baseDir() + " (members " + ctx.members() + ")");
-        Cluster.Role role = null;
-        ElectionState election = null;
-        while (true)
-        {
-            final Cluster.Role now;
-            final ElectionState electionNow;
-            synchronized (roleLock)
-            {
-                // The shutdown hook closes the member, and with it the counters the states are read from.
-                if (stopping || clusterMember.isTerminated())
-                {
-                    break;
-                }
-                electionNow = clusterMember.electionState();
-                now = clusterMember.role();
-            }
-            if (electionNow != election)
-            {
-                election = electionNow;
-                out.println("skein cluster member " + ctx.memberId() + " election " + election);
-            }
-            if (now != role)
-            {
-                role = now;
-                out.println("skein cluster member " + ctx.memberId() + " role " + role);
-            }
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        if (clusterMember.isTerminated())
-        {
-            out.println("skein cluster member " + ctx.memberId() + " terminated by the cluster");
-        }
-        try
-        {
-            Runtime.getRuntime().removeShutdownHook(closer);
-        }
-        catch (final IllegalStateException ignore)
-        {
-            // Already shutting down: the hook closes the member.
-            return 0;
-        }
-        stop(clusterMember);
-        return 0;
-    }
-
-    private void stop(final SkeinClusterMember clusterMember)
-    {
-        synchronized (roleLock)
-        {
-            if (stopping)
-            {
-                return;
-            }
-            stopping = true;
-        }
-        clusterMember.close();
     }
 
     /**
@@ -219,8 +152,7 @@ public final class ClusterCommand implements Callable<Integer>
             .members(clusterMembers)
             .baseDir(new File(dirText))
             .aggregates(SkeinClusterMemberMain.aggregatesOnClasspath())
-            .probe((id, position, entrySequence, hash) -> out.println("skein cluster member " + id +
-                " state-hash position=" + position + " entry=" + entrySequence + " hash=" + Long.toHexString(hash)));
+            .probe(SkeinClusterMemberMain.printingProbe(out));
     }
 
     private static void set(final Properties properties, final String key, final String value)

@@ -56,40 +56,80 @@ public final class SkeinClusterMemberMain
             System.exit(2);
             return;
         }
-        final SkeinClusterMember member;
         try
         {
-            member = SkeinClusterMember.launch(ctx);
+            run(ctx, out);
         }
         catch (final RuntimeException ex)
         {
             System.err.println("skein cluster: member " + ctx.memberId() + " failed to start: " + ex.getMessage());
             System.exit(1);
-            return;
         }
-        final Thread closer = new Thread(member::close, "skein-cluster-shutdown");
+    }
+
+    /**
+     * Launch a member and run it until the cluster terminates it or the JVM shuts down (SIGTERM, SIGINT), printing
+     * one line when it started, each election state, each role change and when it ended.
+     *
+     * @param ctx of the member.
+     * @param out where the lines go.
+     * @return the exit status: 0.
+     * @throws InterruptedException if interrupted while running.
+     * @throws SkeinException       if the member fails to start.
+     */
+    public static int run(final SkeinClusterMember.Context ctx, final PrintStream out) throws InterruptedException
+    {
+        final SkeinClusterMember member = SkeinClusterMember.launch(ctx);
+        final Object lock = new Object();
+        final boolean[] stopping = new boolean[1];
+        final Runnable stop = () ->
+        {
+            synchronized (lock)
+            {
+                if (stopping[0])
+                {
+                    return;
+                }
+                stopping[0] = true;
+            }
+            member.close();
+        };
+        final Thread closer = new Thread(stop, "skein-cluster-shutdown");
         Runtime.getRuntime().addShutdownHook(closer);
         out.println("skein cluster member " + ctx.memberId() + " of " + ctx.members().size() + " started in " +
             ctx.baseDir() + " (members " + ctx.members() + ")");
         Cluster.Role role = null;
         ElectionState election = null;
-        while (!member.isTerminated())
+        while (true)
         {
-            final ElectionState electionNow = member.electionState();
+            final Cluster.Role roleNow;
+            final ElectionState electionNow;
+            synchronized (lock)
+            {
+                // The shutdown hook closes the member, and with it the counters the states are read from.
+                if (stopping[0] || member.isTerminated())
+                {
+                    break;
+                }
+                electionNow = member.electionState();
+                roleNow = member.role();
+            }
             if (electionNow != election)
             {
                 election = electionNow;
                 out.println("skein cluster member " + ctx.memberId() + " election " + election);
             }
-            final Cluster.Role now = member.role();
-            if (now != role)
+            if (roleNow != role)
             {
-                role = now;
+                role = roleNow;
                 out.println("skein cluster member " + ctx.memberId() + " role " + role);
             }
             TimeUnit.MILLISECONDS.sleep(20);
         }
-        out.println("skein cluster member " + ctx.memberId() + " terminated by the cluster");
+        if (member.isTerminated())
+        {
+            out.println("skein cluster member " + ctx.memberId() + " terminated by the cluster");
+        }
         try
         {
             Runtime.getRuntime().removeShutdownHook(closer);
@@ -97,9 +137,23 @@ public final class SkeinClusterMemberMain
         catch (final IllegalStateException ignore)
         {
             // Already shutting down: the hook closes the member.
-            return;
+            return 0;
         }
-        member.close();
+        stop.run();
+        return 0;
+    }
+
+    /**
+     * A probe listener printing each state probe as one line: {@code skein cluster member N state-hash position=P
+     * entry=E hash=H}.
+     *
+     * @param out where the lines go.
+     * @return the listener.
+     */
+    public static SkeinClusteredService.StateProbe printingProbe(final PrintStream out)
+    {
+        return (id, position, entrySequence, hash) -> out.println("skein cluster member " + id +
+            " state-hash position=" + position + " entry=" + entrySequence + " hash=" + Long.toHexString(hash));
     }
 
     static SkeinClusterMember.Context context(final String[] args, final PrintStream out)
@@ -167,8 +221,7 @@ public final class SkeinClusterMemberMain
             .members(ClusterMembers.parse(members))
             .baseDir(new File(dir))
             .aggregates(aggregatesOnClasspath())
-            .probe((id, position, entrySequence, hash) -> out.println("skein cluster member " + id +
-                " state-hash position=" + position + " entry=" + entrySequence + " hash=" + Long.toHexString(hash)));
+            .probe(printingProbe(out));
         final String snapshotEvery = properties.getProperty("skein.cluster.snapshot.every");
         if (null != snapshotEvery)
         {
