@@ -71,16 +71,23 @@ class DiskFullSystemTest
                         final long aggregateId = i % AGGREGATES;
                         final long amount = 1 + (i % 7);
                         inFlight.add(submit(engine, aggregateId, amount, i));
+                        if (0 == i % 32)
+                        {
+                            // At most about 3 MB/s of entries: the 4 MiB between the refusal threshold and a full
+                            // disk take over a second, several of the free-space watch's 250 ms checks. Unpaced, an
+                            // idle machine wrote them between two checks and the archive, not the engine, stopped.
+                            Thread.sleep(1);
+                        }
                         sent.add(new long[]{ aggregateId, amount });
                         if (inFlight.size() >= 256)
                         {
-                            refused += settle(inFlight.poll().get(10, TimeUnit.SECONDS), sent.poll(), accepted,
+                            refused += settle(inFlight.poll().get(30, TimeUnit.SECONDS), sent.poll(), accepted,
                                 unknown);
                         }
                     }
                     while (!inFlight.isEmpty())
                     {
-                        refused += settle(inFlight.poll().get(10, TimeUnit.SECONDS), sent.poll(), accepted, unknown);
+                        refused += settle(inFlight.poll().get(30, TimeUnit.SECONDS), sent.poll(), accepted, unknown);
                     }
                     assertTrue(engine.counters().storageLow().get() >= 1, "the low disk was counted");
                     final CommandResult query = read(engine, 1);
@@ -105,7 +112,7 @@ class DiskFullSystemTest
                             "aggregate " + a + ": recovered " + total + ", acknowledged " + accepted[a] +
                             ", unknown " + unknown[a]);
                     }
-                    assertEquals(Outcome.ACCEPTED, submit(engine, 1, 1, -1).get(10, TimeUnit.SECONDS).outcome(),
+                    assertEquals(Outcome.ACCEPTED, submit(engine, 1, 1, -1).get(30, TimeUnit.SECONDS).outcome(),
                         "takes commands again once space is freed");
                 }
                 assertEquals(List.of(), restartErrors);
@@ -176,7 +183,7 @@ class DiskFullSystemTest
     {
         writer.wrap(buffer, 0).correlationId(-1).aggregate(TestAggregates.TYPE_ID, aggregateId);
         writer.body(new ReadEncoder()).unused(0);
-        return engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
+        return engine.submit(buffer, 0, writer.length()).get(30, TimeUnit.SECONDS);
     }
 
     private static long total(final CommandResult result)
