@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cluster against a standalone node, same machine, same run: `skein load --workload BANK` at fixed rates and at the
 # maximum (rate 0), first against a standalone node (RECORDED durability), then against a three-member cluster on
-# loopback (default member settings: shared threading, back-off idling). Prints each run's throughput and latency
+# loopback (default member settings: shared threading, back-off idling); in between, a node whose replies wait for
+# one follower (REPLICATED). Prints each run's throughput and latency
 # lines. Needs cli/target/skein.jar (mvn -B -q -DskipTests package -pl cli -am). About 3 minutes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -33,6 +34,27 @@ pids+=($!)
 until grep -q "recovered in" "$work/node.out" 2>/dev/null; do sleep 0.2; done
 load "standalone node (RECORDED)"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
+
+# A leader whose replies wait for one follower (REPLICATED), and the follower, both on this machine.
+"${java[@]}" node --dir "$work/leader" --ingress "aeron:udp?endpoint=localhost:20121" \
+    -D "skein.archive.control.channel=aeron:udp?endpoint=localhost:8010" \
+    -D "skein.replication.status.channel=aeron:udp?endpoint=localhost:8020" -D skein.replication.followers=1 \
+    > "$work/leader.out" 2>&1 &
+pids+=($!)
+until grep -q "recovered in" "$work/leader.out" 2>/dev/null; do sleep 0.2; done
+"${java[@]}" node --dir "$work/follower" --ingress "aeron:udp?endpoint=localhost:20122" \
+    -D "skein.leader.archive.control.channel=aeron:udp?endpoint=localhost:8010" \
+    -D "skein.replication.status.channel=aeron:udp?endpoint=localhost:8020" -D skein.follower.id=2 \
+    -D "skein.follower.response.channel=aeron:udp?endpoint=localhost:0" \
+    -D "skein.archive.replication.channel=aeron:udp?endpoint=localhost:0" \
+    -D "skein.archive.control.channel=aeron:udp?endpoint=localhost:8011" \
+    > "$work/follower.out" 2>&1 &
+pids+=($!)
+until grep -q "recovered in" "$work/follower.out" 2>/dev/null; do sleep 0.2; done
+sleep 2
+load "node with one follower (REPLICATED)" --ingress "aeron:udp?endpoint=localhost:20121"
+for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+pids=()
 
 members=localhost:9000,localhost:9100,localhost:9200
 for m in 0 1 2; do

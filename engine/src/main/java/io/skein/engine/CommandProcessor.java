@@ -1,5 +1,7 @@
 package io.skein.engine;
 
+import java.util.concurrent.CountDownLatch;
+
 import com.lmax.disruptor.EventHandler;
 import io.skein.codecs.RejectReason;
 
@@ -41,6 +43,19 @@ final class CommandProcessor implements EventHandler<CommandSlot>
     {
         counters.ringDepth().setRelease(queueDepth);
         executor.batchTimestamp(executor.clock().nanoTime());
+    }
+
+    /**
+     * Counted down when this stage's thread runs: the engine's close waits for it, since the Disruptor's shutdown
+     * does not count the backlog of a stage whose thread has not started yet and would halt it with commands in the
+     * ring unanswered.
+     */
+    final CountDownLatch started = new CountDownLatch(1);
+
+    @Override
+    public void onStart()
+    {
+        started.countDown();
     }
 
     @Override

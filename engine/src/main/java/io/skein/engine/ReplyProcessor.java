@@ -1,5 +1,7 @@
 package io.skein.engine;
 
+import java.util.concurrent.CountDownLatch;
+
 import com.lmax.disruptor.EventHandler;
 import io.skein.codecs.CommandReplyEncoder;
 import io.skein.codecs.MessageHeaderEncoder;
@@ -40,6 +42,19 @@ final class ReplyProcessor implements EventHandler<CommandSlot>
         this.errorHandler = errorHandler;
         this.gate = gate;
         this.idleStrategy = idleStrategy;
+    }
+
+    /**
+     * Counted down when this stage's thread runs: the engine's close waits for it, since the Disruptor's shutdown
+     * does not count the backlog of a stage whose thread has not started yet and would halt it with commands in the
+     * ring unanswered.
+     */
+    final CountDownLatch started = new CountDownLatch(1);
+
+    @Override
+    public void onStart()
+    {
+        started.countDown();
     }
 
     @Override

@@ -653,6 +653,7 @@ public final class SkeinEngine implements AutoCloseable
         {
             Thread.onSpinWait();
         }
+        awaitStagesStarted();
         try
         {
             disruptor.shutdown(ctx.shutdownTimeoutNs(), TimeUnit.NANOSECONDS);
@@ -690,6 +691,30 @@ public final class SkeinEngine implements AutoCloseable
         CloseHelper.quietClose(snapshots);
         CloseHelper.quietClose(watchRunner);
         CloseHelper.quietClose(counters);
+    }
+
+    /**
+     * Wait, bounded by the shutdown timeout, until the writer's and the reply stage's threads run: the Disruptor's
+     * shutdown skips stages that are not running yet when it looks for a backlog, so a close right after a launch
+     * halted them with offered commands never answered.
+     */
+    private void awaitStagesStarted()
+    {
+        try
+        {
+            final long deadlineNs = System.nanoTime() + ctx.shutdownTimeoutNs();
+            if (!commandProcessor.started.await(ctx.shutdownTimeoutNs(), TimeUnit.NANOSECONDS) ||
+                !replyProcessor.started.await(Math.max(0, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS))
+            {
+                ctx.errorHandler().onError(new SkeinException(SkeinException.Code.TIMEOUT,
+                    SkeinException.Category.ERROR, "the engine's threads did not start within " +
+                    ctx.shutdownTimeoutNs() + "ns of close", null));
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

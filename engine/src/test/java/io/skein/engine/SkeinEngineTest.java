@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -457,6 +458,25 @@ class SkeinEngineTest
         {
         }));
         assertTrue(engine.isClosed());
+    }
+
+    @Test
+    void shouldAnswerEveryOfferedCommandWhenClosedBeforeItsThreadsRun()
+    {
+        // Threads that start late, as on a busy machine: close used to halt stages that were not running yet.
+        launch(new SkeinEngine.Context().threadFactory((runnable) -> new Thread(() ->
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            runnable.run();
+        })));
+        final AtomicInteger replies = new AtomicInteger();
+        for (int i = 0; i < 100; i++)
+        {
+            assertEquals(OfferResult.OFFERED, engine.offer(buffer, 0, add(i % 3, 1, 1, 0),
+                (reply) -> replies.incrementAndGet(), TimeUnit.SECONDS.toNanos(10)));
+        }
+        engine.close();
+        assertEquals(100, replies.get(), "every offered command answered before close returns");
     }
 
     @Test
