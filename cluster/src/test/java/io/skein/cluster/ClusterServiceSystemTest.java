@@ -104,21 +104,9 @@ class ClusterServiceSystemTest
         client = cluster.client();
         final ClusterBank bank = new ClusterBank();
         long correlationId = 1;
-        for (long account = 1; account <= 5; account++)
-        {
-            assertEquals(Outcome.ACCEPTED,
-                client.send(bank.buffer, 0, bank.open(correlationId++, account, 100), TIMEOUT_NS).outcome());
-        }
-        client.admin(AdminAction.TAKE_SNAPSHOT, TIMEOUT_NS);
-        for (final SkeinClusterMember node : cluster.nodes)
-        {
-            Await.until(() -> node.service().snapshots() == 1, TIMEOUT_NS, "every member took the snapshot");
-        }
-        for (int i = 0; i < 20; i++)
-        {
-            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0,
-                bank.deposit(correlationId++, 1 + i % 5, 1, 500 + i), TIMEOUT_NS).outcome());
-        }
+        correlationId = openAccounts(bank, correlationId, 5);
+        snapshotOnEveryMember();
+        correlationId = deposit(bank, correlationId, 20, 500);
         final long hashBefore = client.admin(AdminAction.STATE_HASH, TIMEOUT_NS);
         awaitProbeOnAll(hashBefore);
         client.close();
@@ -151,21 +139,9 @@ class ClusterServiceSystemTest
         client = cluster.client();
         final ClusterBank bank = new ClusterBank();
         long correlationId = 1;
-        for (long account = 1; account <= 5; account++)
-        {
-            assertEquals(Outcome.ACCEPTED,
-                client.send(bank.buffer, 0, bank.open(correlationId++, account, 100), TIMEOUT_NS).outcome());
-        }
-        client.admin(AdminAction.TAKE_SNAPSHOT, TIMEOUT_NS);
-        for (final SkeinClusterMember node : cluster.nodes)
-        {
-            Await.until(() -> node.service().snapshots() == 1, TIMEOUT_NS, "every member took the snapshot");
-        }
-        for (int i = 0; i < 20; i++)
-        {
-            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0,
-                bank.deposit(correlationId++, 1 + i % 5, 1, 500 + i), TIMEOUT_NS).outcome());
-        }
+        correlationId = openAccounts(bank, correlationId, 5);
+        snapshotOnEveryMember();
+        correlationId = deposit(bank, correlationId, 20, 500);
         int wiped = 0;
         while (cluster.nodes[wiped] == leader)
         {
@@ -190,16 +166,8 @@ class ClusterServiceSystemTest
         client = cluster.client();
         final ClusterBank bank = new ClusterBank();
         long correlationId = 1;
-        for (long account = 1; account <= 5; account++)
-        {
-            assertEquals(Outcome.ACCEPTED,
-                client.send(bank.buffer, 0, bank.open(correlationId++, account, 100), TIMEOUT_NS).outcome());
-        }
-        for (int i = 0; i < 35; i++)
-        {
-            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0,
-                bank.deposit(correlationId++, 1 + i % 5, 1, 700 + i), TIMEOUT_NS).outcome());
-        }
+        correlationId = openAccounts(bank, correlationId, 5);
+        correlationId = deposit(bank, correlationId, 35, 700);
         for (final SkeinClusterMember node : cluster.nodes)
         {
             Await.until(() -> node.service().snapshots() >= 2 && node.service().entrySequence() == 40, TIMEOUT_NS,
@@ -225,6 +193,48 @@ class ClusterServiceSystemTest
         Await.until(() -> restarted.service().entrySequence() == 45, TIMEOUT_NS, "the restarted member goes on");
         assertEquals(expectedSequences(45), entrySequences(restarted));
         assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    /**
+     * Open accounts 1 to {@code count} with 100 each, every one ACCEPTED.
+     *
+     * @return the next correlation id.
+     */
+    private long openAccounts(final ClusterBank bank, final long firstCorrelationId, final int count)
+    {
+        long correlationId = firstCorrelationId;
+        for (long account = 1; account <= count; account++)
+        {
+            assertEquals(Outcome.ACCEPTED,
+                client.send(bank.buffer, 0, bank.open(correlationId++, account, 100), TIMEOUT_NS).outcome());
+        }
+        return correlationId;
+    }
+
+    /**
+     * Deposit 1 into accounts 1 to 5 in turn, {@code count} times, with keys from {@code firstKey}, every one
+     * ACCEPTED.
+     *
+     * @return the next correlation id.
+     */
+    private long deposit(final ClusterBank bank, final long firstCorrelationId, final int count, final long firstKey)
+    {
+        long correlationId = firstCorrelationId;
+        for (int i = 0; i < count; i++)
+        {
+            assertEquals(Outcome.ACCEPTED, client.send(bank.buffer, 0,
+                bank.deposit(correlationId++, 1 + i % 5, 1, firstKey + i), TIMEOUT_NS).outcome());
+        }
+        return correlationId;
+    }
+
+    private void snapshotOnEveryMember()
+    {
+        client.admin(AdminAction.TAKE_SNAPSHOT, TIMEOUT_NS);
+        for (final SkeinClusterMember node : cluster.nodes)
+        {
+            Await.until(() -> node.service().snapshots() == 1, TIMEOUT_NS, "every member took the snapshot");
+        }
     }
 
     private static List<Long> expectedSequences(final int count)
