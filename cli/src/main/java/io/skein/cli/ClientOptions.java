@@ -162,6 +162,35 @@ final class ClientOptions
                 .connectTimeoutNs(TimeUnit.SECONDS.toNanos(connectTimeoutSeconds))), listener);
         }
 
+        /**
+         * A client that reads the cluster members' events and sends no commands: it needs no leader.
+         *
+         * @return the client.
+         */
+        SkeinClusterClient eventsClient()
+        {
+            if (null == clusterMembers)
+            {
+                throw new IllegalStateException("a node connection makes node clients, not cluster clients");
+            }
+            return SkeinClusterClient.connect(new SkeinClusterClient.Context()
+                .members(clusterMembers)
+                .aeronDirectoryName(aeron.context().aeronDirectoryName())
+                .egressHost(egressHost)
+                .commands(false)
+                .connectTimeoutNs(TimeUnit.SECONDS.toNanos(connectTimeoutSeconds)));
+        }
+
+        /**
+         * The cluster's members.
+         *
+         * @return the members, or null for a node.
+         */
+        ClusterMembers clusterMembers()
+        {
+            return clusterMembers;
+        }
+
         @Override
         public void close()
         {

@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.skein.client.RemoteSubscription;
 import io.skein.client.SkeinClient;
+import io.skein.cluster.MemberSubscription;
+import io.skein.cluster.SkeinClusterClient;
 import io.skein.engine.RecordedEvent;
 import io.skein.projection.EventPage;
 import io.skein.projection.EventReader;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Parameters;
     description = {
         "tail: follow a running node's durable events from a position and go on live (the node's archive replays " +
             "its journal to this process; a follower serves from its copy). Stops after --count events or on " +
-            "Ctrl-C; if the node goes away it reconnects and resumes where it got to.",
+            "Ctrl-C; if the node goes away it reconnects and resumes where it got to. With --cluster it follows " +
+            "one member's journal (--member) and, if that member goes away, resumes on the next one.",
         "read: page through a stopped node's events (--dir), filtered, a page at a time."})
 public final class EventsCommand implements Callable<Integer>
 {
@@ -55,6 +58,13 @@ public final class EventsCommand implements Callable<Integer>
 
     @Mixin
     private ClientOptions client;
+
+    @Mixin
+    private ClusterClientOptions cluster;
+
+    @Option(names = "--member", defaultValue = "0", description = "With --cluster: the member whose journal to " +
+        "follow first (default: ${DEFAULT-VALUE}); any member serves, leader or follower.")
+    private int member;
 
     @Option(names = "--dir", description = "For read: the stopped node's directory.")
     private File dir;
@@ -152,6 +162,10 @@ public final class EventsCommand implements Callable<Integer>
 
     private int tail(final Domains domains, final EventFilter filter) throws Exception
     {
+        if (null != cluster.members)
+        {
+            return tailCluster(domains, filter);
+        }
         long position = fromPosition(true);
         long sequence = SkeinClient.FROM_START == position || SkeinClient.FROM_LIVE == position ? 0 : entrySequence;
         final Printer printer = new Printer(System.out, domains, count, position, sequence);
@@ -195,6 +209,71 @@ public final class EventsCommand implements Callable<Integer>
                         throw new IllegalArgumentException(ex.getMessage());
                     }
                     System.err.println("cannot follow the node yet (" + ex.getMessage() + "); retrying in 1 s");
+                    Thread.sleep(1000);
+                }
+            }
+            System.err.printf("resume with: --from %d --entry-sequence %d%n", printer.resumePosition(),
+                printer.resumeSequence());
+        }
+        return 0;
+    }
+
+    private int tailCluster(final Domains domains, final EventFilter filter) throws Exception
+    {
+        long position = fromPosition(true);
+        long sequence = SkeinClusterClient.FROM_START == position || SkeinClusterClient.FROM_LIVE == position ? 0 :
+            entrySequence;
+        final Printer printer = new Printer(System.out, domains, count, position, sequence);
+        final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, TimeUnit.MILLISECONDS.toNanos(1));
+        try (ClientOptions.Connection connection = client.new Connection(cluster);
+            SkeinClusterClient session = connection.eventsClient())
+        {
+            final int size = connection.clusterMembers().size();
+            if (member < 0 || member >= size)
+            {
+                throw new IllegalArgumentException("--member " + member + ": the cluster has members 0 to " +
+                    (size - 1));
+            }
+            int current = member;
+            while (!printer.done())
+            {
+                try (MemberSubscription subscription = session.subscribe(current, position, sequence, filter,
+                    printer::print, TimeUnit.SECONDS.toNanos(10)))
+                {
+                    System.err.printf("following member %d from %d%n", current, subscription.fromPosition());
+                    while (!printer.done() && (subscription.state() == MemberSubscription.State.CONNECTING ||
+                        subscription.state() == MemberSubscription.State.LIVE))
+                    {
+                        idle.idle(session.poll());
+                    }
+                    System.out.flush();
+                    if (subscription.state() == MemberSubscription.State.FAILED)
+                    {
+                        throw new IllegalStateException("the subscription failed: " +
+                            subscription.failure().getMessage());
+                    }
+                    printer.reached(subscription.position(), subscription.entrySequence());
+                    position = printer.resumePosition();
+                    sequence = printer.resumeSequence();
+                    if (printer.done())
+                    {
+                        break;
+                    }
+                    final int next = (current + 1) % size;
+                    System.err.printf("member %d's replay ended; resuming on member %d from %d%n", current, next,
+                        position);
+                    current = next;
+                }
+                catch (final SkeinException ex)
+                {
+                    if (ex.code() == SkeinException.Code.BAD_INPUT)
+                    {
+                        throw new IllegalArgumentException(ClusterClientOptions.detail(ex));
+                    }
+                    final int next = (current + 1) % size;
+                    System.err.println("cannot follow member " + current + " (" + ClusterClientOptions.detail(ex) +
+                        "); trying member " + next + " in 1 s");
+                    current = next;
                     Thread.sleep(1000);
                 }
             }

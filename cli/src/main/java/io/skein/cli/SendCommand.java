@@ -119,8 +119,8 @@ public final class SendCommand implements Callable<Integer>
                 return EXIT_UNKNOWN;
             }
             System.out.printf("%s %s:%d version %d%s%n", result.outcome(), domain.name, address[1], result.version(),
-                result.journalPosition() >= 0 ? ", journal position " + result.journalPosition() + ", sequence " +
-                result.sequence() : "");
+                result.journalPosition() >= 0 ? (connection.isCluster() ? ", log position " : ", journal position ") +
+                result.journalPosition() + ", sequence " + result.sequence() : "");
             if (result.outcome() != Outcome.ACCEPTED)
             {
                 System.out.printf("reason %s%s: %s%n", result.reason(),

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Three {@code skein cluster} members in processes of their own, driven by {@code skein send --cluster} and
  * {@code skein load --cluster} in this one: the same outcomes and report as against a node, idempotency keys
- * answered DUPLICATE, and the members stopping cleanly on SIGTERM.
+ * answered DUPLICATE, {@code skein events tail --cluster} reading a follower, and the members stopping cleanly on
+ * SIGTERM.
  */
 class ClusterClientSystemTest
 {
@@ -72,7 +73,7 @@ class ClusterClientSystemTest
         final CliRun open = CliRun.run("send", "--cluster", cluster, "--aggregate", "account:42", "OpenAccount",
             "ownerId=7", "initialDeposit=100");
         assertEquals(0, open.exitCode, open.toString());
-        assertTrue(open.out.startsWith("ACCEPTED account:42 version 1"), open.toString());
+        assertTrue(open.out.startsWith("ACCEPTED account:42 version 1, log position "), open.toString());
         final CliRun deposit = CliRun.run("send", "--cluster", cluster, "--aggregate", "account:42", "Deposit",
             "amount=50", "--key", KEY);
         assertEquals(0, deposit.exitCode, deposit.toString());
@@ -96,6 +97,18 @@ class ClusterClientSystemTest
         assertTrue(load.out.contains("Outcomes: accepted 2,000  rejected 0  conflicts 0  duplicates 0  errors 0  " +
             "unknown 0"), load.toString());
         assertTrue(load.out.contains("Cluster: 0 leader changes followed, 0 commands resent"), load.toString());
+
+        // Events from a follower's journal (any member serves), the same lines as a node's tail.
+        final CliRun tail = CliRun.run("events", "tail", "--cluster", cluster, "--member",
+            String.valueOf((leader.memberId + 1) % 3), "--count", "3");
+        assertEquals(0, tail.exitCode, tail.toString());
+        assertEquals(3, tail.out.lines().filter((line) -> line.startsWith("#")).count(), tail.toString());
+        assertTrue(tail.out.startsWith("#1 pos=") && tail.out.contains(" account:42 v1 ") &&
+            tail.out.contains(" account:42 v2 "), tail.toString());
+        assertTrue(tail.err.contains("following member " + (leader.memberId + 1) % 3 + " from 0"), tail.toString());
+        final CliRun noMember = CliRun.run("events", "tail", "--cluster", cluster, "--member", "5");
+        assertEquals(1, noMember.exitCode, noMember.toString());
+        assertEquals("skein: --member 5: the cluster has members 0 to 2", noMember.err.trim());
 
         final CliRun secret = CliRun.run("send", "--cluster", cluster, "--secret", "s3cr3t", "--aggregate",
             "account:42", "GetBalance", "unused=0");

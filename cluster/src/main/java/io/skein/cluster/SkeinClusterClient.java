@@ -8,7 +8,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.Aeron;
+import io.aeron.CommonContext;
 import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.archive.client.ArchiveException;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.driver.MediaDriver;
@@ -22,7 +26,10 @@ import io.skein.codecs.CommandEnvelopeDecoder;
 import io.skein.codecs.CommandReplyDecoder;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.MessageHeaderEncoder;
+import io.skein.journal.Journal;
 import io.skein.protocol.CommandResult;
+import io.skein.protocol.EventFilter;
+import io.skein.protocol.EventHandler;
 import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
@@ -48,11 +55,27 @@ import org.agrona.concurrent.UnsafeBuffer;
  *     <li>if the session itself is lost (no new leader within Aeron's new-leader timeout, or the session timed out),
  *     the client connects again to whichever member leads and resends in the same way.</li>
  * </ul>
+ * <p>
+ * Events are read from any member: {@link #subscribe} has that member's archive replay its journal to this client,
+ * then go on live, as a standalone node's subscriptions do.
+ * <p>
  * Single-threaded like {@code SkeinClient}: one thread sends and calls {@link #poll()}. {@link #submit} copies each
  * command so it can be resent; it allocates per call.
  */
 public final class SkeinClusterClient implements AutoCloseable
 {
+    /**
+     * Subscribe from the start of a member's journal.
+     */
+    public static final long FROM_START = -1;
+
+    /**
+     * Subscribe from the end of what a member's journal holds now: live events only.
+     */
+    public static final long FROM_LIVE = -2;
+
+    private static final int SUBSCRIPTION_STREAM_ID_BASE = 3001;
+    private static final int SUBSCRIPTION_FRAGMENT_LIMIT = 64;
     private static final long KEEP_ALIVE_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final Context ctx;
@@ -69,6 +92,9 @@ public final class SkeinClusterClient implements AutoCloseable
     private final ExpandableArrayBuffer adminBuffer = new ExpandableArrayBuffer(256);
     private final Reply reply = new Reply();
     private final Listener listener = new Listener();
+    private final AeronArchive[] archives;
+    private final List<MemberSubscription> subscriptions = new ArrayList<>();
+    private int nextSubscriptionStreamId = SUBSCRIPTION_STREAM_ID_BASE;
     private AeronCluster cluster;
     private long nextAdminCorrelationId = Long.MIN_VALUE / 2;
     private long lastKeepAliveNs = System.nanoTime();
@@ -96,6 +122,7 @@ public final class SkeinClusterClient implements AutoCloseable
     private SkeinClusterClient(final Context ctx)
     {
         this.ctx = ctx;
+        this.archives = new AeronArchive[ctx.members().size()];
         MediaDriver driver = null;
         File driverDir = null;
         Aeron aeron = null;
@@ -119,7 +146,7 @@ public final class SkeinClusterClient implements AutoCloseable
             this.driver = driver;
             this.driverDir = driverDir;
             this.aeron = aeron;
-            this.cluster = connectCluster();
+            this.cluster = ctx.commands() ? connectCluster() : null;
         }
         catch (final java.io.IOException ex)
         {
@@ -188,6 +215,10 @@ public final class SkeinClusterClient implements AutoCloseable
         if (closed)
         {
             return CompletableFuture.failedFuture(new SkeinException(SkeinException.Code.CLOSED, "client closed"));
+        }
+        if (null == cluster)
+        {
+            return CompletableFuture.failedFuture(eventsOnly());
         }
         envelopeDecoder.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH,
             CommandEnvelopeDecoder.BLOCK_LENGTH, CommandEnvelopeDecoder.SCHEMA_VERSION);
@@ -263,6 +294,10 @@ public final class SkeinClusterClient implements AutoCloseable
      */
     public long admin(final AdminAction action, final long timeoutNs)
     {
+        if (null == cluster)
+        {
+            throw eventsOnly();
+        }
         final long correlationId = nextAdminCorrelationId++;
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + adminEncoder
             .wrapAndApplyHeader(adminBuffer, 0, headerEncoder)
@@ -332,6 +367,10 @@ public final class SkeinClusterClient implements AutoCloseable
      */
     public boolean requestSnapshot()
     {
+        if (null == cluster)
+        {
+            throw eventsOnly();
+        }
         return cluster.sendAdminRequestToTakeASnapshot(nextAdminCorrelationId++);
     }
 
@@ -347,12 +386,21 @@ public final class SkeinClusterClient implements AutoCloseable
         {
             return 0;
         }
+        int subscriptionWork = 0;
+        for (int i = subscriptions.size() - 1; i >= 0; i--)
+        {
+            subscriptionWork += subscriptions.get(i).poll(SUBSCRIPTION_FRAGMENT_LIMIT);
+        }
+        if (null == cluster)
+        {
+            return subscriptionWork;
+        }
         if (cluster.isClosed())
         {
             reconnect();
             return 1;
         }
-        int work = cluster.pollEgress();
+        int work = subscriptionWork + cluster.pollEgress();
         final long nowNs = System.nanoTime();
         if (nowNs - lastKeepAliveNs >= KEEP_ALIVE_INTERVAL_NS)
         {
@@ -413,13 +461,220 @@ public final class SkeinClusterClient implements AutoCloseable
     }
 
     /**
+     * Follow one member's events from a position, then live: the member's archive replays its journal to this
+     * client, and {@link #poll()} hands the events over. Any member serves, leader or follower; every entry in its
+     * journal was decided from the committed log.
+     *
+     * @param memberId          whose journal to read.
+     * @param fromPosition      where an entry starts (a subscription's {@link MemberSubscription#position()}, from
+     *                          this member or another), or {@link #FROM_START}, or {@link #FROM_LIVE}.
+     * @param lastEntrySequence the sequence of the entry that ends at {@code fromPosition} if known (so the first
+     *                          entry is checked to follow it), else 0.
+     * @param filter            which events to hand over; null for all.
+     * @param handler           for each event, called on the thread that polls.
+     * @param timeoutNs         the longest to wait for the member's archive.
+     * @return the subscription; close it to stop.
+     * @throws SkeinException BAD_INPUT for an unknown member or a position outside the member's journal,
+     *                        NOT_CONNECTED if the member's archive does not answer, STORAGE if it has no journal.
+     */
+    public MemberSubscription subscribe(
+        final int memberId,
+        final long fromPosition,
+        final long lastEntrySequence,
+        final EventFilter filter,
+        final EventHandler handler,
+        final long timeoutNs)
+    {
+        if (closed)
+        {
+            throw new SkeinException(SkeinException.Code.CLOSED, "client closed");
+        }
+        if (memberId < 0 || memberId >= archives.length)
+        {
+            throw new SkeinException(SkeinException.Code.BAD_INPUT, "no member " + memberId + " in " +
+                ctx.members() + " (members are numbered from 0)");
+        }
+        final AeronArchive archive = archive(memberId, timeoutNs);
+        final long[] journal = memberJournal(memberId, archive);
+        final long recordingId = journal[0];
+        final long start = journal[1];
+        final long end = journal[2];
+        if (fromPosition != FROM_START && fromPosition != FROM_LIVE && (fromPosition < start || fromPosition > end))
+        {
+            throw new SkeinException(SkeinException.Code.BAD_INPUT, "position " + fromPosition + " is outside " +
+                "member " + memberId + "'s journal [" + start + ", " + end + "]");
+        }
+        final long from = fromPosition == FROM_START ? start : fromPosition == FROM_LIVE ? end : fromPosition;
+        final int streamId = nextSubscriptionStreamId++;
+        final Subscription replay = aeron.addSubscription(
+            "aeron:udp?endpoint=" + ctx.egressHost() + ":0|term-length=" + ctx.termLength(), streamId);
+        final long replaySessionId;
+        try
+        {
+            final String channel = resolve(replay, timeoutNs);
+            replaySessionId = archive.startReplay(recordingId, from, AeronArchive.REPLAY_ALL_AND_FOLLOW, channel,
+                streamId);
+        }
+        catch (final SkeinException ex)
+        {
+            CloseHelper.quietClose(replay);
+            throw ex;
+        }
+        catch (final ArchiveException ex)
+        {
+            CloseHelper.quietClose(replay);
+            throw new SkeinException(SkeinException.Code.BAD_INPUT, SkeinException.Category.ERROR,
+                "member " + memberId + "'s archive refused " +
+                "the replay of its journal from " + from + ": " + ex.getMessage(), ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(replay);
+            CloseHelper.quietClose(archive);
+            archives[memberId] = null;
+            throw new SkeinException(SkeinException.Code.NOT_CONNECTED, SkeinException.Category.ERROR,
+                "member " + memberId + "'s archive did not start the replay: " + ex.getMessage(), ex);
+        }
+        final MemberSubscription subscription = new MemberSubscription(this, archive, replay, memberId,
+            replaySessionId, from, FROM_LIVE != fromPosition, FROM_START == fromPosition ? 0 : lastEntrySequence,
+            filter, handler);
+        subscriptions.add(subscription);
+        return subscription;
+    }
+
+    /**
+     * Where a member's journal starts and ends now, as its archive records it.
+     *
+     * @param memberId  whose journal.
+     * @param timeoutNs the longest to wait for the member's archive.
+     * @return {start, end}.
+     * @throws SkeinException as {@link #subscribe} does.
+     */
+    public long[] journalBounds(final int memberId, final long timeoutNs)
+    {
+        if (memberId < 0 || memberId >= archives.length)
+        {
+            throw new SkeinException(SkeinException.Code.BAD_INPUT, "no member " + memberId + " in " +
+                ctx.members() + " (members are numbered from 0)");
+        }
+        final long[] journal = memberJournal(memberId, archive(memberId, timeoutNs));
+        return new long[] {journal[1], journal[2]};
+    }
+
+    private static SkeinException eventsOnly()
+    {
+        return new SkeinException(SkeinException.Code.NOT_CONNECTED, "this client has no session with the " +
+            "cluster's leader: it was opened for events only (Context.commands(false))");
+    }
+
+    void removed(final MemberSubscription subscription)
+    {
+        subscriptions.remove(subscription);
+    }
+
+    private AeronArchive archive(final int memberId, final long timeoutNs)
+    {
+        AeronArchive archive = archives[memberId];
+        if (null != archive)
+        {
+            return archive;
+        }
+        final String control = "aeron:udp?endpoint=" + ctx.members().archiveEndpoint(memberId);
+        try
+        {
+            archive = AeronArchive.connect(new AeronArchive.Context()
+                .aeron(aeron)
+                .ownsAeronClient(false)
+                .controlRequestChannel(control)
+                .controlResponseChannel("aeron:udp?endpoint=" + ctx.egressHost() + ":0")
+                .messageTimeoutNs(timeoutNs));
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new SkeinException(SkeinException.Code.NOT_CONNECTED, SkeinException.Category.ERROR,
+                "member " + memberId + "'s archive at " + control + " did not answer: " + ex.getMessage(), ex);
+        }
+        archives[memberId] = archive;
+        return archive;
+    }
+
+    /**
+     * The member's journal recording: {recording id, start, end}.
+     */
+    private long[] memberJournal(final int memberId, final AeronArchive archive)
+    {
+        final long[] found = {Aeron.NULL_VALUE, 0, 0};
+        final int[] count = {0};
+        try
+        {
+            archive.listRecordingsForUri(0, 1_000, CommonContext.IPC_CHANNEL, Journal.Context.STREAM_ID_DEFAULT,
+                (controlSessionId, correlationId, recordingId, startTimestamp, stopTimestamp, startPosition,
+                stopPosition, initialTermId, segmentFileLength, termBufferLength, mtuLength, sessionId, streamId,
+                strippedChannel, originalChannel, sourceIdentity) ->
+                {
+                    count[0]++;
+                    found[0] = recordingId;
+                    found[1] = startPosition;
+                    found[2] = stopPosition;
+                });
+            if (Aeron.NULL_VALUE == found[0])
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, "member " + memberId + " has no journal yet " +
+                    "(its service has not started)");
+            }
+            if (count[0] > 1)
+            {
+                throw new SkeinException(SkeinException.Code.STORAGE, "member " + memberId + "'s archive holds " +
+                    count[0] + " journal recordings where there should be one");
+            }
+            final long live = archive.getRecordingPosition(found[0]);
+            if (AeronArchive.NULL_POSITION != live)
+            {
+                found[2] = live;
+            }
+        }
+        catch (final SkeinException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietClose(archive);
+            archives[memberId] = null;
+            throw new SkeinException(SkeinException.Code.NOT_CONNECTED, SkeinException.Category.ERROR,
+                "member " + memberId + "'s archive did not list its journal: " + ex.getMessage(), ex);
+        }
+        return found;
+    }
+
+    private String resolve(final Subscription subscription, final long timeoutNs)
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        final IdleStrategy idle = new BackoffIdleStrategy();
+        while (true)
+        {
+            final String resolved = subscription.tryResolveChannelEndpointPort();
+            if (null != resolved)
+            {
+                return resolved;
+            }
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new SkeinException(SkeinException.Code.TIMEOUT, "could not bind a channel for the replay on " +
+                    ctx.egressHost());
+            }
+            idle.idle();
+        }
+    }
+
+    /**
      * The member that leads, as this client last heard.
      *
      * @return the member id.
      */
     public int leaderMemberId()
     {
-        return cluster.leaderMemberId();
+        return null == cluster ? Aeron.NULL_VALUE : cluster.leaderMemberId();
     }
 
     /**
@@ -475,6 +730,11 @@ public final class SkeinClusterClient implements AutoCloseable
             entry.future.completeExceptionally(new SkeinException(SkeinException.Code.CLOSED, "client closed"));
         }
         pending.clear();
+        for (int i = subscriptions.size() - 1; i >= 0; i--)
+        {
+            subscriptions.get(i).close();
+        }
+        CloseHelper.quietCloseAll(archives);
         CloseHelper.closeAll(cluster, aeron, driver);
         if (null != driverDir)
         {
@@ -554,6 +814,7 @@ public final class SkeinClusterClient implements AutoCloseable
         private String egressHost = "localhost";
         private int termLength = 1024 * 1024;
         private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+        private boolean commands = true;
 
         /**
          * Validate and fill in defaults.
@@ -683,6 +944,30 @@ public final class SkeinClusterClient implements AutoCloseable
         public long connectTimeoutNs()
         {
             return connectTimeoutNs;
+        }
+
+        /**
+         * Whether to open a session with the cluster's leader for commands and admin requests (the default), or only
+         * read members' events: a client for events alone needs no leader, so it subscribes even while the cluster
+         * elects one or has lost its quorum.
+         *
+         * @param commands false for events only.
+         * @return this for a fluent API.
+         */
+        public Context commands(final boolean commands)
+        {
+            this.commands = commands;
+            return this;
+        }
+
+        /**
+         * Whether the client opens a session with the leader.
+         *
+         * @return true unless opened for events only.
+         */
+        public boolean commands()
+        {
+            return commands;
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.aeron.archive.client.AeronArchive;
+import io.aeron.archive.client.ArchiveException;
 import io.aeron.cluster.AllowBackupAndStandbyAuthorisationService;
 import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.ElectionState;
@@ -404,7 +405,7 @@ public final class SkeinClusterMember implements AutoCloseable
                 ((AeronException)error).category() != AeronException.Category.ERROR;
             final boolean skeinWarning = error instanceof SkeinException &&
                 ((SkeinException)error).category() == SkeinException.Category.WARNING;
-            if (aeronWarning || skeinWarning)
+            if (aeronWarning || skeinWarning || isRefusedClientRequest(error))
             {
                 warnings.add(error);
                 System.err.println("skein cluster member " + memberId + " warning: " + error);
@@ -412,6 +413,22 @@ public final class SkeinClusterMember implements AutoCloseable
             }
             errors.add(error);
             System.err.println("skein cluster member " + memberId + " error: " + error);
+        }
+
+        /**
+         * A subscriber's request that the member's archive refused (a replay from a position that is no frame, of a
+         * replay already gone, to a channel no one listens on): the subscriber is told, the member is fine.
+         */
+        private static boolean isRefusedClientRequest(final Throwable error)
+        {
+            if (!(error instanceof ArchiveException))
+            {
+                return false;
+            }
+            final int code = ((ArchiveException)error).errorCode();
+            final String message = String.valueOf(error.getMessage());
+            return code == ArchiveException.INVALID_POSITION || code == ArchiveException.UNKNOWN_REPLAY ||
+                message.contains("no connection established for replayChannel");
         }
 
         List<Throwable> errors()

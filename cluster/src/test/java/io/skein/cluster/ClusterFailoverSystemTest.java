@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -80,6 +81,11 @@ class ClusterFailoverSystemTest
                 TIMEOUT_NS);
             assertEquals(Outcome.ACCEPTED, opened.outcome(), opened.toString());
         }
+
+        // A subscriber follows the leader's journal; when the leader is killed it resumes on a survivor.
+        final List<Long> events = new ArrayList<>();
+        final MemberSubscription subscription = client.subscribe(leader, SkeinClusterClient.FROM_START, 0, null,
+            (event) -> events.add(event.entrySequence()), TIMEOUT_NS);
 
         // Deposits with keys, up to 32 in flight; the leader is killed after the first 1,500 are acknowledged.
         final Map<Long, Long> acknowledged = new HashMap<>();
@@ -142,6 +148,30 @@ class ClusterFailoverSystemTest
             client.resent() + " command(s), reconnected " + client.reconnects() + " time(s)");
         assertTrue(client.leaderChanges() + client.reconnects() >= 1, "the client reached the new leader");
         assertNotEquals(leader, client.leaderMemberId());
+
+        // The subscriber resumes on a survivor where the killed leader's replay left it: every entry once, in order.
+        final long heardFromKilled = subscription.entrySequence();
+        subscription.close();
+        final MemberSubscription resumed = client.subscribe((leader + 1) % 3, subscription.position(),
+            subscription.entrySequence(), null, (event) -> events.add(event.entrySequence()), TIMEOUT_NS);
+        final long lastEntry = ACCOUNTS + total;
+        final long subscribeDeadlineNs = System.nanoTime() + TIMEOUT_NS;
+        while (resumed.entrySequence() < lastEntry && null == resumed.failure())
+        {
+            assertTrue(System.nanoTime() - subscribeDeadlineNs < 0, "the resumed subscription reached entry " +
+                lastEntry + ": at " + resumed.entrySequence() + ", " + resumed.state());
+            client.poll();
+            Thread.onSpinWait();
+        }
+        assertNull(resumed.failure());
+        assertTrue(heardFromKilled > ACCOUNTS, "the subscriber heard the killed leader: to entry " +
+            heardFromKilled);
+        assertEquals(lastEntry, events.size());
+        for (int i = 0; i < events.size(); i++)
+        {
+            assertEquals(i + 1, events.get(i), "event " + i);
+        }
+        resumed.close();
 
         // Every acknowledged deposit is there exactly once: the balances add up, and each key answers DUPLICATE.
         assertBalances(bank, correlationId, total);

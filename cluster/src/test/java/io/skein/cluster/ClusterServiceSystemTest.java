@@ -4,6 +4,8 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.codecs.AdminAction;
@@ -11,6 +13,8 @@ import io.skein.codecs.Outcome;
 import io.skein.projection.EventSubscription;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.EventFilter;
+import io.skein.protocol.JournalEvents;
+import io.skein.protocol.SkeinException;
 import io.skein.testsupport.Await;
 import org.agrona.IoUtil;
 import org.junit.jupiter.api.AfterEach;
@@ -18,6 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -132,6 +138,91 @@ class ClusterServiceSystemTest
     }
 
     @Test
+    void aKeylessCommandCaughtInAFailoverFailsUnknownOutcomeWhileAKeyedOneIsResentAndDecidedOnce()
+    {
+        cluster = new InProcessCluster(dir, 21500, 3, 0).startAll();
+        final SkeinClusterMember leader = cluster.awaitLeader();
+        client = cluster.client();
+        final ClusterBank bank = new ClusterBank();
+        long correlationId = openAccounts(bank, 1, 2);
+        int leaderId = 0;
+        while (cluster.nodes[leaderId] != leader)
+        {
+            leaderId++;
+        }
+
+        // With both followers stopped the leader cannot commit: the two commands reach it and are not decided.
+        for (int i = 0; i < 3; i++)
+        {
+            if (i != leaderId)
+            {
+                cluster.stop(i);
+            }
+        }
+        final CompletableFuture<CommandResult> keyless = client.submit(bank.buffer, 0,
+            bank.depositWithoutKey(correlationId++, 1, 10));
+        final CompletableFuture<CommandResult> keyed = client.submit(bank.buffer, 0,
+            bank.deposit(correlationId++, 2, 20, 777));
+        final long waitUntilNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+        while (System.nanoTime() - waitUntilNs < 0)
+        {
+            client.poll();
+            Thread.yield();
+        }
+        assertFalse(keyless.isDone() || keyed.isDone(), "nothing is decided without a quorum");
+
+        // The leader goes; the followers come back and elect one of them, which has neither command.
+        cluster.stop(leaderId);
+        for (int i = 0; i < 3; i++)
+        {
+            if (i != leaderId)
+            {
+                cluster.start(i);
+            }
+        }
+        Await.until(() ->
+        {
+            client.poll();
+            return keyless.isDone() && keyed.isDone();
+        }, TIMEOUT_NS, () -> "both commands have an outcome after the failover: keyless " + keyless + ", keyed " +
+            keyed);
+        final CompletionException unknown = assertThrows(CompletionException.class, keyless::join);
+        assertTrue(unknown.getCause() instanceof SkeinException, unknown.toString());
+        assertEquals(SkeinException.Code.UNKNOWN_OUTCOME, ((SkeinException)unknown.getCause()).code());
+        assertEquals(Outcome.ACCEPTED, keyed.join().outcome(), keyed.join().toString());
+        assertEquals(1, client.resent());
+
+        // Not resent, the keyless deposit never happened; the keyed one happened once.
+        final CommandResult first = client.send(bank.buffer, 0, bank.balance(correlationId++, 1), TIMEOUT_NS);
+        assertEquals(100, ClusterBank.balanceOf(first));
+        final CommandResult second = client.send(bank.buffer, 0, bank.balance(correlationId++, 2), TIMEOUT_NS);
+        assertEquals(120, ClusterBank.balanceOf(second));
+        assertEquals(Outcome.DUPLICATE, client.send(bank.buffer, 0, bank.deposit(correlationId, 2, 20, 777),
+            TIMEOUT_NS).outcome());
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    @Test
+    void aeronsOwnAdminRequestTakesASnapshotOnEveryMember()
+    {
+        cluster = new InProcessCluster(dir, 21600, 3, 0).startAll();
+        cluster.awaitLeader();
+        client = cluster.client();
+        final ClusterBank bank = new ClusterBank();
+        openAccounts(bank, 1, 3);
+        assertTrue(client.requestSnapshot(), "the admin request was sent");
+        for (final SkeinClusterMember node : cluster.nodes)
+        {
+            Await.until(() ->
+            {
+                client.poll();
+                return node.service().snapshots() == 1;
+            }, TIMEOUT_NS, "every member took the snapshot the consensus module was asked for");
+        }
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    @Test
     void aMemberWithItsDirectoryWipedRejoinsFromTheOthers()
     {
         cluster = new InProcessCluster(dir, 21200, 3, 0).startAll();
@@ -193,6 +284,96 @@ class ClusterServiceSystemTest
         Await.until(() -> restarted.service().entrySequence() == 45, TIMEOUT_NS, "the restarted member goes on");
         assertEquals(expectedSequences(45), entrySequences(restarted));
         assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    @Test
+    void remoteSubscriptionsReadAnyMembersJournalAndResumeOnAnotherMember()
+    {
+        cluster = new InProcessCluster(dir, 21400, 3, 0).startAll();
+        cluster.awaitLeader();
+        client = cluster.client();
+        final ClusterBank bank = new ClusterBank();
+        long correlationId = 1;
+        correlationId = openAccounts(bank, correlationId, 5);
+        correlationId = deposit(bank, correlationId, 15, 100);
+
+        // From the start of one member's journal: entries 1 to 20, each event once, in order.
+        final List<Long> seen = new ArrayList<>();
+        final List<Long> positions = new ArrayList<>();
+        final MemberSubscription first = client.subscribe(0, SkeinClusterClient.FROM_START, 0, EventFilter.ALL,
+            (event) ->
+            {
+                seen.add(event.entrySequence());
+                positions.add(event.position());
+            }, TIMEOUT_NS);
+        awaitSequence(first, 20);
+        assertEquals(MemberSubscription.State.LIVE, first.state());
+        assertEquals(expectedSequences(20), seen);
+        first.close();
+        assertEquals(MemberSubscription.State.CLOSED, first.state());
+
+        // Commands go on while nobody subscribes; the subscriber resumes on another member from the first one's
+        // position, checked to follow its last entry, and goes on live.
+        correlationId = deposit(bank, correlationId, 10, 200);
+        final MemberSubscription resumed = client.subscribe(2, first.position(), first.entrySequence(),
+            EventFilter.ALL, (event) -> seen.add(event.entrySequence()), TIMEOUT_NS);
+        awaitSequence(resumed, 30);
+        final List<Long> live = new ArrayList<>();
+        final MemberSubscription fromLive = client.subscribe(1, SkeinClusterClient.FROM_LIVE, 0, EventFilter.ALL,
+            (event) -> live.add(event.entrySequence()), TIMEOUT_NS);
+        Await.until(() ->
+        {
+            client.poll();
+            return fromLive.state() == MemberSubscription.State.LIVE;
+        }, TIMEOUT_NS, "the live subscription's replay connected");
+        correlationId = deposit(bank, correlationId, 5, 300);
+        awaitSequence(resumed, 35);
+        awaitSequence(fromLive, 35);
+        assertEquals(expectedSequences(35), seen);
+        assertEquals(List.of(31L, 32L, 33L, 34L, 35L), live);
+
+        // The members' journals hold each entry at the same position.
+        final List<Long> otherPositions = new ArrayList<>();
+        try (MemberSubscription other = client.subscribe(1, SkeinClusterClient.FROM_START, 0, EventFilter.ALL,
+            (event) -> otherPositions.add(event.position()), TIMEOUT_NS))
+        {
+            awaitSequence(other, 35);
+            assertEquals(positions, otherPositions.subList(0, 20));
+        }
+
+        // Refusals: an unknown member, a position past the journal's end, one inside an entry.
+        final long end = client.journalBounds(1, TIMEOUT_NS)[1];
+        final SkeinException unknown = assertThrows(SkeinException.class, () -> client.subscribe(3,
+            SkeinClusterClient.FROM_START, 0, null, ClusterServiceSystemTest::ignore, TIMEOUT_NS));
+        assertEquals(SkeinException.Code.BAD_INPUT, unknown.code());
+        final SkeinException past = assertThrows(SkeinException.class, () -> client.subscribe(1, end + 64, 0,
+            null, ClusterServiceSystemTest::ignore, TIMEOUT_NS));
+        assertEquals(SkeinException.Code.BAD_INPUT, past.code());
+        assertTrue(past.getMessage().contains("outside member 1's journal"), past.getMessage());
+        final SkeinException inside = assertThrows(SkeinException.class, () -> client.subscribe(1,
+            positions.get(0) + 32, 0, null, ClusterServiceSystemTest::ignore, TIMEOUT_NS));
+        assertEquals(SkeinException.Code.BAD_INPUT, inside.code());
+        assertTrue(inside.getMessage().contains("refused the replay"), inside.getMessage());
+        resumed.close();
+        fromLive.close();
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
+    private static void ignore(final JournalEvents event)
+    {
+        throw new AssertionError("no event was expected, got entry " + event.entrySequence());
+    }
+
+    private void awaitSequence(final MemberSubscription subscription, final long sequence)
+    {
+        Await.until(() ->
+        {
+            client.poll();
+            return subscription.entrySequence() >= sequence || null != subscription.failure();
+        }, TIMEOUT_NS, () -> "member " + subscription.memberId() + "'s subscription reached entry " + sequence +
+            ": at " + subscription.entrySequence() + ", " + subscription.state());
+        assertEquals(null, subscription.failure());
+        assertEquals(sequence, subscription.entrySequence());
     }
 
     /**
