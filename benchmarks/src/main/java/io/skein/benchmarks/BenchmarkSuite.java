@@ -65,12 +65,14 @@ public final class BenchmarkSuite
         final String endToEnd = EndToEndHarness.run(smoke, output);
         final String snapshots = SnapshotHarness.run(smoke, output);
         final String subscriptions = SubscriptionLatencyHarness.run(smoke, output);
-        final String summary = summary(results, smoke) + "\n" + endToEnd + "\n" + snapshots + "\n" + subscriptions;
+        final String idle = IdleHarness.run(smoke, output);
+        final String summary = summary(results, smoke) + "\n" + endToEnd + "\n" + snapshots + "\n" + subscriptions +
+            "\n" + idle;
         Files.write(new File(output, "summary.md").toPath(), summary.getBytes(StandardCharsets.UTF_8));
         System.out.println();
         System.out.println(summary);
         System.out.println("Wrote results.json, end-to-end.json, snapshots.json, subscription-latency.json, " +
-            "summary.md and the charts (latency-ipc.png, latency-udp.png, throughput.png) in " + output);
+            "idle.json, summary.md and the charts (latency-ipc.png, latency-udp.png, throughput.png) in " + output);
     }
 
     /**

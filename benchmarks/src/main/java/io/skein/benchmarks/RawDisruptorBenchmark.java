@@ -4,7 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import com.lmax.disruptor.util.DaemonThreadFactory;
@@ -49,6 +49,12 @@ public class RawDisruptorBenchmark
     @Param({ "account", "orderbook" })
     String workload;
 
+    /**
+     * The consumer's wait strategy, as {@link EngineBenchmark#wait}.
+     */
+    @Param({ "resting" })
+    String wait;
+
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
     private Workload commands;
     private Disruptor<Slot> disruptor;
@@ -65,7 +71,7 @@ public class RawDisruptorBenchmark
         commands = new Workload(workload);
         handler = new Handler();
         disruptor = new Disruptor<>(Slot::new, 4096, DaemonThreadFactory.INSTANCE, ProducerType.MULTI,
-            new SleepingWaitStrategy());
+            EngineBenchmark.waitStrategy(wait));
         disruptor.handleEventsWith(handler);
         ring = disruptor.start();
     }
@@ -91,7 +97,20 @@ public class RawDisruptorBenchmark
         for (int i = 0; i < EngineBenchmark.BATCH; i++)
         {
             final int length = commands.encodeNext(buffer);
-            final long sequence = ring.next();
+            long sequence;
+            while (true)
+            {
+                // A steady producer, as the engine benchmark's: yield while the ring is full.
+                try
+                {
+                    sequence = ring.tryNext();
+                    break;
+                }
+                catch (final InsufficientCapacityException ex)
+                {
+                    Thread.yield();
+                }
+            }
             final Slot slot = ring.get(sequence);
             slot.buffer.putBytes(0, buffer, 0, length);
             slot.length = length;

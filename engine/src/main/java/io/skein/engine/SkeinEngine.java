@@ -13,7 +13,6 @@ import java.util.function.Supplier;
 
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
@@ -943,7 +942,7 @@ public final class SkeinEngine implements AutoCloseable
             }
             if (null == waitStrategy)
             {
-                waitStrategy = new SleepingWaitStrategy();
+                waitStrategy = new RestingWaitStrategy();
             }
             if (null == threadFactory)
             {
@@ -1169,9 +1168,10 @@ public final class SkeinEngine implements AutoCloseable
         }
 
         /**
-         * Set how the writer and reply stage wait for work. The default, {@link SleepingWaitStrategy}, spins briefly,
-         * yields, then parks: gentle on a 2-core machine. Busy-spinning strategies are for machines with cores to
-         * spare.
+         * Set how the writer and reply stage wait for work. The default, {@link RestingWaitStrategy}, spins
+         * briefly, yields, then sleeps until a command is published: no CPU at rest, gentle on a 2-core machine.
+         * {@code SleepingWaitStrategy} naps instead of sleeping (about 15% of a core per stage at rest); busy-spinning
+         * strategies are for machines with cores to spare.
          *
          * @param waitStrategy for the ring's consumers.
          * @return this for a fluent API.
