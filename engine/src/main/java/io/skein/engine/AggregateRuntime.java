@@ -14,6 +14,7 @@ final class AggregateRuntime<S>
 {
     private final AggregateDefinition<S> definition;
     private final Long2ObjectHashMap<AggregateRecord<S>> records = new Long2ObjectHashMap<>();
+    private final S pristine;
     private AggregateRecord<S> spare;
 
     AggregateRuntime(final Aggregate<S> aggregate)
@@ -22,6 +23,7 @@ final class AggregateRuntime<S>
         aggregate.define(definition);
         this.definition = definition.validate();
         spare = new AggregateRecord<>(definition.newState());
+        pristine = definition.newState();
     }
 
     AggregateDefinition<S> definition()
@@ -61,11 +63,16 @@ final class AggregateRuntime<S>
     }
 
     /**
-     * Replace the spare with a fresh state, after a failed command may have left marks on it.
+     * Replace the spare with a fresh state if a failed command left marks on it: kept when it still equals a new
+     * state (the state's {@code equals}, which state classes implement, as the fixture requires), so a command
+     * refused on an aggregate that does not exist yet allocates nothing.
      */
     void discardSpare()
     {
-        spare = new AggregateRecord<>(definition.newState());
+        if (spare.version != 0 || !pristine.equals(spare.state))
+        {
+            spare = new AggregateRecord<>(definition.newState());
+        }
     }
 
     boolean isSpare(final AggregateRecord<S> record)

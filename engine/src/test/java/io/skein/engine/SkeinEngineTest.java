@@ -204,6 +204,13 @@ class SkeinEngineTest
         assertEquals(Outcome.ACCEPTED, first.outcome());
         assertEquals(1, first.version());
         assertEquals(6, total(2));
+
+        // A handler that marks a new aggregate's state and then throws: the next new aggregate starts clean.
+        assertEquals(Outcome.ERROR, submit(add(3, 5, 1, 5)).outcome());
+        assertEquals(Outcome.ACCEPTED, submit(add(3, 7, 1, 0)).outcome());
+        assertEquals(7, total(3));
+        assertEquals(Outcome.ACCEPTED, submit(add(4, 8, 1, 0)).outcome());
+        assertEquals(8, total(4));
     }
 
     @Test

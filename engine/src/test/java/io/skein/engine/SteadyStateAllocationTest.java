@@ -63,6 +63,45 @@ class SteadyStateAllocationTest
         }
     }
 
+    @Test
+    void shouldNotAllocateWhenRejectingCommandsOnAggregatesThatDoNotExist() throws Exception
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final SkeinEngine.Context ctx = new SkeinEngine.Context()
+            .name("reject")
+            .aggregate(TestAggregates.Tally::new)
+            .idempotencyWindowCapacity(1024)
+            .ringSize(1024);
+
+        try (SkeinEngine engine = SkeinEngine.launch(ctx))
+        {
+            final Sender sender = new Sender(engine);
+            sender.rejected = true;
+            sender.send(WARM_UP, 0);
+            sender.awaitReplies(WARM_UP);
+
+            final Thread writer = thread("skein-reject-writer");
+            final Thread replier = thread("skein-reject-replier");
+            final long writerBefore = threads.getThreadAllocatedBytes(writer.getId());
+            final long replierBefore = threads.getThreadAllocatedBytes(replier.getId());
+
+            sender.send(MEASURED, WARM_UP);
+            sender.awaitReplies(WARM_UP + MEASURED);
+
+            final long writerBytes = threads.getThreadAllocatedBytes(writer.getId()) - writerBefore;
+            final long replierBytes = threads.getThreadAllocatedBytes(replier.getId()) - replierBefore;
+            System.out.println("rejections: writer bytes=" + writerBytes + " replier bytes=" + replierBytes +
+                " over " + MEASURED);
+            assertEquals(WARM_UP + MEASURED, sender.notAccepted, "every command rejected");
+            assertEquals(0, engine.aggregateCount(TimeUnit.SECONDS.toNanos(10)), "no aggregate was created");
+            assertTrue(writerBytes < 4096, "writer allocated " + writerBytes + " bytes over " + MEASURED +
+                " rejections");
+            assertTrue(replierBytes < 4096,
+                "reply stage allocated " + replierBytes + " bytes over " + MEASURED + " rejections");
+        }
+    }
+
     private static Thread thread(final String prefix)
     {
         for (final Thread thread : Thread.getAllStackTraces().keySet())
@@ -85,6 +124,7 @@ class SteadyStateAllocationTest
         private final ReadEncoder read = new ReadEncoder();
         private volatile long replies;
         private long notAccepted;
+        private boolean rejected;
 
         Sender(final SkeinEngine engine)
         {
@@ -96,16 +136,26 @@ class SteadyStateAllocationTest
             for (int i = 0; i < count; i++)
             {
                 final long n = base + i;
-                writer.wrap(buffer, 0).correlationId(n).aggregate(TestAggregates.TYPE_ID, n % AGGREGATES)
-                    .idempotencyKey(n + 1, 7);
-                if (n % 10 == 9)
+                if (rejected)
                 {
-                    writer.body(read).unused(0);
+                    // A negative amount on an aggregate that does not exist: refused by the handler.
+                    writer.wrap(buffer, 0).correlationId(n).aggregate(TestAggregates.TYPE_ID, 1_000_000 + n)
+                        .idempotencyKey(n + 1, 9);
+                    writer.body(add).amount(-1).repeat(1).behaviour(0).putNote(TestAggregates.NO_NOTE, 0, 0);
                 }
                 else
                 {
-                    writer.body(add).amount(1).repeat(1 + (int)(n % 3)).behaviour(0)
-                        .putNote(TestAggregates.NO_NOTE, 0, 0);
+                    writer.wrap(buffer, 0).correlationId(n).aggregate(TestAggregates.TYPE_ID, n % AGGREGATES)
+                        .idempotencyKey(n + 1, 7);
+                    if (n % 10 == 9)
+                    {
+                        writer.body(read).unused(0);
+                    }
+                    else
+                    {
+                        writer.body(add).amount(1).repeat(1 + (int)(n % 3)).behaviour(0)
+                            .putNote(TestAggregates.NO_NOTE, 0, 0);
+                    }
                 }
                 final int length = writer.length();
                 while (engine.tryOffer(buffer, 0, length, this) != OfferResult.OFFERED)

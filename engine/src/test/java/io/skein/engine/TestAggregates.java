@@ -138,6 +138,12 @@ public final class TestAggregates
             {
                 state.total += 1000;
             }
+            if (command.behaviour() == 5)
+            {
+                // A handler that breaks the rule (it changes state) and then fails.
+                state.total += 1000;
+                throw new IllegalStateException("marked, then boom");
+            }
             if (command.behaviour() == 4)
             {
                 ctx.emit(orphan).value(1);
