@@ -1,6 +1,7 @@
 package io.skein.aggregate;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Supplier;
@@ -26,7 +27,15 @@ public final class AggregateDefinition<S>
     private String schemaResource;
     private int schemaId = -1;
     private int schemaVersion = -1;
+    /**
+     * Template ids below this are looked up in an array (one load, no hashing: the writer does it for every command
+     * and every event); larger ones, rare in practice, in the map.
+     */
+    private static final int DENSE_TEMPLATE_LIMIT = 1024;
+
     private final Int2ObjectHashMap<Binding<S>> bindings = new Int2ObjectHashMap<>();
+    @SuppressWarnings("unchecked")
+    private Binding<S>[] byTemplate = new Binding[0];
     private final List<Binding<S>> ordered = new ArrayList<>();
 
     /**
@@ -210,7 +219,11 @@ public final class AggregateDefinition<S>
      */
     public Binding<S> binding(final int templateId)
     {
-        return bindings.get(templateId);
+        if (templateId >= 0 && templateId < byTemplate.length)
+        {
+            return byTemplate[templateId];
+        }
+        return templateId >= 0 && templateId < DENSE_TEMPLATE_LIMIT ? null : bindings.get(templateId);
     }
 
     /**
@@ -276,6 +289,15 @@ public final class AggregateDefinition<S>
         {
             throw new IllegalArgumentException(
                 "aggregate type " + name + ": template " + decoder.sbeTemplateId() + " is bound twice");
+        }
+        final int templateId = decoder.sbeTemplateId();
+        if (templateId >= 0 && templateId < DENSE_TEMPLATE_LIMIT)
+        {
+            if (templateId >= byTemplate.length)
+            {
+                byTemplate = Arrays.copyOf(byTemplate, templateId + 1);
+            }
+            byTemplate[templateId] = binding;
         }
         ordered.add(binding);
         return this;

@@ -494,7 +494,7 @@ final class CommandExecutor implements CommandContext
 
         try
         {
-            applier.applyEntry(entry.buffer(), 0, entry.length());
+            applier.applyEntry(entry.buffer(), 0, entry.length(), runtime, record);
         }
         catch (final Throwable ex)
         {

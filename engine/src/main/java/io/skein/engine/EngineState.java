@@ -20,7 +20,13 @@ import org.agrona.collections.Int2ObjectHashMap;
  */
 final class EngineState
 {
+    /**
+     * Type ids below this are looked up in an array, as {@code AggregateDefinition} does for templates.
+     */
+    private static final int DENSE_TYPE_LIMIT = 1024;
+
     private final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes;
+    private final AggregateRuntime<Object>[] byType;
     private final IdempotencyWindow window;
     private final EngineCounters counters;
     private long nextSequence = 1;
@@ -41,6 +47,7 @@ final class EngineState
         final EngineCounters counters)
     {
         this.runtimes = runtimes;
+        this.byType = denseByType(runtimes);
         this.window = windowCapacity > 0 ? new IdempotencyWindow(windowCapacity) : null;
         this.counters = counters;
     }
@@ -76,9 +83,35 @@ final class EngineState
         return runtimes;
     }
 
+    @SuppressWarnings("unchecked")
+    private static AggregateRuntime<Object>[] denseByType(final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes)
+    {
+        int length = 0;
+        for (final AggregateRuntime<Object> runtime : runtimes.values())
+        {
+            if (runtime.typeId() < DENSE_TYPE_LIMIT)
+            {
+                length = Math.max(length, runtime.typeId() + 1);
+            }
+        }
+        final AggregateRuntime<Object>[] byType = new AggregateRuntime[length];
+        for (final AggregateRuntime<Object> runtime : runtimes.values())
+        {
+            if (runtime.typeId() < DENSE_TYPE_LIMIT)
+            {
+                byType[runtime.typeId()] = runtime;
+            }
+        }
+        return byType;
+    }
+
     AggregateRuntime<Object> runtime(final int typeId)
     {
-        return runtimes.get(typeId);
+        if (typeId >= 0 && typeId < byType.length)
+        {
+            return byType[typeId];
+        }
+        return typeId >= 0 && typeId < DENSE_TYPE_LIMIT ? null : runtimes.get(typeId);
     }
 
     /**

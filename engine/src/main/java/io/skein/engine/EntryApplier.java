@@ -72,6 +72,28 @@ final class EntryApplier
      */
     AggregateRecord<Object> applyEntry(final DirectBuffer buffer, final int offset, final int length)
     {
+        return applyEntry(buffer, offset, length, null, null);
+    }
+
+    /**
+     * Apply an entry whose aggregate the caller has already looked up: the decision path applying the entry it has
+     * just built for that aggregate (the entry's type is still checked against the runtime).
+     *
+     * @param buffer  holding the entry.
+     * @param offset  of the entry's message header.
+     * @param length  of the entry.
+     * @param known   the runtime of the entry's aggregate type, or null to look it up.
+     * @param record  the aggregate's record (the spare for a new one), or null to look it up.
+     * @return the aggregate's record, now at the entry's version.
+     * @throws SkeinException if the entry does not decode or does not follow the state it is applied to.
+     */
+    AggregateRecord<Object> applyEntry(
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final AggregateRuntime<Object> known,
+        final AggregateRecord<Object> record)
+    {
         if (length < EntryChecksum.MIN_LENGTH + GROUP_HEADER_LENGTH)
         {
             throw diverged("journal entry of " + length + " bytes is too short");
@@ -92,17 +114,19 @@ final class EntryApplier
             throw diverged("journal entry has sequence " + entrySequence + " where entry " +
                 (state.lastEntrySequence() + 1) + " was expected: entries are missing or out of order");
         }
-        final AggregateRuntime<Object> runtime = state.runtime(entryDecoder.aggregateTypeId());
+        final int typeId = entryDecoder.aggregateTypeId();
+        final AggregateRuntime<Object> runtime = null != known && known.typeId() == typeId ? known :
+            state.runtime(typeId);
         if (null == runtime)
         {
-            throw diverged("journal entry " + entrySequence + " is for unknown aggregate type " +
-                entryDecoder.aggregateTypeId());
+            throw diverged("journal entry " + entrySequence + " is for unknown aggregate type " + typeId);
         }
         final long aggregateId = entryDecoder.aggregateId();
-        final AggregateRecord<Object> record = runtime.recordFor(aggregateId);
-        final int count = applyEvents(runtime, aggregateId, record, buffer, true);
+        final AggregateRecord<Object> aggregate = null != record && runtime == known ? record :
+            runtime.recordFor(aggregateId);
+        final int count = applyEvents(runtime, aggregateId, aggregate, buffer, true);
         state.entryApplied(entrySequence, count, entryDecoder.timestampNs(), entryDecoder.epoch());
-        return record;
+        return aggregate;
     }
 
     /**
