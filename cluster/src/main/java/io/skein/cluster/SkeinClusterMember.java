@@ -36,8 +36,8 @@ import org.agrona.concurrent.BackoffIdleStrategy;
  * the offline tools read a stopped member's directory as a node's) and {@code cluster/} (the consensus module's and
  * the service's files).
  * <p>
- * Threads: the driver's and archive's (one), the consensus module's, the service's, the service's Aeron client
- * conductor and the member journal's Aeron client conductor, all idling with back-off.
+ * Threads: the driver's, the archive's, the consensus module's, the service's, the service's Aeron client conductor
+ * and the member journal's Aeron client conductor, all idling with back-off.
  */
 public final class SkeinClusterMember implements AutoCloseable
 {

@@ -31,18 +31,12 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.skein.protocol.SkeinException;
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentInvoker;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
 /**
  * Skein's embedded default: an in-process archiving media driver that needs no external service. Driver and archive
- * run on one thread, {@code skein-archive}: both in their invoker modes, the archive invoking the driver in its duty
- * cycle (as Aeron's {@code ArchivingMediaDriver} arranges), with back-off idling (no busy spin on a 2-core machine; one
- * polling thread at rest instead of two, and no hand-off between them on a journal write's path). They use
+ * share one thread each in their shared threading modes with back-off idling (no busy spin on a 2-core machine), use
  * their own directories under a base directory (never the machine-wide defaults), and take control requests over IPC
  * only. Errors they report are counted, so tests can fail on any.
  */
@@ -62,7 +56,6 @@ public final class EmbeddedArchive implements AutoCloseable
 
     private final Context ctx;
     private final ArchivingMediaDriver driver;
-    private final AgentRunner runner;
     private final FileChannel lockChannel;
 
     private EmbeddedArchive(final Context ctx)
@@ -76,7 +69,8 @@ public final class EmbeddedArchive implements AutoCloseable
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .warnIfDirectoryExists(false)
-            .threadingMode(ThreadingMode.INVOKER)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(new BackoffIdleStrategy())
             .asyncExecutorEnabled(false)
             .termBufferSparseFile(false)
             .counterValuesBufferLength(COUNTERS_VALUES_BUFFER_LENGTH)
@@ -89,7 +83,8 @@ public final class EmbeddedArchive implements AutoCloseable
             .aeronDirectoryName(ctx.aeronDirectoryName())
             .archiveDir(ctx.archiveDir())
             .deleteArchiveOnStart(false)
-            .threadingMode(ArchiveThreadingMode.INVOKER)
+            .threadingMode(ArchiveThreadingMode.SHARED)
+            .idleStrategySupplier(BackoffIdleStrategy::new)
             .controlChannelEnabled(null != ctx.controlChannel())
             .controlChannel(null != ctx.controlChannel() ? ctx.controlChannel() : "aeron:udp?endpoint=localhost:0")
             .replicationChannel(ctx.replicationChannel())
@@ -113,9 +108,6 @@ public final class EmbeddedArchive implements AutoCloseable
             CloseHelper.quietClose(lockChannel);
             throw ex;
         }
-        runner = new AgentRunner(new BackoffIdleStrategy(), ctx::onError, null,
-            new InvokingAgent(driver.archive().invoker()));
-        AgentRunner.startOnThread(runner);
     }
 
     /**
@@ -281,43 +273,11 @@ public final class EmbeddedArchive implements AutoCloseable
     {
         try
         {
-            // The thread first, so nothing invokes the archive and driver while they close on this one.
-            CloseHelper.close(runner);
             CloseHelper.close(driver);
         }
         finally
         {
             CloseHelper.quietClose(lockChannel);
-        }
-    }
-
-    /**
-     * Runs the archive's invoker, which runs the driver's.
-     */
-    private static final class InvokingAgent implements Agent
-    {
-        private final AgentInvoker invoker;
-
-        InvokingAgent(final AgentInvoker invoker)
-        {
-            this.invoker = invoker;
-        }
-
-        @Override
-        public int doWork()
-        {
-            final int work = invoker.invoke();
-            if (invoker.isClosed())
-            {
-                throw new AgentTerminationException("the archive closed");
-            }
-            return work;
-        }
-
-        @Override
-        public String roleName()
-        {
-            return "skein-archive";
         }
     }
 
