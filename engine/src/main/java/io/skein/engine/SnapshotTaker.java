@@ -86,7 +86,7 @@ final class SnapshotTaker
         {
             final AggregateRuntime<Object> runtime = state.runtime(typeId);
             final StateCodec<Object> codec = runtime.definition().stateCodec();
-            for (final long id : EngineState.sortedIds(runtime))
+            for (final long id : EngineState.snapshotOrder(runtime))
             {
                 final AggregateRecord<Object> record = runtime.existing(id);
                 aggregateEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
