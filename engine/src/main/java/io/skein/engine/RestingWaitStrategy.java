@@ -9,19 +9,23 @@ import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.WaitStrategy;
 
 /**
- * How the writer and the reply stage wait: spin briefly, yield a little, then sleep until a producer publishes, so
- * an engine at rest costs no CPU and the first command after a rest wakes the writer at once (one futex wake-up).
+ * How the writer and the reply stage wait: spin briefly, yield a little, then sleep until there is work, so an engine
+ * at rest costs no CPU and the first command after a rest wakes the writer at once (one futex wake-up).
  * <ul>
- *     <li>Nothing published yet (the ring is empty): after the spins and yields the stage blocks on a monitor; a
- *     producer's publish notifies it, but only when a stage has said it is blocked, so a busy engine's producers pay
- *     a fence and a volatile read per publish, no lock.</li>
- *     <li>Published but the stage before is still working on it (the reply stage waiting for the writer): the
- *     writer is busy and will be done soon, so the stage parks in short naps instead of blocking, never spinning
- *     for long.</li>
+ *     <li>The first stage (the writer, whose barrier follows the ring's cursor) blocks on a monitor once the ring is
+ *     empty; a producer's publish notifies it, but only when it has said it is blocked, so a busy engine's producers
+ *     pay a fence and a volatile read per publish, no lock.</li>
+ *     <li>A later stage (the reply stage, waiting on the writer's sequence) naps in short sleeps while a published
+ *     command is in the writer's hands. With nothing published it blocks on a monitor of its own that the writer
+ *     signals through {@link #signalDownstream()}, not on the producers' publishes: a publish would wake it only to
+ *     find the writer still busy with the command, and a command whose reply the writer hands over itself (a
+ *     {@link SyncCaller}'s in memory) needs no reply stage at all. It also wakes every
+ *     {@value #DOWNSTREAM_SAFETY_MS} ms on its own, so a halt (whose alert goes through
+ *     {@link #signalAllWhenBlocking()}) or an unsignalled step of the writer is seen within that time.</li>
  * </ul>
- * The fence in {@link #signalAllWhenBlocking()} orders the producer's publish before its read of the blocked flag;
- * the waiting stage sets the flag before it checks the sequence once more under the monitor, so a publish is never
- * missed (the Dekker pattern that Disruptor's lite blocking strategy gets from an atomic exchange).
+ * The fence in each signal orders the signaller's sequence update before its read of the blocked flag; the waiting
+ * stage sets the flag before it checks the sequence once more under the monitor, so a signal is never missed (the
+ * Dekker pattern that Disruptor's lite blocking strategy gets from an atomic exchange).
  */
 public final class RestingWaitStrategy implements WaitStrategy
 {
@@ -35,12 +39,19 @@ public final class RestingWaitStrategy implements WaitStrategy
      */
     public static final int YIELDS_DEFAULT = 50;
 
+    /**
+     * The longest a later stage blocks without a signal, in milliseconds.
+     */
+    static final long DOWNSTREAM_SAFETY_MS = 10;
+
     private static final long NAP_NS = 20_000;
 
     private final int spins;
     private final int yields;
     private final Object monitor = new Object();
+    private final Object downstreamMonitor = new Object();
     private volatile boolean blocked;
+    private volatile boolean downstreamBlocked;
 
     /**
      * With the default spins and yields.
@@ -89,10 +100,24 @@ public final class RestingWaitStrategy implements WaitStrategy
                 Thread.yield();
                 counter++;
             }
-            else if (cursor.get() >= sequence)
+            else if (dependentSequence != cursor && cursor.get() >= sequence)
             {
-                // Published; the stage before this one has it in hand.
+                // A later stage, and the command is published: the writer has it in hand and will be done soon.
                 LockSupport.parkNanos(NAP_NS);
+            }
+            else if (dependentSequence != cursor)
+            {
+                // A later stage with nothing published: the writer signals when it has finished a step that left
+                // this stage something to do.
+                synchronized (downstreamMonitor)
+                {
+                    downstreamBlocked = true;
+                    if (dependentSequence.get() < sequence)
+                    {
+                        barrier.checkAlert();
+                        downstreamMonitor.wait(DOWNSTREAM_SAFETY_MS);
+                    }
+                }
             }
             else
             {
@@ -105,7 +130,7 @@ public final class RestingWaitStrategy implements WaitStrategy
                         monitor.wait();
                     }
                 }
-                // Woken by a publish: spin and yield again while the stage before this one handles it.
+                // Woken by a publish: spin and yield again.
                 counter = 0;
             }
         }
@@ -125,6 +150,23 @@ public final class RestingWaitStrategy implements WaitStrategy
             {
                 blocked = false;
                 monitor.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Wake a later stage (the reply stage) blocked waiting for the first stage's sequence: called by the writer after
+     * it has made its sequence visible. Costs a fence and a volatile read when no stage is blocked.
+     */
+    public void signalDownstream()
+    {
+        VarHandle.fullFence();
+        if (downstreamBlocked)
+        {
+            synchronized (downstreamMonitor)
+            {
+                downstreamBlocked = false;
+                downstreamMonitor.notifyAll();
             }
         }
     }

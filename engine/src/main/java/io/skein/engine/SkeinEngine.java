@@ -129,7 +129,8 @@ public final class SkeinEngine implements AutoCloseable
             {
                 ctx.errorHandler().onError(failure);
             }
-        });
+        }, ctx.waitStrategy() instanceof RestingWaitStrategy ? (RestingWaitStrategy)ctx.waitStrategy() : null,
+            ctx.durability() == Durability.NONE, ctx.errorHandler(), ctx.ringSize());
 
         final int maxReplyLength = ctx.maxReplyLength();
         disruptor = new Disruptor<>(
@@ -419,6 +420,17 @@ public final class SkeinEngine implements AutoCloseable
                 return result;
             }
         }
+    }
+
+    /**
+     * A blocking caller for one thread: {@link SyncCaller#call} submits a command and waits for its reply without
+     * allocating, where {@link #submit} allocates a future per command.
+     *
+     * @return a new caller; make one per calling thread.
+     */
+    public SyncCaller newSyncCaller()
+    {
+        return new SyncCaller(this);
     }
 
     /**

@@ -19,6 +19,7 @@ import io.skein.journal.RecordingLog;
 import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
+import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinException;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -300,6 +301,32 @@ class RecoverySystemTest
                     Thread.yield();
                 }
                 assertEquals(0, violations.get(), "replies released before their entry was recorded");
+            }
+        }
+    }
+
+    @Test
+    void aSyncCallersRepliesComeOnlyOnceRecorded() throws Exception
+    {
+        try (TestArchive archive = TestArchive.launch(dir))
+        {
+            final Journal journal = archive.journal();
+            try (SkeinEngine engine = launch(journal))
+            {
+                final SyncCaller caller = engine.newSyncCaller();
+                for (int i = 0; i < 2_000; i++)
+                {
+                    writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % 7);
+                    writer.body(new AddEncoder()).amount(1).repeat(1).behaviour(0)
+                        .putNote(TestAggregates.NO_NOTE, 0, 0);
+                    final Reply reply = caller.call(buffer, 0, writer.length(), TIMEOUT_NS);
+                    assertEquals(i, reply.correlationId());
+                    assertEquals(Outcome.ACCEPTED, reply.outcome());
+                    assertTrue(reply.journalPosition() > 0 && journal.durablePosition() >= reply.journalPosition(),
+                        "reply " + i + " at " + reply.journalPosition() + " released before recorded (" +
+                        journal.durablePosition() + ")");
+                }
+                assertEquals(2_000 / 7 + 1, readTotal(engine, 0));
             }
         }
     }

@@ -21,6 +21,8 @@ import io.skein.engine.test.codecs.ReadEncoder;
 import io.skein.engine.test.codecs.TotalDecoder;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
+import io.skein.protocol.Reply;
+import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SkeinEngineTest
@@ -447,6 +450,80 @@ class SkeinEngineTest
             Thread.yield();
         }
         assertEquals(offered + 1, total(1));
+    }
+
+    @Test
+    void aSyncCallerGetsEachCommandsOwnReplyAcceptedOrRejected()
+    {
+        launch();
+        final SyncCaller caller = engine.newSyncCaller();
+        for (int i = 1; i <= 1_000; i++)
+        {
+            final Reply reply = caller.call(buffer, 0, add(7, i, 1, 0), TimeUnit.SECONDS.toNanos(10));
+            assertEquals(i, reply.correlationId());
+            assertEquals(Outcome.ACCEPTED, reply.outcome());
+            assertEquals(i, reply.version());
+        }
+        final Reply rejected = caller.call(buffer, 0, add(7, -5, 1, 0), TimeUnit.SECONDS.toNanos(10));
+        assertEquals(Outcome.REJECTED, rejected.outcome());
+        assertEquals(TestAggregates.NEGATIVE, rejected.rejectCode());
+        assertEquals("amount must not be negative", rejected.message());
+
+        writer.wrap(buffer, 0).correlationId(-1).aggregate(TYPE, 7);
+        writer.body(new ReadEncoder()).unused(0);
+        final Reply read = caller.call(buffer, 0, writer.length(), TimeUnit.SECONDS.toNanos(10));
+        assertEquals(1_000L * 1_001 / 2, new TotalDecoder().wrap(read.payload(), 8, TotalDecoder.BLOCK_LENGTH,
+            TotalDecoder.SCHEMA_VERSION).total());
+        assertEquals(1_002, engine.counters().accepted().get() + engine.counters().rejected().get());
+    }
+
+    @Test
+    void aSyncCallerThatTimedOutNeverTakesTheLateReplyForItsNextCommand() throws Exception
+    {
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger appended = new AtomicInteger();
+        engine = SkeinEngine.launch(new SkeinEngine.Context().name("late").aggregate(TestAggregates.Tally::new)
+            .entryAppender((b, o, l) ->
+            {
+                // The first entry holds the writer until released, so its reply comes late.
+                if (appended.incrementAndGet() == 1)
+                {
+                    try
+                    {
+                        release.await(10, TimeUnit.SECONDS);
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return appended.get() * 1000L;
+            }));
+        final SyncCaller caller = engine.newSyncCaller();
+        final SkeinException late = assertThrows(SkeinException.class,
+            () -> caller.call(buffer, 0, add(3, 5, 1, 0), TimeUnit.MILLISECONDS.toNanos(200)));
+        assertEquals(SkeinException.Code.UNKNOWN_OUTCOME, late.code());
+        final SkeinException notOffered = assertThrows(SkeinException.class,
+            () -> caller.call(buffer, 0, add(3, 7, 1, 0), TimeUnit.MILLISECONDS.toNanos(100)));
+        assertEquals(SkeinException.Code.UNKNOWN_OUTCOME, notOffered.code());
+        assertTrue(notOffered.getMessage().contains("not offered"), notOffered.getMessage());
+
+        release.countDown();
+        final Reply next = caller.call(buffer, 0, add(3, 11, 1, 0), TimeUnit.SECONDS.toNanos(10));
+        assertEquals(11, next.correlationId(), "the late reply (correlation 5) is not taken for this command");
+        assertEquals(2, next.version());
+        assertEquals(16, total(3), "the timed-out command took effect; the refused one was never offered");
+    }
+
+    @Test
+    void aSyncCallerIsToldWhenTheEngineIsClosed()
+    {
+        launch();
+        final SyncCaller caller = engine.newSyncCaller();
+        engine.close();
+        final SkeinException closed = assertThrows(SkeinException.class,
+            () -> caller.call(buffer, 0, add(1, 1, 1, 0), TimeUnit.SECONDS.toNanos(1)));
+        assertEquals(SkeinException.Code.CLOSED, closed.code());
     }
 
     @Test

@@ -102,6 +102,61 @@ class SteadyStateAllocationTest
         }
     }
 
+    @Test
+    void shouldNotAllocateOnTheCallerWriterOrReplyThreadsForSynchronousCalls()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final SkeinEngine.Context ctx = new SkeinEngine.Context()
+            .name("sync")
+            .aggregate(TestAggregates.Tally::new)
+            .idempotencyWindowCapacity(1024)
+            .ringSize(1024);
+
+        try (SkeinEngine engine = SkeinEngine.launch(ctx))
+        {
+            final SyncCaller caller = engine.newSyncCaller();
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+            final CommandWriter writer = new CommandWriter();
+            final AddEncoder add = new AddEncoder();
+            final long[] notAccepted = new long[1];
+            final Runnable calls = () ->
+            {
+                for (int i = 0; i < MEASURED; i++)
+                {
+                    writer.wrap(buffer, 0).correlationId(i).aggregate(TestAggregates.TYPE_ID, i % AGGREGATES)
+                        .idempotencyKey(i + 1, 5);
+                    writer.body(add).amount(1).repeat(1).behaviour(0).putNote(TestAggregates.NO_NOTE, 0, 0);
+                    if (caller.call(buffer, 0, writer.length(), TimeUnit.SECONDS.toNanos(10)).outcome() !=
+                        Outcome.ACCEPTED)
+                    {
+                        notAccepted[0]++;
+                    }
+                }
+            };
+            calls.run();
+            final Thread self = Thread.currentThread();
+            final Thread writerThread = thread("skein-sync-writer");
+            final Thread replier = thread("skein-sync-replier");
+            final long callerBefore = threads.getThreadAllocatedBytes(self.getId());
+            final long writerBefore = threads.getThreadAllocatedBytes(writerThread.getId());
+            final long replierBefore = threads.getThreadAllocatedBytes(replier.getId());
+
+            calls.run();
+
+            final long callerBytes = threads.getThreadAllocatedBytes(self.getId()) - callerBefore;
+            final long writerBytes = threads.getThreadAllocatedBytes(writerThread.getId()) - writerBefore;
+            final long replierBytes = threads.getThreadAllocatedBytes(replier.getId()) - replierBefore;
+            System.out.println("sync calls: caller bytes=" + callerBytes + " writer bytes=" + writerBytes +
+                " replier bytes=" + replierBytes + " over " + MEASURED);
+            assertEquals(0, notAccepted[0], "every command accepted");
+            assertTrue(callerBytes < 4096, "caller allocated " + callerBytes + " bytes over " + MEASURED + " calls");
+            assertTrue(writerBytes < 4096, "writer allocated " + writerBytes + " bytes over " + MEASURED + " calls");
+            assertTrue(replierBytes < 4096,
+                "reply stage allocated " + replierBytes + " bytes over " + MEASURED + " calls");
+        }
+    }
+
     private static Thread thread(final String prefix)
     {
         for (final Thread thread : Thread.getAllStackTraces().keySet())
