@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.time.LocalDate;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import org.openjdk.jmh.profile.GCProfiler;
@@ -62,12 +63,13 @@ public final class BenchmarkSuite
             }
         }
         final Collection<RunResult> results = run(smoke, output, 1);
+        final String jmh = summary(results, smoke);
         final String endToEnd = EndToEndHarness.run(smoke, output);
         final String snapshots = SnapshotHarness.run(smoke, output);
         final String subscriptions = SubscriptionLatencyHarness.run(smoke, output);
         final String idle = IdleHarness.run(smoke, output);
-        final String summary = summary(results, smoke) + "\n" + endToEnd + "\n" + snapshots + "\n" + subscriptions +
-            "\n" + idle;
+        final String summary = Targets.table() + "\n" + jmh + "\n" + endToEnd + "\n" + snapshots + "\n" +
+            subscriptions + "\n" + idle;
         Files.write(new File(output, "summary.md").toPath(), summary.getBytes(StandardCharsets.UTF_8));
         System.out.println();
         System.out.println(summary);
@@ -96,6 +98,7 @@ public final class BenchmarkSuite
             .include(RawArchiveBenchmark.class.getSimpleName())
             .include(ReplayBenchmark.class.getSimpleName())
             .include(SubscriptionBenchmark.class.getSimpleName())
+            .include(SyncCallerBenchmark.class.getSimpleName())
             .addProfiler(GCProfiler.class)
             .forks(forks)
             .shouldFailOnError(true)
@@ -148,22 +151,29 @@ public final class BenchmarkSuite
         out.append("|---|---|---|---|---|\n");
         row(out, "engine only, deposits to 1,000 accounts (commands/s)",
             primary.get("EngineBenchmark.commands:account"), "raw Disruptor loop",
-            primary.get("RawDisruptorBenchmark.commands:account"), false, "≥ 0.7");
+            primary.get("RawDisruptorBenchmark.commands:account"), false, "≥ 0.8");
         row(out, "engine only, order-book flow over 8 books (commands/s)",
             primary.get("EngineBenchmark.commands:orderbook"), "raw Disruptor loop",
-            primary.get("RawDisruptorBenchmark.commands:orderbook"), false, "≥ 0.7");
+            primary.get("RawDisruptorBenchmark.commands:orderbook"), false, "≥ 0.8");
         row(out, "journaled (RECORDED), deposits (commands/s, reply after recording)",
             primary.get("JournaledBenchmark.commands:account"), "raw Archive recording of 116-byte entries",
-            primary.get("RawArchiveBenchmark.record:account"), false, "≥ 0.7");
-        row(out, "recovery of " + ReplayBenchmark.ENTRIES + " entries (ms, lower is better)",
-            primary.get("ReplayBenchmark.skeinRecovery"), "raw Archive replay, counting fragments",
-            primary.get("ReplayBenchmark.rawReplay"), true, "≥ 0.8");
+            primary.get("RawArchiveBenchmark.record:account"), false, "≥ 0.8");
+        row(out, "recovery of " + String.format(Locale.ROOT, "%,d", ReplayBenchmark.ENTRIES) +
+            " entries (ms, lower is better)", primary.get("ReplayBenchmark.skeinRecovery"),
+            "raw Archive replay, counting fragments", primary.get("ReplayBenchmark.rawReplay"), true, "≥ 0.9");
+        row(out, "one synchronous caller, in memory: SyncCaller.call (commands/s)",
+            primary.get("SyncCallerBenchmark.syncCall"), "raw Disruptor hand-off and back",
+            primary.get("SyncCallerBenchmark.rawHandOff"), false, "≥ 250 k/s");
+        row(out, "one synchronous caller, in memory: submit().get() (commands/s)",
+            primary.get("SyncCallerBenchmark.futureGet"), "raw Disruptor hand-off and back",
+            primary.get("SyncCallerBenchmark.rawHandOff"), false, "");
         row(out, "subscription catch-up from 0 over " + SubscriptionBenchmark.ENTRIES + " entries (catch-ups/s)",
             primary.get("SubscriptionBenchmark.subscription"), "raw Archive replay, counting fragments",
             primary.get("SubscriptionBenchmark.rawReplay"), false, "");
         row(out, "subscription catch-up, events/s (JMH events counter: catch-ups/s × entries)",
             events.get("SubscriptionBenchmark.subscription"), "raw Archive replay, fragments/s",
             events.get("SubscriptionBenchmark.rawReplay"), false, "");
+        jmhTargets(primary, allocation);
         out.append('\n');
         out.append("| allocation, bytes per command (JMH -prof gc, all threads) | Skein | raw baseline |\n");
         out.append("|---|---|---|\n");
@@ -173,6 +183,8 @@ public final class BenchmarkSuite
             allocation.get("RawDisruptorBenchmark.commands:orderbook"));
         allocationRow(out, "journaled deposits", allocation.get("JournaledBenchmark.commands:account"),
             allocation.get("RawArchiveBenchmark.record:account"));
+        allocationRow(out, "one synchronous caller (SyncCaller.call; submit().get() allocates its future)",
+            allocation.get("SyncCallerBenchmark.syncCall"), allocation.get("SyncCallerBenchmark.rawHandOff"));
         allocationRow(out, "subscription catch-up of " + SubscriptionBenchmark.ENTRIES + " events (bytes per " +
             "catch-up, not per event)", allocation.get("SubscriptionBenchmark.subscription"),
             allocation.get("SubscriptionBenchmark.rawReplay"));
@@ -183,6 +195,100 @@ public final class BenchmarkSuite
             .append("); ").append(LocalDate.now()).append(smoke ? "; SMOKE RUN: figures are not measurements" : "")
             .append('\n');
         return out.toString();
+    }
+
+    /**
+     * The targets the JMH benchmarks measure, into {@link Targets}.
+     */
+    private static void jmhTargets(final Map<String, Result<?>> primary, final Map<String, Result<?>> allocation)
+    {
+        final StringBuilder spreads = new StringBuilder();
+        boolean steady = true;
+        boolean any = false;
+        for (final String baseline : new String[] {"RawDisruptorBenchmark.commands:account",
+            "RawDisruptorBenchmark.commands:orderbook", "RawArchiveBenchmark.record:account",
+            "ReplayBenchmark.rawReplay", "SyncCallerBenchmark.rawHandOff"})
+        {
+            final Result<?> result = primary.get(baseline);
+            if (null != result && result.getScore() > 0)
+            {
+                final double spread = 100 * result.getScoreError() / result.getScore();
+                steady &= spread < 15;
+                any = true;
+                spreads.append(spreads.length() > 0 ? ", " : "").append(baseline.replace("Benchmark", ""))
+                    .append(String.format(Locale.ROOT, " ±%.0f%%", spread));
+            }
+        }
+        Targets.add("raw baselines' spread (99.9% error / score) under ±15%", any ? spreads.toString() : "missing",
+            any ? steady : null);
+        ratioTarget("engine only, deposits ≥ 0.8 of the raw Disruptor loop", primary,
+            "EngineBenchmark.commands:account", "RawDisruptorBenchmark.commands:account", 0.8, "commands/s");
+        ratioTarget("engine only, order book ≥ 0.8 of the raw Disruptor loop", primary,
+            "EngineBenchmark.commands:orderbook", "RawDisruptorBenchmark.commands:orderbook", 0.8, "commands/s");
+        ratioTarget("journaled ≥ 0.8 of raw Archive recording of the same bytes", primary,
+            "JournaledBenchmark.commands:account", "RawArchiveBenchmark.record:account", 0.8, "commands/s");
+        final Result<?> recovery = primary.get("ReplayBenchmark.skeinRecovery");
+        final Result<?> rawReplay = primary.get("ReplayBenchmark.rawReplay");
+        if (null != recovery && null != rawReplay)
+        {
+            final double ratio = rawReplay.getScore() / recovery.getScore();
+            Targets.add("recovery ≥ 0.9 of raw replay, on at least 2 M entries", String.format(Locale.ROOT,
+                "%.2f (%,.0f ms against %,.0f ms for %,d entries)", ratio, recovery.getScore(), rawReplay.getScore(),
+                ReplayBenchmark.ENTRIES), ratio >= 0.9 && ReplayBenchmark.ENTRIES >= 2_000_000);
+        }
+        else
+        {
+            Targets.add("recovery ≥ 0.9 of raw replay, on at least 2 M entries", "missing", null);
+        }
+        final Result<?> sync = primary.get("SyncCallerBenchmark.syncCall");
+        final Result<?> future = primary.get("SyncCallerBenchmark.futureGet");
+        final Result<?> handOff = primary.get("SyncCallerBenchmark.rawHandOff");
+        if (null != sync && null != handOff)
+        {
+            Targets.add("one synchronous caller ≥ 250 k commands/s in memory, not allocating", String.format(
+                Locale.ROOT, "SyncCaller.call %s/s (%.2f of a raw hand-off's %s/s)%s", Targets.figure(sync.getScore()),
+                sync.getScore() / handOff.getScore(), Targets.figure(handOff.getScore()), null == future ? "" :
+                "; submit().get() " + Targets.figure(future.getScore()) + "/s"), sync.getScore() >= 250_000);
+        }
+        else
+        {
+            Targets.add("one synchronous caller ≥ 250 k commands/s in memory, not allocating", "missing", null);
+        }
+        final StringBuilder bytes = new StringBuilder();
+        boolean zero = true;
+        final String[][] paths = {
+            {"deposits", "EngineBenchmark.commands:account", "RawDisruptorBenchmark.commands:account"},
+            {"order book", "EngineBenchmark.commands:orderbook", "RawDisruptorBenchmark.commands:orderbook"},
+            {"journaled", "JournaledBenchmark.commands:account", "RawArchiveBenchmark.record:account"},
+            {"synchronous", "SyncCallerBenchmark.syncCall", "SyncCallerBenchmark.rawHandOff"}};
+        for (final String[] path : paths)
+        {
+            final Result<?> skein = allocation.get(path[1]);
+            final Result<?> raw = allocation.get(path[2]);
+            if (null != skein && null != raw)
+            {
+                final double added = skein.getScore() - raw.getScore();
+                zero &= added < 1.0;
+                bytes.append(bytes.length() > 0 ? ", " : "").append(path[0]).append(String.format(Locale.ROOT,
+                    " %.1f B (raw %.1f B)", skein.getScore(), raw.getScore()));
+            }
+        }
+        Targets.add("zero bytes per command added by Skein on the JMH paths (all threads, JMH -prof gc; node, " +
+            "replication and subscriptions: the allocation tests)", bytes.length() > 0 ? bytes.toString() :
+            "missing", bytes.length() > 0 ? zero : null);
+    }
+
+    private static void ratioTarget(
+        final String target,
+        final Map<String, Result<?>> primary,
+        final String skein,
+        final String baseline,
+        final double floor,
+        final String unit)
+    {
+        final Result<?> s = primary.get(skein);
+        final Result<?> b = primary.get(baseline);
+        Targets.ratio(target, null == s ? 0 : s.getScore(), null == b ? 0 : b.getScore(), floor, unit);
     }
 
     private static void row(

@@ -41,6 +41,8 @@ public final class EndToEndHarness
         final long rate;
         final OpenLoop.Result skein;
         final OpenLoop.Result raw;
+        String skeinThreads = "";
+        String rawThreads = "";
 
         Measurement(final String channel, final long rate, final OpenLoop.Result skein, final OpenLoop.Result raw)
         {
@@ -89,6 +91,7 @@ public final class EndToEndHarness
         Files.write(new File(output, "end-to-end.json").toPath(),
             harness.json().getBytes(StandardCharsets.UTF_8));
         Charts.render(harness.measurements, output);
+        harness.targets();
         return harness.table();
     }
 
@@ -128,11 +131,18 @@ public final class EndToEndHarness
             OpenLoop.run(skein, 0, warmup, 1024, base);
             OpenLoop.run(raw, 0, warmup, 1024, base);
             base += 1L << 32;
+            final ThreadCpu skeinCpu = ThreadCpu.start();
             final OpenLoop.Result skeinMax = OpenLoop.run(skein, 0, maxCount, 1024, base);
+            final String skeinThreads = skeinCpu.busiest(5);
+            final ThreadCpu rawCpu = ThreadCpu.start();
             final OpenLoop.Result rawMax = OpenLoop.run(raw, 0, maxCount, 1024, base);
-            System.out.printf("end-to-end %s: max throughput Skein %,.0f/s, raw %,.0f/s%n", name,
-                skeinMax.throughput(), rawMax.throughput());
-            measurements.add(new Measurement(name, 0, skeinMax, rawMax));
+            final String rawThreads = rawCpu.busiest(4);
+            System.out.printf("end-to-end %s: max throughput Skein %,.0f/s (%s), raw %,.0f/s (%s)%n", name,
+                skeinMax.throughput(), skeinThreads, rawMax.throughput(), rawThreads);
+            final Measurement max = new Measurement(name, 0, skeinMax, rawMax);
+            max.skeinThreads = skeinThreads;
+            max.rawThreads = rawThreads;
+            measurements.add(max);
             for (final long rate : rates)
             {
                 base += 1L << 32;
@@ -221,14 +231,15 @@ public final class EndToEndHarness
     {
         final StringBuilder out = new StringBuilder();
         out.append("| end to end over Aeron (bank deposits, reply after recording) | Skein | raw Aeron echo ")
-            .append("(same sizes, same driver) | ratio |\n|---|---|---|---|\n");
+            .append("(same sizes, same driver) | ratio | busiest threads, Skein (% of one core) | busiest threads, ")
+            .append("raw echo |\n|---|---|---|---|---|---|\n");
         for (final Measurement m : measurements)
         {
             if (0 == m.rate)
             {
                 out.append(String.format(Locale.ROOT, "| %s, max sustainable throughput | %,.0f /s | %,.0f /s | " +
-                    "%.2f |%n", m.channel, m.skein.throughput(), m.raw.throughput(),
-                    m.skein.throughput() / m.raw.throughput()));
+                    "%.2f | %s | %s |%n", m.channel, m.skein.throughput(), m.raw.throughput(),
+                    m.skein.throughput() / m.raw.throughput(), m.skeinThreads, m.rawThreads));
             }
         }
         out.append("\n| latency at a fixed offered rate, µs (open loop) | p50 | p90 | p99 | p99.9 | p99.99 | max |\n")
@@ -265,6 +276,30 @@ public final class EndToEndHarness
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The end-to-end targets into {@link Targets}: throughput ratios and p99 at a fixed rate against the raw echo.
+     */
+    void targets()
+    {
+        for (final Measurement m : measurements)
+        {
+            if (0 == m.rate)
+            {
+                final double floor = "ipc".equals(m.channel) ? 0.6 : 0.9;
+                Targets.ratio("end to end, " + m.channel + ", max throughput ≥ " + floor + " of the raw echo",
+                    m.skein.throughput(), m.raw.throughput(), floor, "/s");
+            }
+            else
+            {
+                final double skeinP99 = m.skein.micros(99);
+                final double rawP99 = m.raw.micros(99);
+                Targets.add(String.format(Locale.ROOT, "end to end, %s at %,d/s: p99 ≤ 2× the raw echo's", m.channel,
+                    m.rate), String.format(Locale.ROOT, "%.1f× (%.0f µs against %.0f µs)", skeinP99 / rawP99,
+                    skeinP99, rawP99), skeinP99 <= 2 * rawP99);
+            }
+        }
     }
 
     private static void latencyRow(final StringBuilder out, final String what, final OpenLoop.Result result)

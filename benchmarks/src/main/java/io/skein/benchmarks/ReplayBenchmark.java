@@ -47,7 +47,7 @@ public class ReplayBenchmark
     /**
      * Entries in the journal replayed.
      */
-    public static final int ENTRIES = 200_000;
+    public static final int ENTRIES = 2_000_000;
 
     private File dir;
     private EmbeddedArchive archive;

@@ -155,6 +155,18 @@ public final class SnapshotHarness
                 "MB/s, %.2f M aggregates/s | full replay of the %,d-entry journal instead: %.0f ms (%.1fx) |%n",
                 restartNs / 1e6, megabytes / (restartNs / 1e9), aggregates / (restartNs / 1e9) / 1e6, entries,
                 replayNs / 1e6, (double)replayNs / restartNs));
+            final double millions = aggregates / 1e6;
+            final double restartMsPerMillion = restartNs / 1e6 / millions;
+            final double loadMegabytesPerSecond = megabytes / (restartNs / 1e9);
+            Targets.add("restart from a snapshot of 1 M accounts ≤ 300 ms (load ≥ 400 MB/s)", String.format(
+                Locale.ROOT, "%.0f ms for %,d accounts (%.0f ms per million), %.0f MB/s", restartNs / 1e6, aggregates,
+                restartMsPerMillion, loadMegabytesPerSecond), restartMsPerMillion <= 300 && loadMegabytesPerSecond >=
+                400);
+            final double pauseMsPerMillion = inlinePauseNs / 1e6 / millions;
+            Targets.add("an inline snapshot pauses the writer ≤ 200 ms per million aggregates (or off-writer is the " +
+                "default)", String.format(Locale.ROOT, "%.0f ms for %,d (%.0f ms per million); off-writer pauses it " +
+                "%.1f ms but is not the default", inlinePauseNs / 1e6, aggregates, pauseMsPerMillion,
+                offWriterPauseNs / 1e6), pauseMsPerMillion <= 200);
         }
         finally
         {
