@@ -16,8 +16,10 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
- * Reads the journal recording through an archive replay, bounded (between two positions) or following (live, as
- * entries are recorded), entries reassembled from fragments and handed over whole and in order. Every entry's
+ * Reads the journal recording, bounded (between two positions) or following (live, as entries are recorded), entries
+ * reassembled from fragments and handed over whole and in order. A bounded read of a journal whose archive directory
+ * is known reads the segment files directly ({@link RecordingScan#read}, after the frame scan); otherwise, and for
+ * following, through an archive replay. Every entry's
  * message header and checksum are checked before it is handed over: an entry that is not a whole, valid Skein
  * journal entry stops the read with an error naming its position, so recovery never yields a silently wrong state.
  */
@@ -88,6 +90,7 @@ public final class JournalReader implements AutoCloseable
             // Check every frame header on disk first: a corrupt one is named at once, where a replay of it could
             // stall (or, for a corrupt frame type, never end).
             scan.scan(fromPosition, toPosition);
+            return readFiles(fromPosition, toPosition, progress);
         }
         final String channel = CommonContext.IPC_CHANNEL;
         final long replaySessionId = archive.startReplay(
@@ -163,6 +166,33 @@ public final class JournalReader implements AutoCloseable
             }
             this.handler = null;
         }
+    }
+
+    /**
+     * The read of a local journal: the entries straight from the segment files just scanned, one pass over the page
+     * cache, with the same checks as a replay's.
+     */
+    private long readFiles(final long fromPosition, final long toPosition, final ReadProgress progress)
+    {
+        final long[] nextReportNs = {System.nanoTime() + PROGRESS_INTERVAL_NS};
+        scan.read(fromPosition, toPosition, (buffer, offset, length, position) ->
+        {
+            onEntry(buffer, offset, length, position);
+            if (null != progress && (entries & 1023) == 0)
+            {
+                final long nowNs = System.nanoTime();
+                if (nowNs - nextReportNs[0] >= 0)
+                {
+                    progress.onProgress(entries, lastPosition, fromPosition, toPosition);
+                    nextReportNs[0] = nowNs + PROGRESS_INTERVAL_NS;
+                }
+            }
+        });
+        if (null != progress)
+        {
+            progress.onProgress(entries, lastPosition, fromPosition, toPosition);
+        }
+        return entries;
     }
 
     /**

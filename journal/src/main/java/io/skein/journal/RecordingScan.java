@@ -2,7 +2,7 @@ package io.skein.journal;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -14,7 +14,8 @@ import io.aeron.logbuffer.LogBufferDescriptor;
 import io.aeron.protocol.DataHeaderFlyweight;
 import io.skein.protocol.SkeinException;
 import org.agrona.BitUtil;
-import org.agrona.CloseHelper;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -37,16 +38,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  * replication) and was extended afterwards; such a message is counted in {@link Result#abandonedMessages()}, as
  * readers drop it.
  * <p>
- * Segment files are read sequentially in chunks of {@link #CHUNK_LENGTH} bytes into one reused buffer, frame bodies
- * skipped; memory use does not depend on the segment length. Not thread safe; the archive need not be running.
+ * Segment files are mapped read-only one at a time (the page cache's pages, nothing copied) and unmapped when the
+ * scan moves on or ends; frame bodies are not touched by the scan. Not thread safe; the archive need not be running.
+ * <p>
+ * {@link #read} then hands the messages of a scanned range over from the same files, which is how a local journal is
+ * read (recovery, snapshots, time travel, the tools): the mapped page cache instead of an archive replay that
+ * copies every frame into an IPC log buffer for a subscriber to copy out again.
  */
 public final class RecordingScan
 {
-    /**
-     * Bytes read from a segment file at once.
-     */
-    public static final int CHUNK_LENGTH = 64 * 1024;
-
     /**
      * Ending of an archive segment file's name: {@code <recordingId>-<segmentBasePosition>.rec}.
      */
@@ -72,14 +72,14 @@ public final class RecordingScan
     private final int segmentFileLength;
     private final int mtuLength;
     private final int streamId;
-    private final ByteBuffer byteBuffer = ByteBuffer.allocateDirect(CHUNK_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-    private final UnsafeBuffer buffer = new UnsafeBuffer(byteBuffer);
+    private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
+    private final ExpandableArrayBuffer assembled = new ExpandableArrayBuffer(4096);
+    private int assembledLength;
 
-    private FileChannel channel;
+    private MappedByteBuffer mapped;
     private File segmentFile;
     private long segmentBase;
-    private long windowStart;
-    private int windowLength;
+    private int mappedLength;
 
     /**
      * A scan of one recording, with the values of its archive catalog entry.
@@ -339,6 +339,95 @@ public final class RecordingScan
     }
 
     /**
+     * Hand over every whole message in {@code [fromPosition, toPosition)} straight from the segment files, as an
+     * archive replay of the range would: fragments reassembled from BEGIN to END, padding skipped, a message left
+     * open by one session and followed by another session's frame dropped (the torn tail of an earlier run), and a
+     * message still open at the range's end dropped. The frame headers are trusted: run {@link #scan} over the range
+     * first (only lengths and types are read here, and a length too short to be a frame still stops the read).
+     *
+     * @param fromPosition where a message (or padding) begins.
+     * @param toPosition   where the range ends, frame aligned.
+     * @param handler      for each message, with the position just after its last frame.
+     * @return the number of messages handed over.
+     * @throws SkeinException of code STORAGE if a segment file is missing or unreadable, or a frame length is not a
+     *                        frame's; whatever the handler throws.
+     */
+    public long read(final long fromPosition, final long toPosition, final EntryHandler handler)
+    {
+        long position = fromPosition;
+        long messages = 0;
+        int openSessionId = 0;
+        boolean open = false;
+        try
+        {
+            while (position < toPosition)
+            {
+                int offset = readHeader(position);
+                final int frameLength = buffer.getInt(offset + DataHeaderFlyweight.FRAME_LENGTH_FIELD_OFFSET, LE);
+                if (frameLength < HEADER_LENGTH)
+                {
+                    throw corrupt(position, "frame length " + frameLength + " is not a frame's (read after a scan)");
+                }
+                final int alignedLength = BitUtil.align(frameLength, FrameDescriptor.FRAME_ALIGNMENT);
+                final int type = buffer.getShort(offset + DataHeaderFlyweight.TYPE_FIELD_OFFSET, LE) & 0xFFFF;
+                final int sessionId = buffer.getInt(offset + DataHeaderFlyweight.SESSION_ID_FIELD_OFFSET, LE);
+                if (DataHeaderFlyweight.HDR_TYPE_DATA != type)
+                {
+                    open = false;
+                    position += alignedLength;
+                    continue;
+                }
+                offset = readFrame(position, frameLength);
+                final int flags = buffer.getByte(offset + DataHeaderFlyweight.FLAGS_FIELD_OFFSET) & 0xFF;
+                final int bodyOffset = offset + HEADER_LENGTH;
+                final int bodyLength = frameLength - HEADER_LENGTH;
+                final long endPosition = position + alignedLength;
+                if ((flags & FRAGMENT_FLAGS) == FRAGMENT_FLAGS)
+                {
+                    open = false;
+                    handler.onEntry(buffer, bodyOffset, bodyLength, endPosition);
+                    messages++;
+                }
+                else if ((flags & BEGIN) != 0)
+                {
+                    open = true;
+                    openSessionId = sessionId;
+                    assembled.putBytes(0, buffer, bodyOffset, bodyLength);
+                    assembledLength = bodyLength;
+                }
+                else if (open && sessionId == openSessionId)
+                {
+                    assembled.putBytes(assembledLength, buffer, bodyOffset, bodyLength);
+                    assembledLength += bodyLength;
+                    if ((flags & END) != 0)
+                    {
+                        open = false;
+                        handler.onEntry(assembled, 0, assembledLength, endPosition);
+                        messages++;
+                    }
+                }
+                else
+                {
+                    throw corrupt(position, "flags " + hex(flags) + " continue a fragmented message, but none of " +
+                        "session " + sessionId + " is open here");
+                }
+                position = endPosition;
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+                "cannot read segment file " + segmentFile + " of recording " + recordingId + " at position " +
+                position + ": " + ex, ex);
+        }
+        finally
+        {
+            closeSegment();
+        }
+        return messages;
+    }
+
+    /**
      * Whether a message (a journal entry) or a term's end padding begins at a position: the frames of its term are
      * walked from the term's start (or the recording's) by their lengths, so a position inside a frame or inside an
      * entry of several fragments is told apart from a real start without trusting the bytes found there.
@@ -388,36 +477,39 @@ public final class RecordingScan
     }
 
     /**
-     * Read the 32-byte header of the frame at a position into the buffer.
+     * Find the 32-byte header of the frame at a position in the mapped segment, mapping the segment if needed.
      *
      * @return the header's offset in the buffer.
      */
     private int readHeader(final long position) throws IOException
     {
-        if (null == channel || position < segmentBase || position >= segmentBase + segmentFileLength)
+        if (null == mapped || position < segmentBase || position >= segmentBase + segmentFileLength)
         {
             openSegment(position);
         }
         final long fileOffset = position - segmentBase;
-        if (fileOffset < windowStart || fileOffset + HEADER_LENGTH > windowStart + windowLength)
+        if (fileOffset + HEADER_LENGTH > mappedLength)
         {
-            byteBuffer.clear().limit((int)Math.min(CHUNK_LENGTH, segmentFileLength - fileOffset));
-            while (byteBuffer.hasRemaining())
-            {
-                if (channel.read(byteBuffer, fileOffset + byteBuffer.position()) <= 0)
-                {
-                    break;
-                }
-            }
-            windowStart = fileOffset;
-            windowLength = byteBuffer.position();
-            if (windowLength < HEADER_LENGTH)
-            {
-                throw corrupt(position, "segment file " + segmentFile + " ends at byte " +
-                    (fileOffset + windowLength) + ", before this frame's header (data missing)");
-            }
+            throw corrupt(position, "segment file " + segmentFile + " ends at byte " + mappedLength +
+                ", before this frame's header (data missing)");
         }
-        return (int)(fileOffset - windowStart);
+        return (int)fileOffset;
+    }
+
+    /**
+     * Check the whole frame at a position is in the segment file (its header is).
+     *
+     * @return the frame's offset in the buffer.
+     */
+    private int readFrame(final long position, final int frameLength)
+    {
+        final long fileOffset = position - segmentBase;
+        if (fileOffset + frameLength > mappedLength)
+        {
+            throw corrupt(position, "segment file " + segmentFile + " ends at byte " + mappedLength +
+                ", inside this frame of " + frameLength + " bytes (data missing)");
+        }
+        return (int)fileOffset;
     }
 
     private void openSegment(final long position) throws IOException
@@ -428,7 +520,12 @@ public final class RecordingScan
         segmentFile = segmentFile(archiveDir, recordingId, segmentBase);
         try
         {
-            channel = FileChannel.open(segmentFile.toPath(), StandardOpenOption.READ);
+            try (FileChannel channel = FileChannel.open(segmentFile.toPath(), StandardOpenOption.READ))
+            {
+                mappedLength = (int)Math.min(channel.size(), segmentFileLength);
+                mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, mappedLength);
+            }
+            buffer.wrap(mapped);
         }
         catch (final NoSuchFileException ex)
         {
@@ -437,14 +534,17 @@ public final class RecordingScan
                 segmentBase + " to " + (segmentBase + segmentFileLength) + ", is missing (needed for position " +
                 position + ")", ex);
         }
-        windowStart = 0;
-        windowLength = 0;
     }
 
     private void closeSegment()
     {
-        CloseHelper.quietClose(channel);
-        channel = null;
+        if (null != mapped)
+        {
+            buffer.wrap(0, 0);
+            IoUtil.unmap(mapped);
+            mapped = null;
+            mappedLength = 0;
+        }
     }
 
     private SkeinException corrupt(final long position, final String what)

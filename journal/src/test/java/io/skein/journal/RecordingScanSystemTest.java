@@ -107,6 +107,41 @@ class RecordingScanSystemTest
     }
 
     @Test
+    void shouldReadEveryEntryStraightFromTheSegmentFileAsItWasAppended()
+    {
+        final List<byte[]> read = new ArrayList<>();
+        final List<Long> ends = new ArrayList<>();
+        assertEquals(ENTRIES, scan.read(0, journalEnd, (buffer, offset, length, position) ->
+        {
+            final byte[] bytes = new byte[length];
+            buffer.getBytes(offset, bytes);
+            read.add(bytes);
+            ends.add(position);
+        }));
+        assertEquals(ENTRY_ENDS, ends, "each entry handed over with the position after it, padding skipped");
+        final Appender appender = new Appender();
+        for (int i = 1; i <= ENTRIES; i++)
+        {
+            final int length = appender.encode(i, i % 3 == 0 ? 5000 : 300);
+            final byte[] expected = new byte[length];
+            appender.buffer.getBytes(0, expected);
+            assertTrue(Arrays.equals(expected, read.get(i - 1)), "entry " + i + " (fragmented: " + (i % 3 == 0) +
+                ") reassembled byte for byte");
+        }
+    }
+
+    @Test
+    void shouldReadFromAnEntryInTheMiddleAndDropAMessageStillOpenAtTheRangesEnd()
+    {
+        final Frame lastEnd = FRAMES.get(FRAMES.size() - 1);
+        final List<Long> ends = new ArrayList<>();
+        final long from = ENTRY_ENDS.get(9);
+        assertEquals(ENTRIES - 11, scan.read(from, lastEnd.position, (buffer, offset, length, position) ->
+            ends.add(position)));
+        assertEquals(ENTRY_ENDS.subList(10, ENTRIES - 1), ends, "the last entry's END frame is outside the range");
+    }
+
+    @Test
     void shouldEndTheFirstTermsScanAtItsLastEntryNotItsPadding()
     {
         final long lastEntryOfFirstTerm = ENTRY_ENDS.stream()
@@ -296,6 +331,10 @@ class RecordingScanSystemTest
                 assertEquals(2, extended.messages());
                 assertEquals(1, extended.abandonedMessages());
                 assertEquals(small, extended.firstAbandonedPosition());
+
+                final List<Long> ends = new ArrayList<>();
+                assertEquals(2, recordingScan.read(0, end, (buffer, offset, length, position) -> ends.add(position)));
+                assertEquals(List.of(small, end), ends, "the torn entry of the first run is dropped, as a replay does");
             }
         }
     }
