@@ -90,6 +90,16 @@ final class CommandProcessor implements EventHandler<CommandSlot>
     }
 
     @Override
+    public void onShutdown()
+    {
+        // A halted writer wakes the reply stage, which otherwise hears of the halt only at its safety wake.
+        if (null != resting)
+        {
+            resting.signalDownstream(lastSignalled);
+        }
+    }
+
+    @Override
     public void onEvent(final CommandSlot slot, final long sequence, final boolean endOfBatch)
     {
         final EngineTask task = slot.task;
@@ -155,7 +165,7 @@ final class CommandProcessor implements EventHandler<CommandSlot>
         {
             // Make this batch visible to the reply stage before waking it (the processor would set it after).
             sequenceCallback.set(sequence);
-            resting.signalDownstream();
+            resting.signalDownstream(sequence);
             lastSignalled = sequence;
             replyStageNeeded = false;
         }

@@ -17,11 +17,12 @@ import com.lmax.disruptor.WaitStrategy;
  *     pay a fence and a volatile read per publish, no lock.</li>
  *     <li>A later stage (the reply stage, waiting on the writer's sequence) naps in short sleeps while a published
  *     command is in the writer's hands. With nothing published it blocks on a monitor of its own that the writer
- *     signals through {@link #signalDownstream()}, not on the producers' publishes: a publish would wake it only to
+ *     signals through {@link #signalDownstream(long)}, not on the producers' publishes: a publish would wake it only to
  *     find the writer still busy with the command, and a command whose reply the writer hands over itself (a
- *     {@link SyncCaller}'s in memory) needs no reply stage at all. It also wakes every
- *     {@value #DOWNSTREAM_SAFETY_MS} ms on its own, so a halt (whose alert goes through
- *     {@link #signalAllWhenBlocking()}) or an unsignalled step of the writer is seen within that time.</li>
+ *     {@link SyncCaller}'s in memory) needs no reply stage at all. The writer also signals
+ *     before it goes to sleep itself if it made steps it did not signal, and when it shuts down (a halt's alert
+ *     goes through {@link #signalAllWhenBlocking()}, which only the writer's monitor hears); as a last resort the
+ *     later stage wakes every {@value #DOWNSTREAM_SAFETY_MS} ms on its own.</li>
  * </ul>
  * The fence in each signal orders the signaller's sequence update before its read of the blocked flag; the waiting
  * stage sets the flag before it checks the sequence once more under the monitor, so a signal is never missed (the
@@ -42,7 +43,7 @@ public final class RestingWaitStrategy implements WaitStrategy
     /**
      * The longest a later stage blocks without a signal, in milliseconds.
      */
-    static final long DOWNSTREAM_SAFETY_MS = 10;
+    static final long DOWNSTREAM_SAFETY_MS = 100;
 
     private static final long NAP_NS = 20_000;
 
@@ -52,6 +53,7 @@ public final class RestingWaitStrategy implements WaitStrategy
     private final Object downstreamMonitor = new Object();
     private volatile boolean blocked;
     private volatile boolean downstreamBlocked;
+    private long signalledUpTo = -1;
 
     /**
      * With the default spins and yields.
@@ -121,6 +123,12 @@ public final class RestingWaitStrategy implements WaitStrategy
             }
             else
             {
+                if (signalledUpTo < sequence - 1)
+                {
+                    // Going to sleep with steps the later stage was not told of (replies the writer handed over
+                    // itself): let it free those slots now rather than when its safety wake comes.
+                    signalDownstream(sequence - 1);
+                }
                 synchronized (monitor)
                 {
                     blocked = true;
@@ -155,11 +163,14 @@ public final class RestingWaitStrategy implements WaitStrategy
     }
 
     /**
-     * Wake a later stage (the reply stage) blocked waiting for the first stage's sequence: called by the writer after
-     * it has made its sequence visible. Costs a fence and a volatile read when no stage is blocked.
+     * Wake a later stage (the reply stage) blocked waiting for the first stage's sequence: called on the writer's
+     * thread after it has made its sequence visible. Costs a fence and a volatile read when no stage is blocked.
+     *
+     * @param upTo the first stage's sequence made visible.
      */
-    public void signalDownstream()
+    public void signalDownstream(final long upTo)
     {
+        signalledUpTo = upTo;
         VarHandle.fullFence();
         if (downstreamBlocked)
         {
