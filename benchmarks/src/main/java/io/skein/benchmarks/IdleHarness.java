@@ -282,7 +282,7 @@ public final class IdleHarness
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         final com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean();
-        final Map<Long, Long> before = threadCpu(threads);
+        final Map<Long, Long> before = ThreadCpu.sample(threads);
         final long processBefore = os.getProcessCpuTime();
         final long startNs = System.nanoTime();
         while (System.nanoTime() - startNs < restNs)
@@ -293,7 +293,7 @@ public final class IdleHarness
         }
         final long elapsedNs = System.nanoTime() - startNs;
         final long processCpuNs = os.getProcessCpuTime() - processBefore;
-        final Map<Long, Long> after = threadCpu(threads);
+        final Map<Long, Long> after = ThreadCpu.sample(threads);
 
         final Map<String, Long> byName = new HashMap<>();
         for (final Map.Entry<Long, Long> entry : after.entrySet())
@@ -355,20 +355,6 @@ public final class IdleHarness
     private static void nothing()
     {
         // No client to keep alive.
-    }
-
-    private static Map<Long, Long> threadCpu(final ThreadMXBean threads)
-    {
-        final Map<Long, Long> cpu = new HashMap<>();
-        for (final long id : threads.getAllThreadIds())
-        {
-            final long time = threads.getThreadCpuTime(id);
-            if (time >= 0)
-            {
-                cpu.put(id, time);
-            }
-        }
-        return cpu;
     }
 
     private static long timed(final Runnable command)

@@ -66,7 +66,13 @@ final class ThreadCpu
         return out.toString();
     }
 
-    private static Map<Long, Long> sample(final ThreadMXBean threads)
+    /**
+     * CPU time of every live thread of this process.
+     *
+     * @param threads the JVM's thread bean.
+     * @return nanoseconds of CPU by thread id.
+     */
+    static Map<Long, Long> sample(final ThreadMXBean threads)
     {
         final Map<Long, Long> cpu = new HashMap<>();
         for (final long id : threads.getAllThreadIds())

@@ -10,6 +10,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -33,6 +34,7 @@ import io.skein.protocol.SkeinException;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * Skein's embedded default: an in-process archiving media driver that needs no external service. Driver and archive
@@ -53,10 +55,34 @@ public final class EmbeddedArchive implements AutoCloseable
      * it written at start, this about 12 MiB.
      */
     private static final int COUNTERS_VALUES_BUFFER_LENGTH = 4 * 1024 * 1024;
+    private static final long ARCHIVE_MAX_PARK_NS = 1_000_000;
 
     private final Context ctx;
     private final ArchivingMediaDriver driver;
     private final FileChannel lockChannel;
+    private volatile WakeableIdleStrategy[] archiveIdles = new WakeableIdleStrategy[0];
+
+    private synchronized IdleStrategy newArchiveIdleStrategy()
+    {
+        final WakeableIdleStrategy idle = new WakeableIdleStrategy(ARCHIVE_MAX_PARK_NS);
+        final WakeableIdleStrategy[] grown = Arrays.copyOf(archiveIdles, archiveIdles.length + 1);
+        grown[grown.length - 1] = idle;
+        archiveIdles = grown;
+        return idle;
+    }
+
+    /**
+     * Wake the archive's agents if they are parked: called by a journal of this process after each append, so the
+     * entry is recorded without waiting out the recorder's idle nap (up to a millisecond).
+     */
+    public void wakeRecorder()
+    {
+        final WakeableIdleStrategy[] idles = archiveIdles;
+        for (int i = 0; i < idles.length; i++)
+        {
+            idles[i].wake();
+        }
+    }
 
     private EmbeddedArchive(final Context ctx)
     {
@@ -84,7 +110,7 @@ public final class EmbeddedArchive implements AutoCloseable
             .archiveDir(ctx.archiveDir())
             .deleteArchiveOnStart(false)
             .threadingMode(ArchiveThreadingMode.SHARED)
-            .idleStrategySupplier(BackoffIdleStrategy::new)
+            .idleStrategySupplier(this::newArchiveIdleStrategy)
             .controlChannelEnabled(null != ctx.controlChannel())
             .controlChannel(null != ctx.controlChannel() ? ctx.controlChannel() : "aeron:udp?endpoint=localhost:0")
             .replicationChannel(ctx.replicationChannel())

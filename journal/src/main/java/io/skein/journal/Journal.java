@@ -182,6 +182,7 @@ public final class Journal implements AutoCloseable
         long result = publication.offer(buffer, offset, length);
         if (result > 0)
         {
+            wakeRecorder();
             return result;
         }
         final long deadlineNs = System.nanoTime() + ctx.appendTimeoutNs();
@@ -206,8 +207,18 @@ public final class Journal implements AutoCloseable
             result = publication.offer(buffer, offset, length);
             if (result > 0)
             {
+                wakeRecorder();
                 return result;
             }
+        }
+    }
+
+    private void wakeRecorder()
+    {
+        final EmbeddedArchive embedded = ctx.embeddedArchive();
+        if (null != embedded)
+        {
+            embedded.wakeRecorder();
         }
     }
 
@@ -784,6 +795,7 @@ public final class Journal implements AutoCloseable
         private long timeoutNs = TimeUnit.SECONDS.toNanos(10);
         private ErrorHandler errorHandler;
         private File archiveDir;
+        private EmbeddedArchive embeddedArchive;
         private long minFreeStorageLength = -1;
 
         /**
@@ -834,7 +846,18 @@ public final class Journal implements AutoCloseable
             this.aeronDirectoryName = embedded.aeronDirectoryName();
             this.termLength = embedded.context().termLength();
             this.archiveDir = embedded.context().archiveDir();
+            this.embeddedArchive = embedded;
             return this;
+        }
+
+        /**
+         * The embedded archive in this process, if one was given: the journal wakes its recorder after each append.
+         *
+         * @return the archive, or null.
+         */
+        public EmbeddedArchive embeddedArchive()
+        {
+            return embeddedArchive;
         }
 
         /**

@@ -325,9 +325,7 @@ public final class RecordingScan
         }
         catch (final IOException ex)
         {
-            throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
-                "cannot read segment file " + segmentFile + " of recording " + recordingId + " at position " +
-                position + ": " + ex, ex);
+            throw unreadable(position, ex);
         }
         finally
         {
@@ -416,9 +414,7 @@ public final class RecordingScan
         }
         catch (final IOException ex)
         {
-            throw new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
-                "cannot read segment file " + segmentFile + " of recording " + recordingId + " at position " +
-                position + ": " + ex, ex);
+            throw unreadable(position, ex);
         }
         finally
         {
@@ -545,6 +541,13 @@ public final class RecordingScan
             mapped = null;
             mappedLength = 0;
         }
+    }
+
+    private SkeinException unreadable(final long position, final IOException ex)
+    {
+        return new SkeinException(SkeinException.Code.STORAGE, SkeinException.Category.FATAL,
+            "cannot read segment file " + segmentFile + " of recording " + recordingId + " at position " + position +
+            ": " + ex, ex);
     }
 
     private SkeinException corrupt(final long position, final String what)
