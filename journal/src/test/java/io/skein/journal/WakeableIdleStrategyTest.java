@@ -28,7 +28,13 @@ class WakeableIdleStrategyTest
         });
         agent.start();
         assertTrue(parking.await(10, TimeUnit.SECONDS));
-        Thread.sleep(200);
+        // Wake it only once it is really parked (TIMED_WAITING in parkNanos), not before it gets there.
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (agent.getState() != Thread.State.TIMED_WAITING)
+        {
+            assertTrue(System.nanoTime() < deadlineNs, "the agent parks: " + agent.getState());
+            Thread.onSpinWait();
+        }
         idle.wake();
         agent.join(TimeUnit.SECONDS.toMillis(5));
         assertTrue(!agent.isAlive() && parkedNs.get() < TimeUnit.SECONDS.toNanos(5),
