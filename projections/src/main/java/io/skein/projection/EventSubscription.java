@@ -86,6 +86,7 @@ public final class EventSubscription implements Agent, AutoCloseable
     private volatile State state = State.WAITING;
     private volatile Throwable failure;
     private AgentRunner runner;
+    private String roleName;
 
     private EventSubscription(
         final EventSource source,
@@ -98,6 +99,7 @@ public final class EventSubscription implements Agent, AutoCloseable
         this.filter = null == filter ? EventFilter.ALL : filter;
         this.handler = handler;
         this.errorHandler = errorHandler;
+        this.roleName = "skein-subscription-" + source.name();
         final long durable = source.durablePosition();
         if (FROM_START == fromPosition)
         {
@@ -158,6 +160,7 @@ public final class EventSubscription implements Agent, AutoCloseable
         final ErrorHandler errorHandler)
     {
         final EventSubscription subscription = open(source, fromPosition, filter, handler, errorHandler);
+        subscription.roleName = "skein-subscription-" + name;
         final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, TimeUnit.MILLISECONDS.toNanos(1));
         subscription.runner = new AgentRunner(idle, errorHandler, null, subscription);
         AgentRunner.startOnThread(
@@ -222,7 +225,7 @@ public final class EventSubscription implements Agent, AutoCloseable
     @Override
     public String roleName()
     {
-        return "skein-subscription-" + source.name();
+        return roleName;
     }
 
     /**
