@@ -7,6 +7,7 @@ import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.StateCodec;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.SnapshotAggregateDecoder;
+import io.skein.codecs.SnapshotAggregatesDecoder;
 import io.skein.codecs.SnapshotBeginDecoder;
 import io.skein.codecs.SnapshotEndDecoder;
 import io.skein.codecs.SnapshotKeyDecoder;
@@ -32,6 +33,7 @@ final class SnapshotLoader implements EntryHandler
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final SnapshotBeginDecoder beginDecoder = new SnapshotBeginDecoder();
     private final SnapshotAggregateDecoder aggregateDecoder = new SnapshotAggregateDecoder();
+    private final SnapshotAggregatesDecoder batchDecoder = new SnapshotAggregatesDecoder();
     private final SnapshotKeyDecoder keyDecoder = new SnapshotKeyDecoder();
     private final SnapshotEndDecoder endDecoder = new SnapshotEndDecoder();
     private final CRC32C crc = new CRC32C();
@@ -255,6 +257,12 @@ final class SnapshotLoader implements EntryHandler
         final int body = offset + SkeinProtocol.HEADER_LENGTH;
         final int blockLength = headerDecoder.blockLength();
         final int version = headerDecoder.version();
+        if (version < 1 || version > SkeinProtocol.SCHEMA_VERSION)
+        {
+            throw corrupt("has a message of schema version " + version + ", not one this build reads (1 to " +
+                SkeinProtocol.SCHEMA_VERSION + ")");
+        }
+        checkFraming(headerDecoder.templateId(), blockLength, length);
         switch (headerDecoder.templateId())
         {
             case SnapshotBeginDecoder.TEMPLATE_ID:
@@ -282,6 +290,12 @@ final class SnapshotLoader implements EntryHandler
                 includedTypes.add(typeDecoder.aggregateTypeId());
                 break;
 
+            case SnapshotAggregatesDecoder.TEMPLATE_ID:
+                requireBegun();
+                batchDecoder.wrap(buffer, body, blockLength, version);
+                loadBatch(buffer, offset + length);
+                break;
+
             case SnapshotAggregateDecoder.TEMPLATE_ID:
                 requireBegun();
                 aggregateDecoder.wrap(buffer, body, blockLength, version);
@@ -300,6 +314,11 @@ final class SnapshotLoader implements EntryHandler
             case SnapshotEndDecoder.TEMPLATE_ID:
                 requireBegun();
                 endDecoder.wrap(buffer, body, blockLength, version);
+                if (endDecoder.journalPosition() != expectedPosition)
+                {
+                    throw corrupt("ends at position " + endDecoder.journalPosition() + " but its index says " +
+                        expectedPosition);
+                }
                 if (endDecoder.checksum() != crc.getValue())
                 {
                     throw corrupt("fails its checksum");
@@ -322,6 +341,58 @@ final class SnapshotLoader implements EntryHandler
         update(buffer, offset, length);
     }
 
+    /**
+     * Every byte of a message's header is checked, since the end marker's header is outside the checksum: each
+     * snapshot template's block has kept its length since it was introduced, so the block length must be exactly it
+     * (a later version that grows a block must map the acting version to its length here), and a message without
+     * var data must be exactly its header and block.
+     */
+    private void checkFraming(final int templateId, final int blockLength, final int length)
+    {
+        final int expectedBlock;
+        final boolean fixed;
+        switch (templateId)
+        {
+            case SnapshotBeginDecoder.TEMPLATE_ID:
+                expectedBlock = SnapshotBeginDecoder.BLOCK_LENGTH;
+                fixed = true;
+                break;
+            case SnapshotTypeDecoder.TEMPLATE_ID:
+                expectedBlock = SnapshotTypeDecoder.BLOCK_LENGTH;
+                fixed = true;
+                break;
+            case SnapshotKeyDecoder.TEMPLATE_ID:
+                expectedBlock = SnapshotKeyDecoder.BLOCK_LENGTH;
+                fixed = true;
+                break;
+            case SnapshotEndDecoder.TEMPLATE_ID:
+                expectedBlock = SnapshotEndDecoder.BLOCK_LENGTH;
+                fixed = true;
+                break;
+            case SnapshotAggregatesDecoder.TEMPLATE_ID:
+                expectedBlock = SnapshotAggregatesDecoder.BLOCK_LENGTH;
+                fixed = false;
+                break;
+            case SnapshotAggregateDecoder.TEMPLATE_ID:
+                expectedBlock = SnapshotAggregateDecoder.BLOCK_LENGTH;
+                fixed = false;
+                break;
+            default:
+                throw corrupt("has an unknown template " + templateId);
+        }
+        if (blockLength != expectedBlock)
+        {
+            throw corrupt("has a message of template " + templateId + " with a block of " + blockLength +
+                " bytes, not " + expectedBlock);
+        }
+        final int minimum = SkeinProtocol.HEADER_LENGTH + expectedBlock;
+        if (fixed ? length != minimum : length < minimum)
+        {
+            throw corrupt("has a message of template " + templateId + " of " + length + " bytes, not " +
+                (fixed ? "" : "at least ") + minimum);
+        }
+    }
+
     private void checkType(final AggregateRuntime<Object> runtime)
     {
         if (null == runtime)
@@ -341,22 +412,67 @@ final class SnapshotLoader implements EntryHandler
         }
     }
 
-    private void loadAggregate(final DirectBuffer buffer)
+    /**
+     * A batch of aggregates of one type (schema version 6 on).
+     */
+    private void loadBatch(final DirectBuffer buffer, final int end)
     {
-        final AggregateRuntime<Object> runtime = state.runtime(aggregateDecoder.aggregateTypeId());
+        final AggregateRuntime<Object> runtime = runtimeOf(batchDecoder.aggregateTypeId());
+        final StateCodec<Object> codec = runtime.definition().stateCodec();
+        final SnapshotAggregatesDecoder.AggregatesDecoder batch = batchDecoder.aggregates();
+        if (batch.count() == 0)
+        {
+            throw corrupt("holds an empty batch of aggregates");
+        }
+        while (batch.hasNext())
+        {
+            batch.next();
+            final long aggregateId = batch.aggregateId();
+            final long version = batch.version();
+            final int stateOffset = batchDecoder.limit() +
+                SnapshotAggregatesDecoder.AggregatesDecoder.stateHeaderLength();
+            final int stateLength = batch.stateLength();
+            if (stateLength < 0 || stateOffset + stateLength > end)
+            {
+                throw corrupt("has an aggregate's state running past the end of its message");
+            }
+            final Object aggregateState = runtime.definition().newState();
+            codec.decode(buffer, stateOffset, stateLength, aggregateState);
+            batch.skipState();
+            state.restoreAggregate(runtime, aggregateId, version, aggregateState);
+            aggregates++;
+        }
+        if (batchDecoder.limit() != end)
+        {
+            throw corrupt("has a batch of aggregates whose length does not match its message");
+        }
+    }
+
+    private AggregateRuntime<Object> runtimeOf(final int typeId)
+    {
+        final AggregateRuntime<Object> runtime = state.runtime(typeId);
         if (null == runtime)
         {
-            throw corrupt("holds aggregate type " + aggregateDecoder.aggregateTypeId() + ", unknown to this engine");
+            throw corrupt("holds aggregate type " + typeId + ", unknown to this engine");
         }
-        final StateCodec<Object> codec = runtime.definition().stateCodec();
         if (!includedTypes.contains(runtime.typeId()))
         {
             throw corrupt("holds an aggregate of type " + runtime.definition().name() + " it does not name");
         }
-        if (null == codec)
+        if (null == runtime.definition().stateCodec())
         {
             throw corrupt("holds aggregate type " + runtime.definition().name() + " which has no state codec");
         }
+        return runtime;
+    }
+
+    /**
+     * One aggregate in a message of its own: snapshots written before schema version 6.
+     */
+    private void loadAggregate(final DirectBuffer buffer)
+    {
+        final AggregateRuntime<Object> runtime = runtimeOf(aggregateDecoder.aggregateTypeId());
+        final StateCodec<Object> codec = runtime.definition().stateCodec();
         final long aggregateId = aggregateDecoder.aggregateId();
         final long version = aggregateDecoder.version();
         final int stateLength = aggregateDecoder.stateLength();

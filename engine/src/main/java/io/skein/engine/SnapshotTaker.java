@@ -7,7 +7,7 @@ import java.util.zip.CRC32C;
 import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.StateCodec;
 import io.skein.codecs.MessageHeaderEncoder;
-import io.skein.codecs.SnapshotAggregateEncoder;
+import io.skein.codecs.SnapshotAggregatesEncoder;
 import io.skein.codecs.SnapshotBeginEncoder;
 import io.skein.codecs.SnapshotEndEncoder;
 import io.skein.codecs.SnapshotKeyEncoder;
@@ -21,15 +21,30 @@ import org.agrona.ExpandableArrayBuffer;
 /**
  * Writes the engine's state as a snapshot recording, on the single writer between commands: a begin marker with the
  * journal position, sequences and epoch; the aggregate types it holds (those with a state codec; the others are
- * rebuilt from the journal on load); every aggregate of those types in type and id order, in its type's own state
- * encoding; the idempotency window oldest first; and an end marker with a CRC-32C over everything before it.
+ * rebuilt from the journal on load); every aggregate of those types, type by type in the loader's slot order, in its
+ * type's own state encoding, batched as many to a message as fit in one Aeron frame; the idempotency window oldest
+ * first; and an end marker with a CRC-32C over everything before it.
  */
 final class SnapshotTaker
 {
+    /**
+     * The longest batch of aggregates in one message: the payload of one frame at Aeron's default MTU (1,408 bytes
+     * less the 32-byte frame header), so a batch is never fragmented. An aggregate whose state alone is longer goes
+     * in a batch of its own, fragmented by Aeron.
+     */
+    static final int MAX_BATCH_LENGTH = 1_376;
+
+    private static final int MAX_BATCH_COUNT = SnapshotAggregatesEncoder.AggregatesEncoder.countMaxValue();
+    private static final int ELEMENT_OVERHEAD = SnapshotAggregatesEncoder.AggregatesEncoder.sbeBlockLength() +
+        SnapshotAggregatesEncoder.AggregatesEncoder.stateHeaderLength();
+
     private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(4096);
+    private final ExpandableArrayBuffer stateBuffer = new ExpandableArrayBuffer(1024);
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final SnapshotBeginEncoder beginEncoder = new SnapshotBeginEncoder();
-    private final SnapshotAggregateEncoder aggregateEncoder = new SnapshotAggregateEncoder();
+    private final SnapshotAggregatesEncoder batchEncoder = new SnapshotAggregatesEncoder();
+    private SnapshotAggregatesEncoder.AggregatesEncoder batch;
+    private int batchCount;
     private final SnapshotKeyEncoder keyEncoder = new SnapshotKeyEncoder();
     private final SnapshotTypeEncoder typeEncoder = new SnapshotTypeEncoder();
     private final SnapshotEndEncoder endEncoder = new SnapshotEndEncoder();
@@ -86,18 +101,33 @@ final class SnapshotTaker
         {
             final AggregateRuntime<Object> runtime = state.runtime(typeId);
             final StateCodec<Object> codec = runtime.definition().stateCodec();
+            batchCount = 0;
             for (final long id : EngineState.snapshotOrder(runtime))
             {
                 final AggregateRecord<Object> record = runtime.existing(id);
-                aggregateEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
-                    .aggregateTypeId(typeId)
-                    .aggregateId(id)
-                    .version(record.version);
-                final int lengthOffset = aggregateEncoder.limit();
-                final int stateLength = codec.encode(record.state, buffer, lengthOffset + 4);
+                final int stateLength = codec.encode(record.state, stateBuffer, 0);
+                if (batchCount > 0 && (batchEncoder.limit() + ELEMENT_OVERHEAD + stateLength > MAX_BATCH_LENGTH ||
+                    batchCount == MAX_BATCH_COUNT))
+                {
+                    flushBatch(sink);
+                }
+                if (0 == batchCount)
+                {
+                    batch = batchEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
+                        .aggregateTypeId(typeId)
+                        .aggregatesCount(MAX_BATCH_COUNT);
+                }
+                batch.next().aggregateId(id).version(record.version);
+                final int lengthOffset = batchEncoder.limit();
                 buffer.putInt(lengthOffset, stateLength, ByteOrder.LITTLE_ENDIAN);
-                append(sink, lengthOffset + 4 + stateLength);
+                buffer.putBytes(lengthOffset + 4, stateBuffer, 0, stateLength);
+                batchEncoder.limit(lengthOffset + 4 + stateLength);
+                batchCount++;
                 aggregates++;
+            }
+            if (batchCount > 0)
+            {
+                flushBatch(sink);
             }
         }
 
@@ -122,6 +152,13 @@ final class SnapshotTaker
             .aggregates(aggregates)
             .keys(window.size());
         sink.append(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + endEncoder.encodedLength());
+    }
+
+    private void flushBatch(final SnapshotSink sink)
+    {
+        batch.resetCountToIndex();
+        append(sink, batchEncoder.limit());
+        batchCount = 0;
     }
 
     private void append(final SnapshotSink sink, final int length)

@@ -95,15 +95,16 @@ class SnapshotSystemTest
         assertNotEquals(first, second);
 
         // Flip a byte of the first aggregate's state in the snapshot's segment file: frames are 32-byte aligned,
-        // the begin marker's frame ends at 96, the one type marker's at 160, and the state starts 32 bytes into the
-        // next message (after its 32-byte frame header).
+        // the begin marker's frame ends at 96, the one type marker's at 160; the next frame is the first batch of
+        // aggregates, whose first state starts 36 bytes into the message (message header 8, block 4, group header
+        // 4, id 8, version 8, state length 4) after the 32-byte frame header.
         final File segment = new File(new File(dir, "archive"), secondRecording + "-0.rec");
         assertTrue(segment.exists(), segment.toString());
         try (RandomAccessFile file = new RandomAccessFile(segment, "rw"))
         {
-            file.seek(160 + 32 + 32 + 3);
+            file.seek(160 + 32 + 36 + 3);
             final int value = file.read();
-            file.seek(160 + 32 + 32 + 3);
+            file.seek(160 + 32 + 36 + 3);
             file.write(value ^ 0xFF);
         }
 
