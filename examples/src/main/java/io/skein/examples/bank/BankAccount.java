@@ -13,7 +13,7 @@ import org.agrona.MutableDirectBuffer;
  * A bank account: opened once, deposits and withdrawals while open, closed at a zero balance. Handlers decide from
  * state without changing it; the appliers are the only code that changes it.
  */
-public final class BankAccount implements Aggregate<AccountState>
+public final class BankAccount implements Aggregate<AccountState>, AccountHandlers<AccountState>
 {
     /**
      * The aggregate type id commands use to address accounts.
@@ -32,21 +32,17 @@ public final class BankAccount implements Aggregate<AccountState>
     @Override
     public void define(final AggregateDefinition<AccountState> definition)
     {
-        definition.typeId(TYPE_ID).name("account").state(AccountState::new)
+        // AccountHandlers is generated from the schema's roles: every command, query and event, bound to this.
+        AccountHandlers.bind(definition.typeId(TYPE_ID).name("account").state(AccountState::new)
             .schema("io/skein/examples/bank/bank-schema.xml")
-            .snapshot(new AccountCodec())
-            .command(new OpenAccountDecoder(), this::open)
-            .command(new DepositDecoder(), this::deposit)
-            .command(new WithdrawDecoder(), this::withdraw)
-            .command(new CloseAccountDecoder(), this::close)
-            .query(new GetBalanceDecoder(), this::balance)
-            .event(new AccountOpenedDecoder(), BankAccount::onOpened)
-            .event(new DepositedDecoder(), BankAccount::onDeposited)
-            .event(new WithdrawnDecoder(), BankAccount::onWithdrawn)
-            .event(new AccountClosedDecoder(), BankAccount::onClosed);
+            .snapshot(new AccountCodec()), this);
     }
 
-    private void open(final OpenAccountDecoder command, final AccountState state, final CommandContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onOpenAccount(final OpenAccountDecoder command, final AccountState state, final CommandContext ctx)
     {
         if (state.status != AccountStatus.UNOPENED)
         {
@@ -62,7 +58,11 @@ public final class BankAccount implements Aggregate<AccountState>
         }
     }
 
-    private void deposit(final DepositDecoder command, final AccountState state, final CommandContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onDeposit(final DepositDecoder command, final AccountState state, final CommandContext ctx)
     {
         if (checkOpen(state, ctx) && checkPositive(command.amount(), ctx))
         {
@@ -70,7 +70,11 @@ public final class BankAccount implements Aggregate<AccountState>
         }
     }
 
-    private void withdraw(final WithdrawDecoder command, final AccountState state, final CommandContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onWithdraw(final WithdrawDecoder command, final AccountState state, final CommandContext ctx)
     {
         if (checkOpen(state, ctx) && checkPositive(command.amount(), ctx))
         {
@@ -85,7 +89,11 @@ public final class BankAccount implements Aggregate<AccountState>
         }
     }
 
-    private void close(final CloseAccountDecoder command, final AccountState state, final CommandContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onCloseAccount(final CloseAccountDecoder command, final AccountState state, final CommandContext ctx)
     {
         if (checkOpen(state, ctx))
         {
@@ -100,7 +108,11 @@ public final class BankAccount implements Aggregate<AccountState>
         }
     }
 
-    private void balance(final GetBalanceDecoder query, final AccountState state, final QueryContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onGetBalance(final GetBalanceDecoder query, final AccountState state, final QueryContext ctx)
     {
         ctx.reply(balance).balance(state.balance).status(state.status).ownerId(state.ownerId);
     }
@@ -135,24 +147,40 @@ public final class BankAccount implements Aggregate<AccountState>
         ctx.reject(rejection.value(), message);
     }
 
-    private static void onOpened(final AccountOpenedDecoder event, final AccountState state)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyAccountOpened(final AccountOpenedDecoder event, final AccountState state)
     {
         state.status = AccountStatus.OPEN;
         state.ownerId = event.ownerId();
         state.balance = event.initialBalance();
     }
 
-    private static void onDeposited(final DepositedDecoder event, final AccountState state)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyDeposited(final DepositedDecoder event, final AccountState state)
     {
         state.balance += event.amount();
     }
 
-    private static void onWithdrawn(final WithdrawnDecoder event, final AccountState state)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyWithdrawn(final WithdrawnDecoder event, final AccountState state)
     {
         state.balance -= event.amount();
     }
 
-    private static void onClosed(final AccountClosedDecoder event, final AccountState state)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyAccountClosed(final AccountClosedDecoder event, final AccountState state)
     {
         state.status = AccountStatus.CLOSED;
     }

@@ -14,7 +14,7 @@ import org.agrona.MutableDirectBuffer;
  * decide the fills and emit them as events; the appliers are the only code that changes the book, so replaying the
  * journal rebuilds exactly the same book.
  */
-public final class OrderBook implements Aggregate<BookState>
+public final class OrderBook implements Aggregate<BookState>, OrderBookHandlers<BookState>
 {
     /**
      * The aggregate type id commands use to address books; the aggregate id is the instrument id.
@@ -39,18 +39,16 @@ public final class OrderBook implements Aggregate<BookState>
     {
         definition.typeId(TYPE_ID).name("order-book").state(BookState::new)
             .schema("io/skein/examples/orderbook/orderbook-schema.xml")
-            .snapshot(new BookCodec())
-            .command(new PlaceLimitOrderDecoder(), this::placeLimit)
-            .command(new PlaceMarketOrderDecoder(), this::placeMarket)
-            .command(new CancelOrderDecoder(), this::cancel)
-            .query(new BestPricesDecoder(), this::bestPrices)
-            .event(new OrderAcceptedDecoder(), OrderBook::onAccepted)
-            .event(new TradeDecoder(), OrderBook::onTrade)
-            .event(new OrderRestedDecoder(), OrderBook::onRested)
-            .event(new OrderCancelledDecoder(), OrderBook::onCancelled);
+            .snapshot(new BookCodec());
+        // OrderBookHandlers is generated from the schema's roles: every command, query and event, bound to this.
+        OrderBookHandlers.bind(definition, this);
     }
 
-    private void placeLimit(final PlaceLimitOrderDecoder command, final BookState book, final CommandContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onPlaceLimitOrder(final PlaceLimitOrderDecoder command, final BookState book, final CommandContext ctx)
     {
         final short side = command.sideRaw();
         final long orderId = command.orderId();
@@ -77,7 +75,12 @@ public final class OrderBook implements Aggregate<BookState>
         }
     }
 
-    private void placeMarket(final PlaceMarketOrderDecoder command, final BookState book, final CommandContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onPlaceMarketOrder(
+        final PlaceMarketOrderDecoder command, final BookState book, final CommandContext ctx)
     {
         final short side = command.sideRaw();
         final long orderId = command.orderId();
@@ -98,7 +101,11 @@ public final class OrderBook implements Aggregate<BookState>
         }
     }
 
-    private void cancel(final CancelOrderDecoder command, final BookState book, final CommandContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onCancelOrder(final CancelOrderDecoder command, final BookState book, final CommandContext ctx)
     {
         final Order order = book.orders.get(command.orderId());
         if (null == order)
@@ -110,7 +117,11 @@ public final class OrderBook implements Aggregate<BookState>
         ctx.reply(result).orderId(order.orderId).filledQuantity(0).restingQuantity(0).tradeCount(0);
     }
 
-    private void bestPrices(final BestPricesDecoder query, final BookState book, final QueryContext ctx)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void onBestPrices(final BestPricesDecoder query, final BookState book, final QueryContext ctx)
     {
         final PriceLevel bid = book.bids.best();
         final PriceLevel ask = book.asks.best();
@@ -185,12 +196,20 @@ public final class OrderBook implements Aggregate<BookState>
         ctx.reject(rejection.value(), message);
     }
 
-    private static void onAccepted(final OrderAcceptedDecoder event, final BookState book)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyOrderAccepted(final OrderAcceptedDecoder event, final BookState book)
     {
         // An accepted order changes the book only through the trades, rest or cancel that follow it.
     }
 
-    private static void onTrade(final TradeDecoder event, final BookState book)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyTrade(final TradeDecoder event, final BookState book)
     {
         final Order maker = book.orders.get(event.makerOrderId());
         final BookSide side = maker.isBuy ? book.bids : book.asks;
@@ -211,7 +230,11 @@ public final class OrderBook implements Aggregate<BookState>
         book.lastTradePrice = event.price();
     }
 
-    private static void onRested(final OrderRestedDecoder event, final BookState book)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyOrderRested(final OrderRestedDecoder event, final BookState book)
     {
         final Order order = book.newOrder();
         order.orderId = event.orderId();
@@ -223,7 +246,11 @@ public final class OrderBook implements Aggregate<BookState>
         book.orders.put(order.orderId, order);
     }
 
-    private static void onCancelled(final OrderCancelledDecoder event, final BookState book)
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyOrderCancelled(final OrderCancelledDecoder event, final BookState book)
     {
         final Order order = book.orders.remove(event.orderId());
         if (null != order)
