@@ -44,7 +44,8 @@ final class Domains
     static Domains load()
     {
         final Domains domains = new Domains();
-        for (final ServiceLoader.Provider<Aggregate> provider : ServiceLoader.load(Aggregate.class).stream().toList())
+        for (final ServiceLoader.Provider<Aggregate> provider :
+            ServiceLoader.load(Aggregate.class, UserClasspath.loader()).stream().toList())
         {
             final AggregateDefinition<Object> definition = new AggregateDefinition<>();
             ((Aggregate<Object>)provider.get()).define(definition);

@@ -56,7 +56,7 @@ final class SchemaText
      */
     static SchemaText load(final String resource)
     {
-        try (InputStream in = SchemaText.class.getClassLoader().getResourceAsStream(resource))
+        try (InputStream in = UserClasspath.loader().getResourceAsStream(resource))
         {
             if (null == in)
             {
