@@ -62,7 +62,7 @@ class NewProjectSystemTest
             assertEquals(0, add.exitCode, add.toString());
             assertTrue(add.out.startsWith("ACCEPTED counter:42 version 1"), add.toString());
             final CliRun get = CliRun.run("send", "--classpath", classes, "--ingress", ingress, "--aggregate",
-                "counter:42", "Get", "unused=0");
+                "counter:42", "Get");
             assertTrue(get.out.contains("reply Total{total=25, count=1}"), get.toString());
             final CliRun refused = CliRun.run("send", "--classpath", classes, "--ingress", ingress, "--aggregate",
                 "counter:42", "Add", "amount=-5");

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.sbe.MessageDecoderFlyweight;
 
 /**
  * An immutable copy of a command's reply, for callers that keep it beyond the callback (futures, tools, tests).
@@ -186,6 +187,19 @@ public final class CommandResult
     public UnsafeBuffer payload()
     {
         return new UnsafeBuffer(payload);
+    }
+
+    /**
+     * The domain reply decoded: {@code result.reply(new BalanceDecoder()).balance()}.
+     *
+     * @param decoder of the reply's template, wrapped over a copy of the payload and returned.
+     * @param <D>     the decoder type.
+     * @return the decoder.
+     * @throws SkeinException BAD_INPUT if there is no payload or it is of another template or schema.
+     */
+    public <D extends MessageDecoderFlyweight> D reply(final D decoder)
+    {
+        return ReplyPayload.decode(new UnsafeBuffer(payload), payload.length, decoder);
     }
 
     /**

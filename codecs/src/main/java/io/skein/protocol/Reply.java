@@ -6,6 +6,7 @@ import io.skein.codecs.Outcome;
 import io.skein.codecs.RejectReason;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.sbe.MessageDecoderFlyweight;
 
 /**
  * A read-only view of one encoded command reply, valid only until the buffer it wraps is reused. Allocation-free,
@@ -221,6 +222,19 @@ public final class Reply
     public DirectBuffer payload()
     {
         return payload;
+    }
+
+    /**
+     * The domain reply decoded: {@code reply.reply(new BalanceDecoder()).balance()}.
+     *
+     * @param decoder of the reply's template, wrapped over the payload (valid as long as this reply) and returned.
+     * @param <D>     the decoder type.
+     * @return the decoder.
+     * @throws SkeinException BAD_INPUT if there is no payload or it is of another template or schema.
+     */
+    public <D extends MessageDecoderFlyweight> D reply(final D decoder)
+    {
+        return ReplyPayload.decode(payload, payloadLength(), decoder);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.skein.codecs.CommandEnvelopeEncoder;
 import io.skein.codecs.JournalEntryDecoder;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.MessageHeaderEncoder;
@@ -17,6 +18,7 @@ import io.skein.codecs.RejectReason;
 import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.engine.test.codecs.AddedDecoder;
 import io.skein.engine.test.codecs.AddedEncoder;
+import io.skein.engine.test.codecs.PeekEncoder;
 import io.skein.engine.test.codecs.ReadEncoder;
 import io.skein.engine.test.codecs.TotalDecoder;
 import io.skein.protocol.CommandResult;
@@ -272,6 +274,23 @@ class SkeinEngineTest
         assertEquals(before.version() + 1, after.version());
         assertEquals(before.sequence() + 1, after.sequence(), "the query took no sequence");
         assertEquals(2, entries.size());
+    }
+
+    @Test
+    void shouldAnswerAQueryWithNoFieldsAndDecodeItsReplyFromTheResult() throws Exception
+    {
+        launch();
+        submit(add(1, 3, 2, 0));
+        writer.wrap(buffer, 0).correlationId(77).aggregate(TYPE, 1);
+        writer.body(new PeekEncoder());
+        assertEquals(SkeinProtocol.HEADER_LENGTH * 2 + CommandEnvelopeEncoder.BLOCK_LENGTH, writer.length(),
+            "envelope, then the query's header and an empty block");
+        final CommandResult peek = submit(writer.length());
+        assertEquals(Outcome.ACCEPTED, peek.outcome(), peek.toString());
+        final TotalDecoder total = peek.reply(new TotalDecoder());
+        assertEquals(6, total.total());
+        assertEquals(2, total.count());
+        assertEquals(1, entries.size(), "a query writes no entry");
     }
 
     @Test

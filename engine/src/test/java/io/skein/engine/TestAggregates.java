@@ -9,6 +9,7 @@ import io.skein.engine.test.codecs.AddDecoder;
 import io.skein.engine.test.codecs.AddedDecoder;
 import io.skein.engine.test.codecs.AddedEncoder;
 import io.skein.engine.test.codecs.OrphanEncoder;
+import io.skein.engine.test.codecs.PeekDecoder;
 import io.skein.engine.test.codecs.ReadDecoder;
 import io.skein.engine.test.codecs.TotalEncoder;
 import org.agrona.DirectBuffer;
@@ -114,6 +115,8 @@ public final class TestAggregates
                 })
                 .command(new AddDecoder(), this::onAdd)
                 .query(new ReadDecoder(), this::onRead)
+                .query(new PeekDecoder(), (query, state, ctx) -> ctx.reply(totalEncoder).total(state.total)
+                    .count(state.count))
                 .event(new AddedDecoder(), this::onAdded);
         }
 

@@ -232,6 +232,20 @@ public final class AggregateFixture<S>
     }
 
     /**
+     * Send a command or query that has no fields (an empty block, which SBE allows): {@code when(new GetEncoder())}.
+     *
+     * @param encoder of the command.
+     * @param <C>     the encoder type.
+     * @return the result to check.
+     */
+    public <C extends MessageEncoderFlyweight> Result when(final C encoder)
+    {
+        return when(encoder, (command) ->
+        {
+        });
+    }
+
+    /**
      * Send a command (or query) to the aggregate and capture what happened. Fails if the command does not decode to
      * its own bytes, if the handler changed state directly, or if an event does not decode to its own bytes.
      *

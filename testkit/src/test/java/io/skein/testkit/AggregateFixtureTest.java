@@ -13,6 +13,7 @@ import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.engine.test.codecs.AddedDecoder;
 import io.skein.engine.test.codecs.AddedEncoder;
 import io.skein.engine.test.codecs.OrphanEncoder;
+import io.skein.engine.test.codecs.PeekEncoder;
 import io.skein.engine.test.codecs.ReadEncoder;
 import io.skein.engine.test.codecs.TotalDecoder;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,22 @@ class AggregateFixtureTest
             {
                 assertEquals(10, r.total());
                 assertEquals(1, r.count());
+            });
+    }
+
+    @Test
+    void shouldSendAQueryWithNoFields()
+    {
+        AggregateFixture.of(Tally::new)
+            .given(new AddedEncoder(), (e) -> e.amount(4))
+            .given(new AddedEncoder(), (e) -> e.amount(5))
+            .when(new PeekEncoder())
+            .expectAccepted()
+            .expectNoEvents()
+            .expectReply(new TotalDecoder(), (r) ->
+            {
+                assertEquals(9, r.total());
+                assertEquals(2, r.count());
             });
     }
 
