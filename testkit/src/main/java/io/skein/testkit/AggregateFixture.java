@@ -1,8 +1,13 @@
 package io.skein.testkit;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -10,6 +15,7 @@ import io.skein.aggregate.Aggregate;
 import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.AggregateDefinition.Binding;
 import io.skein.aggregate.AggregateDefinition.Kind;
+import io.skein.aggregate.StateCodec;
 import io.skein.codecs.JournalEntryDecoder;
 import io.skein.codecs.JournalEntryEncoder;
 import io.skein.codecs.MessageHeaderDecoder;
@@ -38,7 +44,9 @@ import org.agrona.sbe.MessageEncoderFlyweight;
  *     <li>a command, event or reply that does not decode to exactly the bytes it was encoded in;</li>
  *     <li>a given history that is not one aggregate's contiguous versions;</li>
  *     <li>a handler that changed state directly: after every command the state rebuilt from all events must equal
- *     the live state (so the state type must implement {@code equals}).</li>
+ *     the live state (so the state type must implement {@code equals});</li>
+ *     <li>a state codec that loses something: after every command the live state, encoded and decoded into a new
+ *     state, must equal itself (for types with a codec, whose state goes into snapshots).</li>
  * </ul>
  * <pre>{@code
  * AggregateFixture.of(BankAccount::new)
@@ -62,6 +70,7 @@ public final class AggregateFixture<S>
     private final EngineCore rebuilt;
     private final int typeId;
     private final AggregateDefinition<?> definition;
+    private final Set<String> ignoredStateFields = new HashSet<>();
     private final List<byte[]> history = new ArrayList<>();
     private final ExpandableArrayBuffer commandBuffer = new ExpandableArrayBuffer(1024);
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(1024);
@@ -113,6 +122,35 @@ public final class AggregateFixture<S>
             throw new IllegalStateException("set the aggregate id before any given event or command");
         }
         this.aggregateId = aggregateId;
+        return this;
+    }
+
+    /**
+     * Leave fields of the state out of the fixture's comparisons (the live state against the one rebuilt from the
+     * events, and against its state codec's round trip), for state that holds caches a handler may fill. The states
+     * are then compared field by field by reflection, every other field with {@link Objects#deepEquals}, instead of
+     * with the state's {@code equals}.
+     *
+     * @param names of fields declared by the state class or its superclasses.
+     * @return this for a fluent API.
+     * @throws IllegalArgumentException naming a field the state does not have.
+     */
+    public AggregateFixture<S> ignoringStateFields(final String... names)
+    {
+        final Set<String> declared = new HashSet<>();
+        for (final Field field : stateFields(definition.newState().getClass()))
+        {
+            declared.add(field.getName());
+        }
+        for (final String name : names)
+        {
+            if (!declared.contains(name))
+            {
+                throw new IllegalArgumentException("the state " + definition.newState().getClass().getName() +
+                    " has no field " + name + " (it has " + declared + ")");
+            }
+            ignoredStateFields.add(name);
+        }
         return this;
     }
 
@@ -375,12 +413,90 @@ public final class AggregateFixture<S>
         final Object expected = rebuilt.state(typeId, aggregateId);
         final Object liveState = null == live ? definition.newState() : live;
         final Object expectedState = null == expected ? definition.newState() : expected;
-        if (!expectedState.equals(liveState))
+        if (!sameState(expectedState, liveState))
         {
             throw new AssertionError("aggregate " + definition.name() + "/" + aggregateId +
                 ": live state differs from the state rebuilt from its events, so a handler changed state directly " +
                 "or an applier is not deterministic\n  live:    " + liveState + "\n  rebuilt: " + expectedState);
         }
+        checkStateCodec(live);
+    }
+
+    /**
+     * A type with a state codec has its state in snapshots: encoding the live state and decoding it into a new one
+     * must give an equal state, or a restart from a snapshot would not be the state the journal built.
+     */
+    @SuppressWarnings("unchecked")
+    private void checkStateCodec(final Object live)
+    {
+        final StateCodec<Object> codec = (StateCodec<Object>)definition.stateCodec();
+        if (null == codec || null == live)
+        {
+            return;
+        }
+        final ExpandableArrayBuffer encoded = new ExpandableArrayBuffer(256);
+        final Object decoded = definition.newState();
+        final int length;
+        try
+        {
+            length = codec.encode(live, encoded, 0);
+            codec.decode(encoded, 0, length, decoded);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new AssertionError("aggregate " + definition.name() + "/" + aggregateId + ": its state codec " +
+                "failed on the live state " + live, ex);
+        }
+        if (!sameState(decoded, live))
+        {
+            throw new AssertionError("aggregate " + definition.name() + "/" + aggregateId + ": the state codec " +
+                "does not round-trip the state, so a restart from a snapshot would differ from the journal's state" +
+                "\n  live:                  " + live + "\n  encoded then decoded: " + decoded);
+        }
+    }
+
+    private boolean sameState(final Object a, final Object b)
+    {
+        if (ignoredStateFields.isEmpty())
+        {
+            return a.equals(b);
+        }
+        if (a.getClass() != b.getClass())
+        {
+            return false;
+        }
+        try
+        {
+            for (final Field field : stateFields(a.getClass()))
+            {
+                if (!ignoredStateFields.contains(field.getName()) && !Objects.deepEquals(field.get(a), field.get(b)))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (final IllegalAccessException ex)
+        {
+            throw new IllegalStateException("cannot read the state's fields to compare them: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static List<Field> stateFields(final Class<?> type)
+    {
+        final List<Field> fields = new ArrayList<>();
+        for (Class<?> c = type; null != c && c != Object.class; c = c.getSuperclass())
+        {
+            for (final Field field : c.getDeclaredFields())
+            {
+                if (!Modifier.isStatic(field.getModifiers()))
+                {
+                    field.setAccessible(true);
+                    fields.add(field);
+                }
+            }
+        }
+        return fields;
     }
 
     private static void requireEquals(final Object state)
@@ -586,6 +702,60 @@ public final class AggregateFixture<S>
             }
             check.accept(event.decode(decoder));
             return this;
+        }
+
+        /**
+         * Expect the event at an index to be, field for field, the one an encoder writes: the expected event is
+         * encoded (header and block at the encoder's schema version, then its var data) and compared byte for byte
+         * with the actual one, and a mismatch shows both. Compared by value, so no decoder lambda is needed:
+         * {@code expectEventEquals(0, new DepositedEncoder(), (e) -> e.amount(50))}.
+         *
+         * @param index   of the event in this command's events.
+         * @param encoder of the expected template.
+         * @param fill    writes the expected fields.
+         * @param <E>     the encoder type.
+         * @return this for a fluent API.
+         */
+        public <E extends MessageEncoderFlyweight> Result expectEventEquals(
+            final int index, final E encoder, final Consumer<E> fill)
+        {
+            if (index >= events.size())
+            {
+                throw new AssertionError("expected an event at index " + index + " but got " + events);
+            }
+            final ExpandableArrayBuffer expected = new ExpandableArrayBuffer(256);
+            headerEncoder.wrap(expected, 0)
+                .blockLength(encoder.sbeBlockLength())
+                .templateId(encoder.sbeTemplateId())
+                .schemaId(encoder.sbeSchemaId())
+                .version(encoder.sbeSchemaVersion());
+            encoder.wrap(expected, SkeinProtocol.HEADER_LENGTH);
+            fill.accept(encoder);
+            final int expectedLength = SkeinProtocol.HEADER_LENGTH + encoder.encodedLength();
+            final RecordedEvent event = events.get(index);
+            final DirectBuffer actual = event.buffer();
+            boolean same = event.length() == expectedLength;
+            for (int i = 0; same && i < expectedLength; i++)
+            {
+                same = actual.getByte(i) == expected.getByte(i);
+            }
+            if (!same)
+            {
+                throw new AssertionError("event " + index + " differs from the expected one:\n  expected " +
+                    encoder + " (template " + encoder.sbeTemplateId() + ", " + expectedLength + " bytes)\n  actual   " +
+                    event + " (" + event.length() + " bytes: " + hex(actual, event.length()) + ")");
+            }
+            return this;
+        }
+
+        private String hex(final DirectBuffer buffer, final int length)
+        {
+            final StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < Math.min(length, 64); i++)
+            {
+                sb.append(String.format("%02x", buffer.getByte(i) & 0xFF));
+            }
+            return length > 64 ? sb.append("...").toString() : sb.toString();
         }
 
         /**
