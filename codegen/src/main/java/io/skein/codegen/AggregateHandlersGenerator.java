@@ -165,7 +165,7 @@ public final class AggregateHandlersGenerator implements CodeGenerator
             }
         }
         sb.append("    /**\n     * Bind every command, query and event of ").append(aggregate)
-            .append(" to its method, each with a new decoder.\n");
+            .append(" to its method, each with a new decoder, and declare its replies.\n");
         sb.append("     *\n     * @param definition to bind into.\n     * @param handlers   the aggregate.\n");
         sb.append("     * @param <S>        the aggregate's state.\n     * @return the definition.\n     */\n");
         sb.append("    static <S> AggregateDefinition<S> bind(final AggregateDefinition<S> definition, final ")
@@ -188,6 +188,9 @@ public final class AggregateHandlersGenerator implements CodeGenerator
                     kind = "event";
                     prefix = "apply";
                     break;
+                case "reply":
+                    sb.append("\n            .reply(new ").append(role.name).append("Decoder())");
+                    continue;
                 default:
                     continue;
             }

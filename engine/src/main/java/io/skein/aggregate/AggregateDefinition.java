@@ -37,6 +37,7 @@ public final class AggregateDefinition<S>
     @SuppressWarnings("unchecked")
     private Binding<S>[] byTemplate = new Binding[0];
     private final List<Binding<S>> ordered = new ArrayList<>();
+    private final Int2ObjectHashMap<MessageDecoderFlyweight> replies = new Int2ObjectHashMap<>();
 
     /**
      * Set the numeric id commands use to address this aggregate type.
@@ -212,6 +213,48 @@ public final class AggregateDefinition<S>
     }
 
     /**
+     * Declare a reply template handlers of this type answer with, so tools and the test kit can decode and check
+     * replies (the engine itself never decodes them). The generated {@code bind} declares every reply the schema
+     * names.
+     *
+     * @param decoder for the reply, owned by this definition from now on.
+     * @param <R>     the decoder type.
+     * @return this for a fluent API.
+     * @throws IllegalArgumentException if the template is already a reply, command, query or event of this type.
+     */
+    public <R extends MessageDecoderFlyweight> AggregateDefinition<S> reply(final R decoder)
+    {
+        if (replies.containsKey(decoder.sbeTemplateId()) || bindings.containsKey(decoder.sbeTemplateId()))
+        {
+            throw new IllegalArgumentException(
+                "aggregate type " + name + ": template " + decoder.sbeTemplateId() + " is bound twice");
+        }
+        replies.put(decoder.sbeTemplateId(), decoder);
+        return this;
+    }
+
+    /**
+     * The decoder of a declared reply template, or null if the template is not a declared reply.
+     *
+     * @param templateId of the reply's SBE message.
+     * @return the decoder or null.
+     */
+    public MessageDecoderFlyweight replyDecoder(final int templateId)
+    {
+        return replies.get(templateId);
+    }
+
+    /**
+     * Whether any reply template is declared: the test kit then refuses a reply of an undeclared one.
+     *
+     * @return true if {@link #reply} was called.
+     */
+    public boolean declaresReplies()
+    {
+        return !replies.isEmpty();
+    }
+
+    /**
      * The binding for a template id, or null if the template is not part of this type.
      *
      * @param templateId of the SBE message.
@@ -285,7 +328,8 @@ public final class AggregateDefinition<S>
             throw new IllegalArgumentException("aggregate type " + name + ": template " + decoder.sbeTemplateId() +
                 " is from schema " + decoder.sbeSchemaId() + " but earlier templates are from schema " + schemaId);
         }
-        if (null != bindings.putIfAbsent(decoder.sbeTemplateId(), binding))
+        if (replies.containsKey(decoder.sbeTemplateId()) ||
+            null != bindings.putIfAbsent(decoder.sbeTemplateId(), binding))
         {
             throw new IllegalArgumentException(
                 "aggregate type " + name + ": template " + decoder.sbeTemplateId() + " is bound twice");

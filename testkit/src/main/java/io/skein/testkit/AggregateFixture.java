@@ -320,7 +320,66 @@ public final class AggregateFixture<S>
             decodeEvents(bytes, events);
         }
         checkStateMatchesHistory();
+        checkReplyRoundTrip(result);
         return new Result(result, Collections.unmodifiableList(events), new ArrayList<>(errors));
+    }
+
+    /**
+     * A reply is checked like a command and an event when the type declares its replies (the generated
+     * {@code bind} does): its template must be one of them, and it must decode to exactly its own bytes.
+     */
+    private void checkReplyRoundTrip(final CommandResult result)
+    {
+        if (!definition.declaresReplies() || result.payloadLength() == 0)
+        {
+            return;
+        }
+        final UnsafeBuffer payload = result.payload();
+        if (result.payloadLength() < SkeinProtocol.HEADER_LENGTH)
+        {
+            throw new AssertionError("the reply payload of " + result.payloadLength() + " bytes is shorter than a " +
+                "message header");
+        }
+        headerDecoder.wrap(payload, 0);
+        final MessageDecoderFlyweight decoder = definition.replyDecoder(headerDecoder.templateId());
+        if (null == decoder || headerDecoder.schemaId() != definition.schemaId())
+        {
+            throw new AssertionError("the handler replied template " + headerDecoder.templateId() + " of schema " +
+                headerDecoder.schemaId() + ", which aggregate type " + definition.name() + " does not declare as a " +
+                "reply");
+        }
+        checkDecodes("reply", decoder, payload, result.payloadLength());
+    }
+
+    /**
+     * Decode a message (header at offset 0) and require it to be exactly its own bytes.
+     */
+    private void checkDecodes(
+        final String what, final MessageDecoderFlyweight decoder, final DirectBuffer buffer, final int length)
+    {
+        headerDecoder.wrap(buffer, 0);
+        final int templateId = headerDecoder.templateId();
+        if (SkeinProtocol.HEADER_LENGTH + headerDecoder.blockLength() > length)
+        {
+            throw new AssertionError(what + " (template " + templateId + ") of " + length + " bytes is shorter " +
+                "than its header and block of " + headerDecoder.blockLength());
+        }
+        decoder.wrap(buffer, SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(), headerDecoder.version());
+        final int decodedLength;
+        try
+        {
+            decodedLength = decoder.sbeDecodedLength();
+            decoder.appendTo(new StringBuilder());
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new AssertionError(what + " (template " + templateId + ") does not decode: " + ex, ex);
+        }
+        if (decodedLength != length - SkeinProtocol.HEADER_LENGTH)
+        {
+            throw new AssertionError(what + " (template " + templateId + ") was encoded in " +
+                (length - SkeinProtocol.HEADER_LENGTH) + " bytes but decodes as " + decodedLength);
+        }
     }
 
     /**
@@ -780,13 +839,7 @@ public final class AggregateFixture<S>
                 throw new AssertionError("expected reply template " + decoder.sbeTemplateId() + " but got " +
                     headerDecoder.templateId() + " of schema " + headerDecoder.schemaId());
             }
-            decoder.wrap(payload, SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(), headerDecoder.version());
-            final int decodedLength = decoder.sbeDecodedLength();
-            if (decodedLength != payload.capacity() - SkeinProtocol.HEADER_LENGTH)
-            {
-                throw new AssertionError("reply was encoded in " + (payload.capacity() - SkeinProtocol.HEADER_LENGTH) +
-                    " bytes but decodes as " + decodedLength);
-            }
+            checkDecodes("reply", decoder, payload, payload.capacity());
             check.accept(decoder);
             return this;
         }

@@ -15,8 +15,10 @@ import io.skein.engine.test.codecs.AddedDecoder;
 import io.skein.engine.test.codecs.AddedEncoder;
 import io.skein.engine.test.codecs.OrphanEncoder;
 import io.skein.engine.test.codecs.PeekEncoder;
+import io.skein.engine.test.codecs.ReadDecoder;
 import io.skein.engine.test.codecs.ReadEncoder;
 import io.skein.engine.test.codecs.TotalDecoder;
+import io.skein.engine.test.codecs.TotalEncoder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.Test;
@@ -103,6 +105,78 @@ class AggregateFixtureTest
         final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
             () -> AggregateFixture.of(CachingTally::new).ignoringStateFields("cache"));
         assertTrue(unknown.getMessage().contains("has no field cache"), unknown.getMessage());
+    }
+
+    @Test
+    void shouldRoundTripDeclaredRepliesAndRefuseOthersAtWhen()
+    {
+        AggregateFixture.of(() -> new ReplyingTally(true))
+            .given(new AddedEncoder(), (e) -> e.amount(4))
+            .when(new ReadEncoder(), (q) -> q.unused(0))
+            .expectReply(new TotalDecoder(), (r) -> assertEquals(4, r.total()));
+
+        final AssertionError undeclared = assertThrows(AssertionError.class, () -> AggregateFixture
+            .of(() -> new ReplyingTally(true)).when(new ReadEncoder(), (q) -> q.unused(1)));
+        assertTrue(undeclared.getMessage().contains("replied template " + AddedDecoder.TEMPLATE_ID) &&
+            undeclared.getMessage().contains("does not declare as a reply"), undeclared.getMessage());
+
+        final AssertionError broken = assertThrows(AssertionError.class, () -> AggregateFixture
+            .of(() -> new ReplyingTally(true)).when(new ReadEncoder(), (q) -> q.unused(2)));
+        assertTrue(broken.getMessage().contains("reply (template " + AddDecoder.TEMPLATE_ID + ") does not decode"),
+            broken.getMessage());
+    }
+
+    @Test
+    void shouldFailExpectReplyWithAMessageWhenTheReplyDoesNotDecode()
+    {
+        // Tally declares no replies, so when() lets the broken one through; expectReply must still say what is wrong
+        // rather than throw an index error.
+        final AggregateFixture<TallyState>.Result result = AggregateFixture.of(() -> new ReplyingTally(false))
+            .when(new ReadEncoder(), (q) -> q.unused(2));
+        final AssertionError broken = assertThrows(AssertionError.class,
+            () -> result.expectReply(new AddDecoder(), (r) -> assertEquals(1, r.amount())));
+        assertTrue(broken.getMessage().contains("does not decode"), broken.getMessage());
+    }
+
+    /**
+     * Replies by the query's unused field: 0 a proper Total, 1 an Added (not a declared reply), 2 an Add whose note
+     * (var data) was never written, so it does not decode. Declares Total and Add as its replies, or none.
+     */
+    static final class ReplyingTally implements Aggregate<TallyState>
+    {
+        private final TotalEncoder total = new TotalEncoder();
+        private final AddedEncoder added = new AddedEncoder();
+        private final AddEncoder add = new AddEncoder();
+        private final boolean declare;
+
+        ReplyingTally(final boolean declare)
+        {
+            this.declare = declare;
+        }
+
+        @Override
+        public void define(final AggregateDefinition<TallyState> definition)
+        {
+            definition.typeId(TestAggregates.TYPE_ID).name("replying-tally").state(TallyState::new)
+                .query(new ReadDecoder(), (query, state, ctx) ->
+                {
+                    switch ((int)query.unused())
+                    {
+                        case 0 -> ctx.reply(total).total(state.total).count(state.count);
+                        case 1 -> ctx.reply(added).amount(1);
+                        default -> ctx.reply(add).amount(1).repeat(1).behaviour(0);
+                    }
+                })
+                .event(new AddedDecoder(), (event, state) ->
+                {
+                    state.total += event.amount();
+                    state.count++;
+                });
+            if (declare)
+            {
+                definition.reply(new TotalDecoder()).reply(new AddDecoder());
+            }
+        }
     }
 
     /**
