@@ -127,6 +127,30 @@ public final class EngineCore
     }
 
     /**
+     * Put one aggregate in a given state at a given version, as loading a snapshot does: for a test kit that starts
+     * an aggregate from a state rather than a history. The state object is the engine's from now on.
+     *
+     * @param typeId      of a registered aggregate type.
+     * @param aggregateId of the aggregate.
+     * @param version     it is at (the number of events its history would have had), at least 1.
+     * @param aggregateState its state.
+     * @throws IllegalArgumentException if the type is not registered or the version is below 1.
+     */
+    public void restore(final int typeId, final long aggregateId, final long version, final Object aggregateState)
+    {
+        final AggregateRuntime<Object> runtime = state.runtime(typeId);
+        if (null == runtime)
+        {
+            throw new IllegalArgumentException("no aggregate type " + typeId + " is registered");
+        }
+        if (version < 1)
+        {
+            throw new IllegalArgumentException("an aggregate given a state is at version 1 or later: " + version);
+        }
+        state.restoreAggregate(runtime, aggregateId, version, aggregateState);
+    }
+
+    /**
      * Forget every aggregate, key and sequence, as before recovery.
      */
     public void reset()

@@ -72,6 +72,8 @@ public final class AggregateFixture<S>
     private final AggregateDefinition<?> definition;
     private final Set<String> ignoredStateFields = new HashSet<>();
     private final List<byte[]> history = new ArrayList<>();
+    private byte[] givenState;
+    private long givenStateVersion;
     private final ExpandableArrayBuffer commandBuffer = new ExpandableArrayBuffer(1024);
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(1024);
     private final CommandWriter commandWriter = new CommandWriter();
@@ -117,9 +119,9 @@ public final class AggregateFixture<S>
      */
     public AggregateFixture<S> aggregateId(final long aggregateId)
     {
-        if (!history.isEmpty() || commandSent)
+        if (!history.isEmpty() || commandSent || null != givenState)
         {
-            throw new IllegalStateException("set the aggregate id before any given event or command");
+            throw new IllegalStateException("set the aggregate id before any given state, event or command");
         }
         this.aggregateId = aggregateId;
         return this;
@@ -164,6 +166,71 @@ public final class AggregateFixture<S>
     {
         clock.timeNs = timestampNs;
         return this;
+    }
+
+    /**
+     * Start the aggregate from a state instead of a history, as a restart from a snapshot would: the state goes
+     * through the type's state codec (so the aggregate holds what a snapshot would give back, not the caller's
+     * object) at version 1. Only first, once, before any event or command.
+     *
+     * @param state to start from.
+     * @return this for a fluent API.
+     * @throws IllegalStateException if the type has no state codec, or events or a command came first.
+     */
+    public AggregateFixture<S> givenState(final S state)
+    {
+        return givenState(1, state);
+    }
+
+    /**
+     * Start the aggregate from a state at a version, as a restart from a snapshot taken after that many events
+     * would.
+     *
+     * @param version the aggregate is at, at least 1.
+     * @param state   to start from, through the type's state codec.
+     * @return this for a fluent API.
+     * @throws IllegalStateException if the type has no state codec, or events or a command came first.
+     */
+    @SuppressWarnings("unchecked")
+    public AggregateFixture<S> givenState(final long version, final S state)
+    {
+        final StateCodec<Object> codec = (StateCodec<Object>)definition.stateCodec();
+        if (null == codec)
+        {
+            throw new IllegalStateException("aggregate type " + definition.name() + " has no state codec, so it " +
+                "cannot be given a state (no snapshot could hold one either): give its history with given(...)");
+        }
+        if (!history.isEmpty() || commandSent || null != givenState)
+        {
+            throw new IllegalStateException("give the state first and once, before any event or command");
+        }
+        if (version < 1)
+        {
+            throw new IllegalArgumentException("a given state is at version 1 or later: " + version);
+        }
+        final ExpandableArrayBuffer encoded = new ExpandableArrayBuffer(256);
+        final int length = codec.encode(state, encoded, 0);
+        givenState = new byte[length];
+        encoded.getBytes(0, givenState);
+        givenStateVersion = version;
+        final Object restored = decodeGivenState();
+        if (!sameState(restored, state))
+        {
+            throw new AssertionError("aggregate " + definition.name() + "/" + aggregateId + ": the state codec does " +
+                "not round-trip the given state\n  given:                 " + state + "\n  encoded then decoded: " +
+                restored);
+        }
+        core.restore(typeId, aggregateId, version, restored);
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object decodeGivenState()
+    {
+        final Object state = definition.newState();
+        ((StateCodec<Object>)definition.stateCodec()).decode(new UnsafeBuffer(givenState), 0, givenState.length,
+            state);
+        return state;
     }
 
     /**
@@ -464,6 +531,10 @@ public final class AggregateFixture<S>
     private void checkStateMatchesHistory()
     {
         rebuilt.reset();
+        if (null != givenState)
+        {
+            rebuilt.restore(typeId, aggregateId, givenStateVersion, decodeGivenState());
+        }
         for (final byte[] entry : history)
         {
             rebuilt.apply(new UnsafeBuffer(entry), 0, entry.length);

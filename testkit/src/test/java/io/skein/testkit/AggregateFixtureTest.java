@@ -179,6 +179,30 @@ class AggregateFixtureTest
         }
     }
 
+    @Test
+    void shouldStartFromAGivenStateThroughTheStateCodec()
+    {
+        final TallyState given = new TallyState(100, 9);
+        final AggregateFixture<TallyState> fixture = AggregateFixture.of(Tally::new).givenState(9, given);
+        given.total = -1;
+        assertEquals(new TallyState(100, 9), fixture.state(), "the fixture holds the codec's copy, not the caller's");
+        assertEquals(9, fixture.version());
+        fixture.given(new AddedEncoder(), (e) -> e.amount(5))
+            .when(new AddEncoder(), (c) -> c.amount(1).repeat(1).behaviour(0).putNote(NO_NOTE, 0, 0))
+            .expectAccepted()
+            .expectVersion(11)
+            .expectState(new TallyState(106, 11));
+
+        final IllegalStateException noCodec = assertThrows(IllegalStateException.class,
+            () -> AggregateFixture.of(CachingTally::new).givenState(new CachedState()));
+        assertTrue(noCodec.getMessage().contains("has no state codec"), noCodec.getMessage());
+        assertThrows(IllegalStateException.class, () -> AggregateFixture.of(Tally::new)
+            .given(new AddedEncoder(), (e) -> e.amount(1)).givenState(new TallyState(1, 1)));
+        final AssertionError lossy = assertThrows(AssertionError.class,
+            () -> AggregateFixture.of(LossyTally::new).givenState(new TallyState(3, 2)));
+        assertTrue(lossy.getMessage().contains("does not round-trip the given state"), lossy.getMessage());
+    }
+
     /**
      * A state with a cache a handler fills: equals covers every field, as a hurried author would write it.
      */
