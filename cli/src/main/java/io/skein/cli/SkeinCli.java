@@ -25,6 +25,7 @@ import picocli.CommandLine.ScopeType;
         SendCommand.class,
         JournalCommand.class,
         SnapshotCommand.class,
+        SchemaCommand.class,
         StateCommand.class,
         HistoryCommand.class,
         EventsCommand.class,
