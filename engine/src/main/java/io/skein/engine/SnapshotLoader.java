@@ -20,6 +20,7 @@ import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.IntHashSet;
 
 /**
@@ -50,6 +51,7 @@ final class SnapshotLoader implements EntryHandler
     private long timestampNs;
     private int declaredTypes;
     private final IntHashSet includedTypes = new IntHashSet();
+    private final Int2IntHashMap typeVersions = new Int2IntHashMap(-1);
     private final IntHashSet missingTypes = new IntHashSet();
     private final SnapshotTypeDecoder typeDecoder = new SnapshotTypeDecoder();
 
@@ -160,6 +162,7 @@ final class SnapshotLoader implements EntryHandler
         aggregates = 0;
         keys = 0;
         includedTypes.clear();
+        typeVersions.clear();
         crc.reset();
         state.reset();
     }
@@ -288,6 +291,7 @@ final class SnapshotLoader implements EntryHandler
                 typeDecoder.wrap(buffer, body, blockLength, version);
                 checkType(state.runtime(typeDecoder.aggregateTypeId()));
                 includedTypes.add(typeDecoder.aggregateTypeId());
+                typeVersions.put(typeDecoder.aggregateTypeId(), typeDecoder.schemaVersion());
                 break;
 
             case SnapshotAggregatesDecoder.TEMPLATE_ID:
@@ -410,6 +414,13 @@ final class SnapshotLoader implements EntryHandler
             throw corrupt("holds " + definition.name() + " state of schema version " + typeDecoder.schemaVersion() +
                 ", newer than this build's " + definition.schemaVersion());
         }
+        if (typeDecoder.schemaVersion() < definition.schemaVersion() && (null == definition.stateCodec() ||
+            !definition.stateCodec().decodesOlderVersions()))
+        {
+            throw corrupt("holds " + definition.name() + " state of schema version " + typeDecoder.schemaVersion() +
+                ", older than this build's " + definition.schemaVersion() + ", and the type's state codec does not " +
+                "decode older versions (override StateCodec.decode(buffer, offset, length, schemaVersion, state))");
+        }
     }
 
     /**
@@ -437,7 +448,7 @@ final class SnapshotLoader implements EntryHandler
                 throw corrupt("has an aggregate's state running past the end of its message");
             }
             final Object aggregateState = runtime.definition().newState();
-            codec.decode(buffer, stateOffset, stateLength, aggregateState);
+            decodeState(runtime, codec, buffer, stateOffset, stateLength, aggregateState);
             batch.skipState();
             state.restoreAggregate(runtime, aggregateId, version, aggregateState);
             aggregates++;
@@ -445,6 +456,29 @@ final class SnapshotLoader implements EntryHandler
         if (batchDecoder.limit() != end)
         {
             throw corrupt("has a batch of aggregates whose length does not match its message");
+        }
+    }
+
+    /**
+     * Decode a state at the version its snapshot recorded for its type: the current decode for the current version,
+     * the codec's older-version decode otherwise (checkType refused the snapshot if the codec has none).
+     */
+    private void decodeState(
+        final AggregateRuntime<Object> runtime,
+        final StateCodec<Object> codec,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Object aggregateState)
+    {
+        final int version = typeVersions.get(runtime.typeId());
+        if (version >= 0 && version < runtime.definition().schemaVersion())
+        {
+            codec.decode(buffer, offset, length, version, aggregateState);
+        }
+        else
+        {
+            codec.decode(buffer, offset, length, aggregateState);
         }
     }
 
@@ -478,7 +512,7 @@ final class SnapshotLoader implements EntryHandler
         final int stateLength = aggregateDecoder.stateLength();
         final int stateOffset = aggregateDecoder.limit() + SnapshotAggregateDecoder.stateHeaderLength();
         final Object aggregateState = runtime.definition().newState();
-        codec.decode(buffer, stateOffset, stateLength, aggregateState);
+        decodeState(runtime, codec, buffer, stateOffset, stateLength, aggregateState);
         state.restoreAggregate(runtime, aggregateId, version, aggregateState);
     }
 

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 
+import io.skein.aggregate.Aggregate;
+import io.skein.aggregate.AggregateDefinition;
+import io.skein.aggregate.StateCodec;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.MessageHeaderEncoder;
 import io.skein.codecs.SnapshotAggregateEncoder;
@@ -12,10 +15,15 @@ import io.skein.codecs.SnapshotAggregatesDecoder;
 import io.skein.codecs.SnapshotEndDecoder;
 import io.skein.codecs.SnapshotEndEncoder;
 import io.skein.codecs.SnapshotKeyDecoder;
+import io.skein.codecs.SnapshotTypeDecoder;
+import io.skein.codecs.SnapshotTypeEncoder;
+import io.skein.engine.TestAggregates.TallyState;
 import io.skein.engine.test.codecs.AddEncoder;
 import io.skein.protocol.CommandWriter;
 import io.skein.protocol.SkeinProtocol;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,6 +140,97 @@ class SnapshotFormatTest
             }
         }
         assertTrue(flips > 3_000, flips + " flips");
+    }
+
+    @Test
+    void aStateOfAnOlderSchemaVersionIsRefusedUnlessItsCodecDecodesOlderVersions()
+    {
+        final List<byte[]> older = withTypeVersion(messages, 0);
+        final RuntimeException refused = assertThrows(RuntimeException.class, () -> loadInto(newEngine(), older));
+        assertTrue(refused.getMessage().contains("state of schema version 0, older than this build's 1") &&
+            refused.getMessage().contains("does not decode older versions"), refused.getMessage());
+
+        final List<Integer> versions = new ArrayList<>();
+        final ClusterEngine upgraded = ClusterEngine.of(List.of(() -> new VersionedTally(versions)), 4096,
+            Throwable::printStackTrace);
+        loadInto(upgraded, older);
+        assertEquals(source.stateHash(), upgraded.stateHash());
+        assertEquals(AGGREGATES, versions.size(), "every state decoded through the older-version decode");
+        assertTrue(versions.stream().allMatch((version) -> version == 0), versions.subList(0, 3).toString());
+    }
+
+    /**
+     * The tally with a state codec that reads older versions (here the same bytes), noting the version it was given.
+     */
+    static final class VersionedTally implements Aggregate<TallyState>
+    {
+        private final List<Integer> versions;
+
+        VersionedTally(final List<Integer> versions)
+        {
+            this.versions = versions;
+        }
+
+        @Override
+        public void define(final AggregateDefinition<TallyState> definition)
+        {
+            new TestAggregates.Tally().define(definition);
+            final StateCodec<TallyState> current = definition.stateCodec();
+            definition.snapshot(new StateCodec<>()
+            {
+                @Override
+                public int encode(
+                    final TallyState state, final MutableDirectBuffer buffer, final int offset)
+                {
+                    return current.encode(state, buffer, offset);
+                }
+
+                @Override
+                public void decode(final DirectBuffer buffer, final int offset, final int length,
+                    final TallyState state)
+                {
+                    current.decode(buffer, offset, length, state);
+                }
+
+                @Override
+                public void decode(final DirectBuffer buffer, final int offset, final int length,
+                    final int schemaVersion, final TallyState state)
+                {
+                    versions.add(schemaVersion);
+                    current.decode(buffer, offset, length, state);
+                }
+            });
+        }
+    }
+
+    /**
+     * The snapshot with its type marker naming another schema version for the state, sealed with its checksum again.
+     */
+    private static List<byte[]> withTypeVersion(final List<byte[]> messages, final int version)
+    {
+        final List<byte[]> changed = new ArrayList<>();
+        final CRC32C crc = new CRC32C();
+        for (final byte[] message : messages)
+        {
+            final byte[] copy = message.clone();
+            final int template = templateOf(copy);
+            if (template == SnapshotTypeDecoder.TEMPLATE_ID)
+            {
+                new UnsafeBuffer(copy).putInt(SkeinProtocol.HEADER_LENGTH +
+                    SnapshotTypeEncoder.schemaVersionEncodingOffset(), version, ByteOrder.LITTLE_ENDIAN);
+            }
+            if (template == SnapshotEndDecoder.TEMPLATE_ID)
+            {
+                new UnsafeBuffer(copy).putLong(SkeinProtocol.HEADER_LENGTH +
+                    SnapshotEndEncoder.checksumEncodingOffset(), crc.getValue(), ByteOrder.LITTLE_ENDIAN);
+            }
+            else
+            {
+                crc.update(copy, 0, copy.length);
+            }
+            changed.add(copy);
+        }
+        return changed;
     }
 
     private static int countOf(final List<byte[]> messages, final int templateId)
