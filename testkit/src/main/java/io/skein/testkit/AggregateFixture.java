@@ -31,6 +31,7 @@ import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.sbe.MessageDecoderFlyweight;
@@ -278,14 +279,7 @@ public final class AggregateFixture<S>
                 ") has no applier in aggregate type " + definition.name());
         }
 
-        headerEncoder.wrap(scratch, 0)
-            .blockLength(encoder.sbeBlockLength())
-            .templateId(encoder.sbeTemplateId())
-            .schemaId(encoder.sbeSchemaId())
-            .version(encoder.sbeSchemaVersion());
-        encoder.wrap(scratch, SkeinProtocol.HEADER_LENGTH);
-        fill.accept(encoder);
-        final int eventLength = SkeinProtocol.HEADER_LENGTH + encoder.encodedLength();
+        final int eventLength = encodeMessage(scratch, encoder, fill);
         checkRoundTrip("given event " + index, scratch, 0, eventLength);
 
         final ExpandableArrayBuffer entry = new ExpandableArrayBuffer(eventLength + 256);
@@ -523,6 +517,24 @@ public final class AggregateFixture<S>
                 " is not bound in aggregate type " + definition.name());
         }
         checkDecodes(what, binding.decoder(), buffer, offset, length);
+    }
+
+    /**
+     * Encode a message with its SBE header at offset 0 of a buffer, at the encoder's schema version.
+     *
+     * @return its length, header included.
+     */
+    private <E extends MessageEncoderFlyweight> int encodeMessage(
+        final MutableDirectBuffer buffer, final E encoder, final Consumer<E> fill)
+    {
+        headerEncoder.wrap(buffer, 0)
+            .blockLength(encoder.sbeBlockLength())
+            .templateId(encoder.sbeTemplateId())
+            .schemaId(encoder.sbeSchemaId())
+            .version(encoder.sbeSchemaVersion());
+        encoder.wrap(buffer, SkeinProtocol.HEADER_LENGTH);
+        fill.accept(encoder);
+        return SkeinProtocol.HEADER_LENGTH + encoder.encodedLength();
     }
 
     private void checkStateMatchesHistory()
@@ -817,11 +829,7 @@ public final class AggregateFixture<S>
         public <D extends MessageDecoderFlyweight> Result expectEvent(
             final int index, final D decoder, final Consumer<D> check)
         {
-            if (index >= events.size())
-            {
-                throw new AssertionError("expected an event at index " + index + " but got " + events);
-            }
-            final RecordedEvent event = events.get(index);
+            final RecordedEvent event = eventAt(index);
             if (event.templateId() != decoder.sbeTemplateId())
             {
                 throw new AssertionError("expected event " + index + " to be template " + decoder.sbeTemplateId() +
@@ -846,20 +854,9 @@ public final class AggregateFixture<S>
         public <E extends MessageEncoderFlyweight> Result expectEventEquals(
             final int index, final E encoder, final Consumer<E> fill)
         {
-            if (index >= events.size())
-            {
-                throw new AssertionError("expected an event at index " + index + " but got " + events);
-            }
+            final RecordedEvent event = eventAt(index);
             final ExpandableArrayBuffer expected = new ExpandableArrayBuffer(256);
-            headerEncoder.wrap(expected, 0)
-                .blockLength(encoder.sbeBlockLength())
-                .templateId(encoder.sbeTemplateId())
-                .schemaId(encoder.sbeSchemaId())
-                .version(encoder.sbeSchemaVersion());
-            encoder.wrap(expected, SkeinProtocol.HEADER_LENGTH);
-            fill.accept(encoder);
-            final int expectedLength = SkeinProtocol.HEADER_LENGTH + encoder.encodedLength();
-            final RecordedEvent event = events.get(index);
+            final int expectedLength = encodeMessage(expected, encoder, fill);
             final DirectBuffer actual = event.buffer();
             boolean same = event.length() == expectedLength;
             for (int i = 0; same && i < expectedLength; i++)
@@ -873,6 +870,15 @@ public final class AggregateFixture<S>
                     event + " (" + event.length() + " bytes: " + hex(actual, event.length()) + ")");
             }
             return this;
+        }
+
+        private RecordedEvent eventAt(final int index)
+        {
+            if (index < 0 || index >= events.size())
+            {
+                throw new AssertionError("expected an event at index " + index + " but got " + events);
+            }
+            return events.get(index);
         }
 
         private String hex(final DirectBuffer buffer, final int length)
