@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,7 @@ final class SchemaText
 
     private final Ir ir;
     private final Map<String, List<Token>> messagesByName = new LinkedHashMap<>();
+    private final Map<Long, List<Token>> tokensByTemplateAndVersion = new HashMap<>();
 
     private SchemaText(final Ir ir)
     {
@@ -165,8 +167,8 @@ final class SchemaText
         final int templateId = buffer.getShort(offset + 2, order) & 0xFFFF;
         final int schemaId = buffer.getShort(offset + 4, order) & 0xFFFF;
         final int version = buffer.getShort(offset + 6, order) & 0xFFFF;
-        final List<Token> tokens = ir.getMessage(templateId);
-        if (schemaId != ir.id() || null == tokens)
+        final List<Token> tokens = schemaId == ir.id() ? tokensFor(templateId, version) : null;
+        if (null == tokens)
         {
             return "<schema " + schemaId + " template " + templateId + ", " + length + " bytes>";
         }
@@ -180,6 +182,39 @@ final class SchemaText
             return listener.text + " <does not decode: " + ex.getMessage() + ">";
         }
         return listener.text.toString();
+    }
+
+    /**
+     * A message's tokens as a message of an acting version holds it: without the fields, groups and variable data
+     * added in later versions (the on-the-fly decoder would read them from bytes that are not theirs).
+     */
+    private List<Token> tokensFor(final int templateId, final int actingVersion)
+    {
+        final List<Token> all = ir.getMessage(templateId);
+        if (null == all)
+        {
+            return null;
+        }
+        return tokensByTemplateAndVersion.computeIfAbsent(((long)templateId << 32) | (actingVersion & 0xFFFFL),
+            (key) ->
+            {
+                final List<Token> acting = new ArrayList<>(all.size());
+                int i = 0;
+                while (i < all.size())
+                {
+                    final Token token = all.get(i);
+                    final Signal signal = token.signal();
+                    if ((signal == Signal.BEGIN_FIELD || signal == Signal.BEGIN_GROUP ||
+                        signal == Signal.BEGIN_VAR_DATA) && token.version() > actingVersion)
+                    {
+                        i += token.componentTokenCount();
+                        continue;
+                    }
+                    acting.add(token);
+                    i++;
+                }
+                return acting;
+            });
     }
 
     /**
@@ -504,9 +539,25 @@ final class SchemaText
                 final int size = encoding.primitiveType().size();
                 for (int i = 0; i < typeToken.arrayLength(); i++)
                 {
-                    Types.appendAsString(text.append(i > 0 ? ", " : ""), buffer, index + i * size, encoding);
+                    appendValue(text.append(i > 0 ? ", " : ""), buffer, index + i * size, encoding);
                 }
                 text.append(']');
+            }
+            else
+            {
+                appendValue(text, buffer, index, encoding);
+            }
+        }
+
+        /**
+         * As SBE's {@link Types#appendAsString}, except that a uint64 is shown unsigned.
+         */
+        private static void appendValue(
+            final StringBuilder text, final DirectBuffer buffer, final int index, final Encoding encoding)
+        {
+            if (encoding.primitiveType() == PrimitiveType.UINT64)
+            {
+                text.append(Long.toUnsignedString(buffer.getLong(index, encoding.byteOrder())));
             }
             else
             {
