@@ -130,6 +130,7 @@ final class ClientOptions
                 .responseChannel(responseChannel)
                 .secret(secretValue)
                 .connectTimeoutNs(TimeUnit.SECONDS.toNanos(connectTimeoutSeconds))
+                .upcasters(Domains.load().upcasters())
                 .listener(listener));
         }
 

@@ -372,8 +372,7 @@ final class ClusterDemo
             {
                 throw new IllegalStateException("no balance for account " + account + ": " + result);
             }
-            sum += balance.wrap(result.payload(), SkeinProtocol.HEADER_LENGTH, BalanceDecoder.BLOCK_LENGTH,
-                BalanceDecoder.SCHEMA_VERSION).balance();
+            sum += result.reply(balance).balance();
         }
         return sum;
     }

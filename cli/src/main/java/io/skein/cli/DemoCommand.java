@@ -24,7 +24,6 @@ import io.skein.examples.orderbook.codecs.BestPricesEncoder;
 import io.skein.examples.orderbook.codecs.BookTopDecoder;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
-import io.skein.protocol.SkeinProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -193,8 +192,7 @@ public final class DemoCommand implements Callable<Integer>
                 out.printf("  instrument %d: %s%n", instrument, result);
                 continue;
             }
-            top.wrap(result.payload(), SkeinProtocol.HEADER_LENGTH, BookTopDecoder.BLOCK_LENGTH,
-                BookTopDecoder.SCHEMA_VERSION);
+            result.reply(top);
             out.printf("  instrument %d: bid %,d x %d  ask %,d x %d  resting %,d  trades %,d  volume %,d  (v%d)%n",
                 instrument, top.bestBid(), top.bidQuantity(), top.bestAsk(), top.askQuantity(), top.restingOrders(),
                 top.tradeCount(), top.tradedVolume(), result.version());

@@ -7,6 +7,8 @@ import java.util.function.Supplier;
 
 import io.skein.aggregate.Aggregate;
 import io.skein.aggregate.AggregateDefinition;
+import io.skein.protocol.EventUpcaster;
+import io.skein.protocol.Upcasters;
 import org.agrona.DirectBuffer;
 
 /**
@@ -24,13 +26,20 @@ final class Domains
         final String name;
         final SchemaText schema;
         final Supplier<Aggregate<?>> factory;
+        final EventUpcaster upcaster;
 
-        Domain(final int typeId, final String name, final SchemaText schema, final Supplier<Aggregate<?>> factory)
+        Domain(
+            final int typeId,
+            final String name,
+            final SchemaText schema,
+            final Supplier<Aggregate<?>> factory,
+            final EventUpcaster upcaster)
         {
             this.typeId = typeId;
             this.name = name;
             this.schema = schema;
             this.factory = factory;
+            this.upcaster = upcaster;
         }
     }
 
@@ -52,7 +61,7 @@ final class Domains
             final SchemaText schema = null == definition.schemaResource() ? null :
                 SchemaText.load(definition.schemaResource());
             domains.domains.add(new Domain(definition.typeId(), definition.name(), schema,
-                () -> (Aggregate<?>)provider.get()));
+                () -> (Aggregate<?>)provider.get(), definition.upcaster()));
         }
         return domains;
     }
@@ -60,6 +69,39 @@ final class Domains
     List<Domain> all()
     {
         return domains;
+    }
+
+    /**
+     * The aggregate types' upcasters, for one reader.
+     *
+     * @return the upcasters (empty if no type has one).
+     */
+    Upcasters upcasters()
+    {
+        final Upcasters upcasters = Upcasters.none();
+        for (final Domain domain : domains)
+        {
+            if (null != domain.upcaster)
+            {
+                upcasters.add(domain.typeId, domain.upcaster);
+            }
+        }
+        return upcasters;
+    }
+
+    /**
+     * The stored form of an event a reader upcast, for the tools to show beside its current form.
+     *
+     * @param typeId     of the aggregate type.
+     * @param templateId the event was stored with.
+     * @param version    it was stored with.
+     * @return such as {@code (upcast from Credited v1)}.
+     */
+    String upcastNote(final int typeId, final int templateId, final int version)
+    {
+        final Domain domain = byTypeId(typeId);
+        final String name = null == domain || null == domain.schema ? null : domain.schema.messageName(templateId);
+        return " (upcast from " + (null == name ? "template " + templateId : name) + " v" + version + ")";
     }
 
     List<Supplier<? extends Aggregate<?>>> factories()

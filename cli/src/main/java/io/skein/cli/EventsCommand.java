@@ -144,7 +144,8 @@ public final class EventsCommand implements Callable<Integer>
         final long position = fromPosition(false);
         try (NodeDirectory node = new NodeDirectory(dir))
         {
-            final EventReader reader = new EventReader(EventSource.of(node.journal(), dir.getName()));
+            final EventReader reader = new EventReader(EventSource.of(node.journal(), dir.getName(),
+                domains.upcasters()));
             final EventPage page = reader.read(SkeinClient.FROM_START == position ? node.journal().startPosition() :
                 position, 0 == count ? pageSize : (int)Math.min(Integer.MAX_VALUE, count), filter);
             for (final RecordedEvent event : page.events())

@@ -78,6 +78,11 @@ public final class JournalCommand implements Runnable
         {
             line.append("\n    ").append(events.sequence()).append(' ')
                 .append(domains.decode(events.aggregateTypeId(), events.event(), 0, events.event().capacity()));
+            if (events.isUpcast())
+            {
+                line.append(domains.upcastNote(events.aggregateTypeId(), events.storedTemplateId(),
+                    events.storedVersion()));
+            }
         }
         return line.toString();
     }
@@ -110,7 +115,7 @@ public final class JournalCommand implements Runnable
             final Domains domains = Domains.load();
             final long[] filter = null == aggregate ? null : domains.parseAddress(aggregate);
             final PrintStream out = System.out;
-            final JournalEvents events = new JournalEvents();
+            final JournalEvents events = new JournalEvents().upcasters(domains.upcasters());
             final long[] printed = new long[1];
             final long[] lastEnd = new long[1];
             try (NodeDirectory node = new NodeDirectory(dir); JournalReader reader = node.journal().reader())
@@ -231,7 +236,7 @@ public final class JournalCommand implements Runnable
         {
             final Domains domains = Domains.load();
             final PrintStream out = System.out;
-            final JournalEvents events = new JournalEvents();
+            final JournalEvents events = new JournalEvents().upcasters(domains.upcasters());
             final Int2ObjectHashMap<Long2LongHashMap> versions = new Int2ObjectHashMap<>();
             final Long2LongHashMap undecoded = new Long2LongHashMap(0);
             final long[] state = new long[6];

@@ -72,6 +72,7 @@ public final class RemoteSubscription implements AutoCloseable
         this.subscription = subscription;
         this.subscriptionId = subscriptionId;
         this.fromPosition = fromPosition;
+        stream.upcasters(client.subscriptionUpcasters());
         stream.reset(fromPosition, fromEntryStart, lastEntrySequence, null == filter ? EventFilter.ALL : filter,
             handler);
     }

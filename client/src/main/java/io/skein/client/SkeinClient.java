@@ -43,6 +43,7 @@ import io.skein.protocol.EventHandler;
 import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
+import io.skein.protocol.Upcasters;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -735,6 +736,14 @@ public final class SkeinClient implements AutoCloseable
     }
 
     /**
+     * A copy of the context's upcasters for one remote subscription.
+     */
+    Upcasters subscriptionUpcasters()
+    {
+        return ctx.upcasters().copy();
+    }
+
+    /**
      * Follow the node's durable events from a position, then live: the node's archive replays its journal to this
      * client's response channel; events are delivered by {@link #poll()}. A follower serves from its own copy.
      *
@@ -1065,6 +1074,7 @@ public final class SkeinClient implements AutoCloseable
         private ClientListener listener;
         private IdleStrategy idleStrategy;
         private NanoClock nanoClock;
+        private Upcasters upcasters = Upcasters.none();
 
         /**
          * Validate and fill in defaults.
@@ -1278,6 +1288,29 @@ public final class SkeinClient implements AutoCloseable
         public int responseStreamId()
         {
             return responseStreamId;
+        }
+
+        /**
+         * Hand the events of remote subscriptions over through upcasters (see {@code EventUpcaster}): the same ones
+         * the node's aggregate types register, so a subscriber sees stored events in their current form.
+         *
+         * @param upcasters of the aggregate types; each subscription uses a copy of its own.
+         * @return this for a fluent API.
+         */
+        public Context upcasters(final Upcasters upcasters)
+        {
+            this.upcasters = null == upcasters ? Upcasters.none() : upcasters;
+            return this;
+        }
+
+        /**
+         * The upcasters of remote subscriptions.
+         *
+         * @return the upcasters (empty by default).
+         */
+        public Upcasters upcasters()
+        {
+            return upcasters;
         }
 
         /**

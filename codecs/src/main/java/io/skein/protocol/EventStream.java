@@ -71,6 +71,16 @@ public final class EventStream implements FragmentHandler
     }
 
     /**
+     * Hand events over through upcasters (see {@link JournalEvents#upcasters}).
+     *
+     * @param upcasters for this stream alone, or null for none.
+     */
+    public void upcasters(final Upcasters upcasters)
+    {
+        events.upcasters(upcasters);
+    }
+
+    /**
      * Hand over this event no more (a projection that skipped an event its handler refused).
      *
      * @param sequence the event's global sequence.

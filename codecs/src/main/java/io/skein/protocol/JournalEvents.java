@@ -27,6 +27,23 @@ public final class JournalEvents
     private int index;
     private long firstVersion;
     private long position = SkeinProtocol.NULL_POSITION;
+    private Upcasters upcasters;
+    private EventUpcaster entryUpcaster;
+    private int storedTemplateId = -1;
+    private int storedVersion = -1;
+
+    /**
+     * Read events through upcasters: an event an aggregate type's upcaster rewrites is seen in its current form,
+     * with {@link #isUpcast()} true and the stored template and version still available.
+     *
+     * @param upcasters for this reader alone (it holds the buffer rewritten events go into), or null for none.
+     * @return this for a fluent API.
+     */
+    public JournalEvents upcasters(final Upcasters upcasters)
+    {
+        this.upcasters = null == upcasters || upcasters.isEmpty() ? null : upcasters;
+        return this;
+    }
 
     /**
      * Wrap an entry and position before its first event.
@@ -73,6 +90,9 @@ public final class JournalEvents
         count = events.count();
         index = -1;
         firstVersion = entryDecoder.version() - count + 1;
+        entryUpcaster = null == upcasters ? null : upcasters.forType(entryDecoder.aggregateTypeId());
+        storedTemplateId = -1;
+        storedVersion = -1;
         return this;
     }
 
@@ -93,6 +113,14 @@ public final class JournalEvents
         event.wrap(entryDecoder.buffer(), bodyOffset, length);
         events.skipBody();
         index++;
+        storedTemplateId = -1;
+        storedVersion = -1;
+        if (null != entryUpcaster && upcasters.upcast(entryUpcaster, event, 0, length))
+        {
+            storedTemplateId = headerDecoder.wrap(event, 0).templateId();
+            storedVersion = headerDecoder.version();
+            event.wrap(upcasters.current(), 0, upcasters.currentLength());
+        }
         return true;
     }
 
@@ -236,6 +264,40 @@ public final class JournalEvents
     public int templateId()
     {
         return event.capacity() < SkeinProtocol.HEADER_LENGTH ? -1 : headerDecoder.wrap(event, 0).templateId();
+    }
+
+    /**
+     * Whether the current event was rewritten by its type's upcaster: {@link #event()} is its current form.
+     *
+     * @return true if it was upcast.
+     */
+    public boolean isUpcast()
+    {
+        return storedTemplateId >= 0;
+    }
+
+    /**
+     * The template id the current event was stored with, before any upcaster.
+     *
+     * @return the stored template id.
+     */
+    public int storedTemplateId()
+    {
+        return storedTemplateId >= 0 ? storedTemplateId : templateId();
+    }
+
+    /**
+     * The schema version the current event was stored with, before any upcaster.
+     *
+     * @return the stored version, or -1 if the event is too short for a header.
+     */
+    public int storedVersion()
+    {
+        if (storedTemplateId >= 0)
+        {
+            return storedVersion;
+        }
+        return event.capacity() < SkeinProtocol.HEADER_LENGTH ? -1 : headerDecoder.wrap(event, 0).version();
     }
 
     /**

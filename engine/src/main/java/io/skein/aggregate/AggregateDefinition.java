@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.Supplier;
 
+import io.skein.protocol.EventUpcaster;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.sbe.MessageDecoderFlyweight;
@@ -24,6 +25,7 @@ public final class AggregateDefinition<S>
     private String name;
     private Supplier<S> stateFactory;
     private StateCodec<S> stateCodec;
+    private EventUpcaster upcaster;
     private String schemaResource;
     private int schemaId = -1;
     private int schemaVersion = -1;
@@ -115,6 +117,31 @@ public final class AggregateDefinition<S>
     public StateCodec<S> stateCodec()
     {
         return stateCodec;
+    }
+
+    /**
+     * Rewrite this type's stored events that SBE's additive rules cannot carry forward into their current form as
+     * they are read back: recovery, the follower tail, time travel, history, subscriptions, projections and the
+     * tools all see the current form, so appliers and projections only know the current events. See
+     * {@link EventUpcaster} for the contract.
+     *
+     * @param upcaster for this type's events.
+     * @return this for a fluent API.
+     */
+    public AggregateDefinition<S> upcaster(final EventUpcaster upcaster)
+    {
+        this.upcaster = upcaster;
+        return this;
+    }
+
+    /**
+     * The upcaster of this type's stored events.
+     *
+     * @return the upcaster, or null if the type has none.
+     */
+    public EventUpcaster upcaster()
+    {
+        return upcaster;
     }
 
     /**

@@ -189,8 +189,8 @@ final class CommandExecutor implements CommandContext
             if (headerDecoder.schemaId() == SkeinProtocol.SCHEMA_ID &&
                 headerDecoder.templateId() == CommandEnvelopeDecoder.TEMPLATE_ID)
             {
-                envelopeDecoder.wrap(commandView, SkeinProtocol.HEADER_LENGTH, CommandEnvelopeDecoder.BLOCK_LENGTH,
-                    CommandEnvelopeDecoder.SCHEMA_VERSION);
+                envelopeDecoder.wrap(commandView, SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
+                    headerDecoder.version());
                 readEnvelopeFields();
             }
         }

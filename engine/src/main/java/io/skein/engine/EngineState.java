@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import io.skein.aggregate.Aggregate;
 import io.skein.engine.AggregateRuntime.AggregateRecord;
 import io.skein.protocol.SkeinException;
+import io.skein.protocol.Upcasters;
 import org.agrona.collections.Hashing;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -53,6 +54,25 @@ final class EngineState
         this.byType = denseByType(runtimes);
         this.window = windowCapacity > 0 ? new IdempotencyWindow(windowCapacity) : null;
         this.counters = counters;
+    }
+
+    /**
+     * The upcasters of a set of aggregate types, for one reader.
+     *
+     * @param runtimes of the types.
+     * @return their upcasters (empty if none has one).
+     */
+    static Upcasters upcasters(final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes)
+    {
+        final Upcasters upcasters = Upcasters.none();
+        for (final AggregateRuntime<Object> runtime : runtimes.values())
+        {
+            if (null != runtime.definition().upcaster())
+            {
+                upcasters.add(runtime.typeId(), runtime.definition().upcaster());
+            }
+        }
+        return upcasters;
     }
 
     /**

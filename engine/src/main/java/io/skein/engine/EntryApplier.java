@@ -7,8 +7,10 @@ import io.skein.codecs.JournalEntryDecoder;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.engine.AggregateRuntime.AggregateRecord;
 import io.skein.protocol.EntryChecksum;
+import io.skein.protocol.EventUpcaster;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
+import io.skein.protocol.Upcasters;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntHashSet;
 
@@ -28,6 +30,7 @@ final class EntryApplier
     private final EngineState state;
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final JournalEntryDecoder entryDecoder = new JournalEntryDecoder();
+    private final Upcasters upcasters = Upcasters.none();
 
     EntryApplier(final EngineState state)
     {
@@ -180,12 +183,20 @@ final class EntryApplier
                 entryDecoder.firstSequence() + " but the next expected sequence is " + state.nextSequence());
         }
         final AggregateDefinition<Object> definition = runtime.definition();
+        final EventUpcaster upcaster = definition.upcaster();
         for (int i = 0; i < count; i++)
         {
             events.next();
             final int eventLength = events.bodyLength();
             final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
-            applyEvent(definition, buffer, eventOffset, eventLength, record.state);
+            if (null != upcaster && upcasters.upcast(upcaster, buffer, eventOffset, eventLength))
+            {
+                applyEvent(definition, upcasters.current(), 0, upcasters.currentLength(), record.state);
+            }
+            else
+            {
+                applyEvent(definition, buffer, eventOffset, eventLength, record.state);
+            }
             events.skipBody();
         }
         record.version = entryDecoder.version();
@@ -209,7 +220,8 @@ final class EntryApplier
         if (null == binding || binding.kind() != Kind.EVENT || headerDecoder.schemaId() != definition.schemaId())
         {
             throw diverged("aggregate type " + definition.name() + " has no applier for event template " +
-                headerDecoder.templateId() + " of schema " + headerDecoder.schemaId());
+                headerDecoder.templateId() + " of schema " + headerDecoder.schemaId() + " version " +
+                headerDecoder.version() + (null == definition.upcaster() ? "" : " (after its upcaster)"));
         }
         binding.apply(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
             headerDecoder.version(), aggregateState);

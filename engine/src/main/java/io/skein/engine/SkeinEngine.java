@@ -27,6 +27,7 @@ import io.skein.journal.ReadProgress;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.SkeinException;
 import io.skein.protocol.SkeinProtocol;
+import io.skein.protocol.Upcasters;
 import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -71,6 +72,7 @@ public final class SkeinEngine implements AutoCloseable
     private final EngineSnapshots snapshots;
     private final FollowerRole followerRole;
     private final long snapshotPosition;
+    private final Upcasters upcasters;
     private volatile boolean closed;
 
     private SkeinEngine(final Context ctx)
@@ -81,6 +83,7 @@ public final class SkeinEngine implements AutoCloseable
             new EngineCounters(ctx.countersManager(), ctx.name());
 
         final Int2ObjectHashMap<AggregateRuntime<Object>> runtimes = EngineState.newRuntimes(ctx.aggregates());
+        this.upcasters = EngineState.upcasters(runtimes);
         for (final AggregateRuntime<Object> runtime : runtimes.values())
         {
             if (ctx.compactJournal() && null == runtime.definition().stateCodec())
@@ -614,6 +617,17 @@ public final class SkeinEngine implements AutoCloseable
     public long recoveredEntries()
     {
         return recoveredEntries;
+    }
+
+    /**
+     * The upcasters of this engine's aggregate types (see {@link io.skein.aggregate.AggregateDefinition#upcaster}),
+     * for a reader of its journal outside the engine (subscriptions, projections): each call gives a set of its own.
+     *
+     * @return the upcasters, empty if no type has one.
+     */
+    public Upcasters upcasters()
+    {
+        return upcasters.copy();
     }
 
     /**

@@ -75,7 +75,8 @@ public final class TimeTravel
         final int typeId, final long aggregateId, final long fromVersion, final int maxEvents)
     {
         final List<RecordedEvent> events = new ArrayList<>();
-        final JournalEvents entry = new JournalEvents();
+        final JournalEvents entry = new JournalEvents()
+            .upcasters(EngineState.upcasters(EngineState.newRuntimes(aggregates)));
         try (JournalReader reader = journal.reader())
         {
             reader.readUntil(journal.startPosition(), journal.durablePosition(), (buffer, offset, length, position) ->

@@ -49,6 +49,7 @@ public final class EventReader
     public EventReader(final EventSource source)
     {
         this.source = source;
+        stream.upcasters(source.upcasters());
     }
 
     /**

@@ -8,6 +8,7 @@ import io.skein.engine.SkeinEngine;
 import io.skein.journal.Journal;
 import io.skein.journal.JournalReplay;
 import io.skein.protocol.SkeinException;
+import io.skein.protocol.Upcasters;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 
@@ -23,6 +24,7 @@ public final class EventSource
     private final Journal journal;
     private final int limitCounterId;
     private final String name;
+    private final Upcasters upcasters;
 
     private EventSource(final SkeinEngine engine, final int limitCounterId)
     {
@@ -30,6 +32,7 @@ public final class EventSource
         this.journal = engine.context().journal();
         this.limitCounterId = limitCounterId;
         this.name = engine.context().name();
+        this.upcasters = engine.upcasters();
         if (null == journal)
         {
             throw new SkeinException(SkeinException.Code.CONFIGURATION,
@@ -37,12 +40,13 @@ public final class EventSource
         }
     }
 
-    private EventSource(final Journal journal, final String name)
+    private EventSource(final Journal journal, final String name, final Upcasters upcasters)
     {
         this.engine = null;
         this.journal = journal;
         this.limitCounterId = Aeron.NULL_VALUE;
         this.name = name;
+        this.upcasters = upcasters;
     }
 
     /**
@@ -55,7 +59,20 @@ public final class EventSource
      */
     public static EventSource of(final Journal journal, final String name)
     {
-        return new EventSource(journal, name);
+        return new EventSource(journal, name, Upcasters.none());
+    }
+
+    /**
+     * A journal read without an engine, through the upcasters of the aggregate types that wrote it.
+     *
+     * @param journal   to read.
+     * @param name      for labels and messages.
+     * @param upcasters of the aggregate types (see {@code AggregateDefinition.upcaster}).
+     * @return the source.
+     */
+    public static EventSource of(final Journal journal, final String name, final Upcasters upcasters)
+    {
+        return new EventSource(journal, name, upcasters.copy());
     }
 
     /**
@@ -104,6 +121,16 @@ public final class EventSource
                 "the journal of " + name + " has failed: no position is durable");
         }
         return position;
+    }
+
+    /**
+     * The upcasters every reader of this source applies, a set of their own for each reader.
+     *
+     * @return the upcasters (empty if none).
+     */
+    public Upcasters upcasters()
+    {
+        return upcasters.copy();
     }
 
     /**

@@ -96,6 +96,7 @@ public final class EventSubscription implements Agent, AutoCloseable
         final ErrorHandler errorHandler)
     {
         this.source = source;
+        stream.upcasters(source.upcasters());
         this.filter = null == filter ? EventFilter.ALL : filter;
         this.handler = handler;
         this.errorHandler = errorHandler;

@@ -147,6 +147,7 @@ public final class ProjectionRunner implements Agent, AutoCloseable
     {
         this.ctx = ctx;
         this.source = ctx.source();
+        stream.upcasters(source.upcasters());
         this.projection = ctx.projection();
         final String name = ctx.name();
         final EngineCounters.Factory counters = source.counterFactory();
