@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import io.skein.testsupport.ForkedJvm;
 import org.junit.jupiter.api.Tag;
@@ -42,6 +44,8 @@ class NewProjectSystemTest
 
         final String build = maven(project, "package");
         assertTrue(build.contains("Tests run: 3, Failures: 0, Errors: 0"), build);
+        assertTrue(build.contains("no schema history in "), "the compatibility gate ran, with nothing released: " +
+            build);
         assertTrue(new File(project, "target/generated-sources/sbe/com/example/counter/codecs/CounterHandlers.java")
             .isFile(), "the handler interface was generated");
 
@@ -83,6 +87,24 @@ class NewProjectSystemTest
         assertTrue(without.err.contains("unknown aggregate type 100") &&
             without.err.contains("not on this tool's classpath: give them with --classpath"),
             "a tool that meets a type it does not know says which classes are missing: " + without);
+
+        // Released: the schema goes into schema-history/, and a breaking change to it then fails the build.
+        final Path schema;
+        try (Stream<Path> files = Files.walk(new File(project, "src/main/resources").toPath()))
+        {
+            schema = files.filter((path) -> path.toString().endsWith("-schema.xml")).findFirst().orElseThrow();
+        }
+        final File history = new File(project, "schema-history");
+        assertTrue(history.mkdirs());
+        Files.copy(schema, new File(history, "v1.xml").toPath());
+        final String released = maven(project, "process-sources");
+        assertTrue(released.contains("checked against 1 released version(s)"), released);
+        final String text = Files.readString(schema, StandardCharsets.UTF_8);
+        final int added = text.indexOf("name=\"Added\"");
+        Files.writeString(schema, text.substring(0, added) +
+            text.substring(added).replaceFirst("type=\"int64\"", "type=\"int32\""), StandardCharsets.UTF_8);
+        final String broken = maven(project, 1, "process-sources");
+        assertTrue(broken.contains("field amount (id 1): type changed from INT64 to INT32"), broken);
     }
 
     private static int freeUdpPort() throws IOException
@@ -95,6 +117,12 @@ class NewProjectSystemTest
 
     private static String maven(final File project, final String... goals) throws IOException, InterruptedException
     {
+        return maven(project, 0, goals);
+    }
+
+    private static String maven(final File project, final int expectedExit, final String... goals)
+        throws IOException, InterruptedException
+    {
         final List<String> command = new ArrayList<>(List.of("mvn", "-B", "-o"));
         command.addAll(List.of(goals));
         final File log = new File(project, "maven-" + goals[goals.length - 1].replace(':', '-') + ".log");
@@ -106,7 +134,8 @@ class NewProjectSystemTest
             throw new AssertionError(String.join(" ", command) + " did not finish within " + MAVEN_TIMEOUT_S + " s");
         }
         final String output = Files.readString(log.toPath(), StandardCharsets.UTF_8);
-        assertEquals(0, maven.exitValue(), String.join(" ", command) + " failed:\n" + output);
+        assertEquals(expectedExit, maven.exitValue(), String.join(" ", command) + " exited " + maven.exitValue() +
+            ":\n" + output);
         return output;
     }
 }

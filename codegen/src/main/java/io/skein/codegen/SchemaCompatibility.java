@@ -3,11 +3,17 @@ package io.skein.codegen;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import uk.co.real_logic.sbe.ir.Ir;
 import uk.co.real_logic.sbe.ir.Signal;
@@ -47,9 +53,22 @@ public final class SchemaCompatibility
      */
     public static void main(final String[] args) throws Exception
     {
+        if (args.length == 3 && "--history".equals(args[0]))
+        {
+            final List<String> report = new ArrayList<>();
+            final List<String> problems = checkHistory(currentFiles(args[2]), new File(args[1]), report);
+            report.forEach(System.out::println);
+            problems.forEach(System.err::println);
+            if (!problems.isEmpty())
+            {
+                System.exit(1);
+            }
+            return;
+        }
         if (args.length < 2)
         {
             System.err.println("usage: SchemaCompatibility <current.xml> <released.xml | directory of them>...");
+            System.err.println("       SchemaCompatibility --history <directory> <current.xml>[,<current.xml>...]");
             System.exit(2);
         }
         final List<String> problems = check(new File(args[0]), releasedFiles(args, 1));
@@ -95,6 +114,70 @@ public final class SchemaCompatibility
             }
         }
         return files;
+    }
+
+    private static List<File> currentFiles(final String commaSeparated)
+    {
+        final List<File> files = new ArrayList<>();
+        for (final String path : commaSeparated.split(","))
+        {
+            if (!path.isBlank())
+            {
+                files.add(new File(path.trim()));
+            }
+        }
+        return files;
+    }
+
+    /**
+     * Check current schemas against a history directory of released ones (any depth, {@code *.xml}), each against
+     * the released schemas with its schema id: what a build runs on every change. A history that does not exist yet
+     * (nothing released) passes, and says so.
+     *
+     * @param current the schemas now.
+     * @param history the directory of released schemas.
+     * @param report  receives a line per current schema: how many released versions it was checked against.
+     * @return every breaking change, and every released schema id no current schema has (a removed schema, or a
+     *         changed id); empty if compatible.
+     * @throws Exception if a schema cannot be read.
+     */
+    public static List<String> checkHistory(final List<File> current, final File history, final List<String> report)
+        throws Exception
+    {
+        final List<String> problems = new ArrayList<>();
+        if (!history.isDirectory())
+        {
+            report.add("no schema history in " + history + ": nothing released to check against (keep each " +
+                "released schema there, one file per version)");
+            return problems;
+        }
+        final Map<Integer, List<File>> releasedById = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(history.toPath()))
+        {
+            for (final Path file : files.filter((path) -> path.toString().endsWith(".xml")).sorted().toList())
+            {
+                releasedById.computeIfAbsent(parse(file.toFile()).id(), (id) -> new ArrayList<>()).add(file.toFile());
+            }
+        }
+        final Set<Integer> currentIds = new HashSet<>();
+        for (final File schema : current)
+        {
+            final int id = parse(schema).id();
+            currentIds.add(id);
+            final List<File> released = releasedById.getOrDefault(id, List.of());
+            problems.addAll(check(schema, released));
+            report.add(schema.getName() + " (schema " + id + "): checked against " + released.size() +
+                " released version(s) in " + history);
+        }
+        for (final Map.Entry<Integer, List<File>> released : releasedById.entrySet())
+        {
+            if (!currentIds.contains(released.getKey()))
+            {
+                problems.add("schema " + released.getKey() + " was released (" + released.getValue().get(0) +
+                    ") but no current schema has that id: a released schema was removed or its id changed");
+            }
+        }
+        return problems;
     }
 
     /**

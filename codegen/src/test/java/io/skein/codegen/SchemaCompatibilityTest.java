@@ -1,11 +1,15 @@
 package io.skein.codegen;
 
 import java.io.ByteArrayInputStream;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import uk.co.real_logic.sbe.ir.Ir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -141,6 +145,35 @@ class SchemaCompatibilityTest
     void refusesAChangedSchemaId() throws Exception
     {
         expect(RELEASED.replace("id=\"7100\"", "id=\"7101\""), "schema id changed from 7100 to 7101");
+    }
+
+    @Test
+    void checksAHistoryDirectoryByTheSchemaIdOfEachFile(@TempDir final File dir) throws Exception
+    {
+        final File current = new File(dir, "current.xml");
+        Files.writeString(current.toPath(), schemaVersion(RELEASED, 2));
+        final File history = new File(dir, "schema-history");
+        final List<String> report = new ArrayList<>();
+        assertEquals(List.of(), SchemaCompatibility.checkHistory(List.of(current), history, report));
+        assertTrue(report.get(0).startsWith("no schema history in "), report.toString());
+
+        final File released = new File(history, "ledger/v1.xml");
+        assertTrue(released.getParentFile().mkdirs());
+        Files.writeString(released.toPath(), RELEASED);
+        report.clear();
+        assertEquals(List.of(), SchemaCompatibility.checkHistory(List.of(current), history, report));
+        assertEquals(List.of("current.xml (schema 7100): checked against 1 released version(s) in " + history),
+            report);
+
+        Files.writeString(current.toPath(), schemaVersion(RELEASED, 2).replace(AMOUNT, ""));
+        final List<String> broken = SchemaCompatibility.checkHistory(List.of(current), history, new ArrayList<>());
+        assertTrue(broken.stream().anyMatch((problem) -> problem.startsWith("current.xml against v1.xml: ") &&
+            problem.contains("field amount (id 1) was removed")), broken.toString());
+
+        Files.writeString(current.toPath(), schemaVersion(RELEASED, 2).replace("id=\"7100\"", "id=\"7101\""));
+        final List<String> moved = SchemaCompatibility.checkHistory(List.of(current), history, new ArrayList<>());
+        assertTrue(moved.stream().anyMatch((problem) -> problem.startsWith("schema 7100 was released") &&
+            problem.contains("its id changed")), moved.toString());
     }
 
     private static void expect(final String current, final String problem) throws Exception
