@@ -59,6 +59,8 @@ const std::uint64_t OLDEST_READABLE_VERSION = 2;
 const std::uint64_t MIN_ENTRY_BLOCK_LENGTH = 88;
 const std::uint64_t CHECKSUM_OFFSET = 8 + 84;
 const std::int64_t NULL_POSITION = -1;
+const std::uint64_t MULTI_AGGREGATE_VERSION = 7;
+const std::uint16_t EVENT_BLOCK_LENGTH = 20;
 
 /* A journal that cannot be read, or an entry that is not whole and valid. */
 struct Failure : std::runtime_error
@@ -423,6 +425,12 @@ const Domain *domain(const std::int32_t typeId)
     return nullptr;
 }
 
+std::string typeName(const std::int32_t typeId)
+{
+    const Domain *type = domain(typeId);
+    return nullptr == type ? "type " + std::to_string(typeId) : type->name;
+}
+
 /* Check one entry and append its lines. */
 void describeEntry(
     std::vector<char> &entry, const std::int64_t start, const std::int64_t end, std::int64_t &lastSequence,
@@ -471,16 +479,38 @@ void describeEntry(
     lastSequence = sequence;
 
     const std::int32_t typeId = decoder.aggregateTypeId();
-    const Domain *type = domain(typeId);
+    // From version 7 an entry may change several aggregates: its events then name their own (a group block of
+    // EVENT_BLOCK_LENGTH bytes); an entry of its own aggregate alone has an empty group block, as before version 7.
+    const bool several = version >= MULTI_AGGREGATE_VERSION &&
+        read<std::uint16_t>(entry.data() + 8 + header.blockLength()) >= EVENT_BLOCK_LENGTH;
+    const std::int64_t aggregateId = decoder.aggregateId();
+    std::int64_t own = 0;
+    if (several)
+    {
+        JournalEntry::Events &scan = decoder.events();
+        while (scan.hasNext())
+        {
+            scan.next();
+            own += scan.aggregateTypeId() == typeId && scan.aggregateId() == aggregateId ? 1 : 0;
+            scan.skipBody();
+        }
+        decoder.wrapForDecode(entry.data(), MessageHeader::encodedLength(), header.blockLength(), version,
+            entry.size());
+    }
     JournalEntry::Events &events = decoder.events();
     const std::int64_t count = static_cast<std::int64_t>(events.count());
-    const std::int64_t firstVersion = decoder.version() - count + 1;
-    out += "@" + std::to_string(start) + ".." + std::to_string(end) + " #" + std::to_string(sequence) + " " +
-        instant(decoder.timestampNs()) + " " + (nullptr == type ? "type " + std::to_string(typeId) : type->name) +
-        ":" + std::to_string(decoder.aggregateId()) + " v" + std::to_string(firstVersion);
-    if (count > 1)
+    if (!several)
     {
-        out += "-" + std::to_string(firstVersion + count - 1);
+        own = count;
+    }
+    // The versions of the entry's own aggregate's events; for an entry with none of them, its version.
+    const std::int64_t firstVersion = decoder.version() - (own > 1 ? own : 1) + 1;
+    out += "@" + std::to_string(start) + ".." + std::to_string(end) + " #" + std::to_string(sequence) + " " +
+        instant(decoder.timestampNs()) + " " + typeName(typeId) + ":" + std::to_string(aggregateId) + " v" +
+        std::to_string(firstVersion);
+    if (own > 1)
+    {
+        out += "-" + std::to_string(decoder.version());
     }
     if (decoder.epoch() > 0)
     {
@@ -509,17 +539,24 @@ void describeEntry(
     while (events.hasNext())
     {
         events.next();
+        const std::int32_t eventTypeId = several ? events.aggregateTypeId() : typeId;
+        const Domain *type = domain(eventTypeId);
         const std::uint64_t length = events.bodyLength();
         const char *body = events.body();
         out += "\n    " + std::to_string(eventSequence++) + " ";
         if (nullptr == type)
         {
-            out += "<" + std::to_string(length) + " bytes; no schema for aggregate type " + std::to_string(typeId) +
-                ">";
+            out += "<" + std::to_string(length) + " bytes; no schema for aggregate type " +
+                std::to_string(eventTypeId) + ">";
         }
         else
         {
             type->describe(body, length, out);
+        }
+        if (several && (eventTypeId != typeId || events.aggregateId() != aggregateId))
+        {
+            out += " (" + typeName(eventTypeId) + ":" + std::to_string(events.aggregateId()) + " v" +
+                std::to_string(events.version()) + ")";
         }
     }
     if (decoder.sbePosition() > entry.size())

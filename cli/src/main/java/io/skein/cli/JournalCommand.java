@@ -47,15 +47,18 @@ public final class JournalCommand implements Runnable
         final Domains domains, final JournalEvents events, final long startPosition, final long endPosition)
     {
         final StringBuilder line = new StringBuilder(128);
-        final long firstVersion = events.version() + 1;
+        final boolean several = events.changesSeveral();
+        // The versions of the entry's own aggregate's events; for an entry with none of them, its version.
+        final int own = events.ownEventCount();
+        final long firstVersion = events.entryVersion() - Math.max(own, 1) + 1;
         line.append('@').append(startPosition).append("..").append(endPosition).append(" #")
             .append(events.entrySequence()).append(' ')
             .append(Instant.ofEpochSecond(0, events.timestampNs())).append(' ')
-            .append(domains.typeName(events.aggregateTypeId())).append(':').append(events.aggregateId())
+            .append(domains.typeName(events.entryAggregateTypeId())).append(':').append(events.entryAggregateId())
             .append(" v").append(firstVersion);
-        if (events.eventCount() > 1)
+        if (own > 1)
         {
-            line.append('-').append(firstVersion + events.eventCount() - 1);
+            line.append('-').append(events.entryVersion());
         }
         if (events.epoch() > 0)
         {
@@ -83,8 +86,34 @@ public final class JournalCommand implements Runnable
                 line.append(domains.upcastNote(events.aggregateTypeId(), events.storedTemplateId(),
                     events.storedVersion()));
             }
+            if (several && (events.aggregateTypeId() != events.entryAggregateTypeId() ||
+                events.aggregateId() != events.entryAggregateId()))
+            {
+                line.append(" (").append(domains.typeName(events.aggregateTypeId())).append(':')
+                    .append(events.aggregateId()).append(" v").append(events.version()).append(')');
+            }
         }
         return line.toString();
+    }
+
+    /**
+     * Whether an entry changes an aggregate (its own, or, for an entry across aggregates, any of its events'); the
+     * events are consumed.
+     */
+    private static boolean touches(final JournalEvents events, final long[] aggregate)
+    {
+        if (!events.changesSeveral())
+        {
+            return events.aggregateTypeId() == aggregate[0] && events.aggregateId() == aggregate[1];
+        }
+        while (events.next())
+        {
+            if (events.aggregateTypeId() == aggregate[0] && events.aggregateId() == aggregate[1])
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -131,10 +160,11 @@ public final class JournalCommand implements Runnable
                     events.wrap(buffer, offset, length);
                     final long entryStart = lastEnd[0];
                     lastEnd[0] = position;
-                    if (null != filter && (events.aggregateTypeId() != filter[0] || events.aggregateId() != filter[1]))
+                    if (null != filter && !touches(events, filter))
                     {
                         return true;
                     }
+                    events.wrap(buffer, offset, length);
                     out.println(describeEntry(domains, events, entryStart, position));
                     return 0 == limit || ++printed[0] < limit;
                 });
@@ -392,22 +422,20 @@ public final class JournalCommand implements Runnable
             {
                 return "an entry with no events";
             }
-            final Long2LongHashMap byId = versions.computeIfAbsent(events.aggregateTypeId(),
-                (type) -> new Long2LongHashMap(0));
-            final boolean seen = byId.containsKey(events.aggregateId());
-            final long previous = byId.get(events.aggregateId());
-            final long first = events.version() + 1;
-            final long last = first + events.eventCount() - 1;
             final boolean compacted = state[4] > 0;
-            if (seen ? first != previous + 1 : first != 1 && !compacted)
-            {
-                return "aggregate " + domains.typeName(events.aggregateTypeId()) + ":" + events.aggregateId() +
-                    " goes from version " + previous + " to " + first;
-            }
-            byId.put(events.aggregateId(), last);
-            final Domains.Domain domain = domains.byTypeId(events.aggregateTypeId());
             while (events.next())
             {
+                final Long2LongHashMap byId = versions.computeIfAbsent(events.aggregateTypeId(),
+                    (type) -> new Long2LongHashMap(0));
+                final boolean seen = byId.containsKey(events.aggregateId());
+                final long previous = byId.get(events.aggregateId());
+                if (seen ? events.version() != previous + 1 : events.version() != 1 && !compacted)
+                {
+                    return "aggregate " + domains.typeName(events.aggregateTypeId()) + ":" + events.aggregateId() +
+                        " goes from version " + previous + " to " + events.version();
+                }
+                byId.put(events.aggregateId(), events.version());
+                final Domains.Domain domain = domains.byTypeId(events.aggregateTypeId());
                 if (entries > 0 && events.sequence() != state[3] + 1)
                 {
                     return "event sequence " + events.sequence() + " follows " + state[3];

@@ -28,14 +28,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * type, a snapshot followed by a journal tail) are kept under {@code src/test/resources/frozen/<version>/}, and every
  * later build must verify them, dump them exactly as they were dumped when written, and recover them (from the
  * snapshot plus the tail) to the state hash they had. A new frozen version is added, never rewritten:
- * {@code -Dskein.frozen.write=v6} writes one that does not exist yet.
+ * {@code -Dskein.frozen.write=v7} writes one that does not exist yet. v6 has every event type of schema version 6;
+ * v7 adds transfers (entries that change two accounts, schema version 7 and the bank schema's version 2).
  */
 class FrozenJournalSystemTest
 {
     /**
      * Every frozen journal, oldest first.
      */
-    private static final List<String> VERSIONS = List.of("v6");
+    private static final List<String> VERSIONS = List.of("v6", "v7");
     private static final Path RESOURCES = Path.of("src/test/resources/frozen");
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
@@ -95,7 +96,10 @@ class FrozenJournalSystemTest
                 "quantity=10");
             send(ingress, "order-book:1", "PlaceLimitOrder", "orderId=2", "traderId=8", "side=SELL", "price=102",
                 "quantity=5");
+            send(ingress, "account:3", "OpenAccount", "ownerId=9", "initialDeposit=0");
+            send(ingress, "account:1", "Transfer", "toAccountId=3", "amount=20", "toExpectedVersion=1");
             running.engine().takeSnapshot(TIMEOUT_NS);
+            send(ingress, "account:3", "Transfer", "toAccountId=1", "amount=5", "toExpectedVersion=-1");
             send(ingress, "account:2", "CloseAccount", "reasonCode=3");
             send(ingress, "order-book:1", "PlaceMarketOrder", "orderId=3", "traderId=9", "side=BUY", "quantity=4");
             send(ingress, "order-book:1", "CancelOrder", "orderId=2");

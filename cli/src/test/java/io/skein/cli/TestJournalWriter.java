@@ -61,9 +61,11 @@ final class TestJournalWriter implements AutoCloseable
             .aggregateId(aggregateId).version(version).firstSequence(eventSequence + 1).correlationId(entrySequence)
             .causationId(0).idempotencyKeyHi(0).idempotencyKeyLo(0);
         final JournalEntryEncoder.EventsEncoder group = encoder.eventsCount(events.length);
+        long eventVersion = version - events.length;
         for (final DirectBuffer event : events)
         {
-            group.next().putBody(event, 0, event.capacity());
+            group.next().aggregateTypeId(typeId).aggregateId(aggregateId).version(++eventVersion)
+                .putBody(event, 0, event.capacity());
         }
         eventSequence += events.length;
         final int length = encoder.limit();

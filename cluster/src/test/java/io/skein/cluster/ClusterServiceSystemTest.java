@@ -381,6 +381,46 @@ class ClusterServiceSystemTest
      *
      * @return the next correlation id.
      */
+    @Test
+    void everyMemberAppliesTransfersAcrossAccountsAlikeAndTheTotalNeverChanges()
+    {
+        cluster = new InProcessCluster(dir, 21700, 3, 0).startAll();
+        cluster.awaitLeader();
+        client = cluster.client();
+        final ClusterBank bank = new ClusterBank();
+        long correlationId = openAccounts(bank, 1, 4);
+        int accepted = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            final long payer = 1 + i % 4;
+            final long payee = 1 + (i * 3 + 1) % 4;
+            final CommandResult result = client.send(bank.buffer, 0,
+                bank.transfer(correlationId++, payer, payee, 1 + (i * 29) % 90, 5000 + i), TIMEOUT_NS);
+            if (result.outcome() == Outcome.ACCEPTED)
+            {
+                accepted++;
+            }
+            else
+            {
+                assertEquals(Outcome.REJECTED, result.outcome(), result.toString());
+            }
+        }
+        assertTrue(accepted > 20, accepted + " transfers accepted");
+        final CommandResult again = client.send(bank.buffer, 0, bank.transfer(correlationId++, 1, 2, 1, 5000),
+            TIMEOUT_NS);
+        assertEquals(Outcome.DUPLICATE, again.outcome(), "the first transfer's key again: " + again);
+
+        long total = 0;
+        for (long account = 1; account <= 4; account++)
+        {
+            total += ClusterBank.balanceOf(client.send(bank.buffer, 0, bank.balance(correlationId++, account),
+                TIMEOUT_NS));
+        }
+        assertEquals(400, total, "the total of all balances is the opening total");
+        awaitProbeOnAll(client.admin(AdminAction.STATE_HASH, TIMEOUT_NS));
+        assertEquals(0, cluster.errors().size(), cluster.errors().toString());
+    }
+
     private long openAccounts(final ClusterBank bank, final long firstCorrelationId, final int count)
     {
         long correlationId = firstCorrelationId;

@@ -171,11 +171,13 @@ public final class EventStream implements FragmentHandler
         }
         try
         {
-            if (filter.matchesAggregate(events.aggregateTypeId(), events.aggregateId()))
+            final boolean several = events.changesSeveral();
+            if (several || filter.matchesAggregate(events.aggregateTypeId(), events.aggregateId()))
             {
                 while (events.next())
                 {
-                    if (filter.matchesTemplate(events.templateId()) &&
+                    if ((!several || filter.matchesAggregate(events.aggregateTypeId(), events.aggregateId())) &&
+                        filter.matchesTemplate(events.templateId()) &&
                         (skipped.isEmpty() || !skipped.contains(events.sequence())))
                     {
                         handler.onEvent(events);

@@ -1,5 +1,7 @@
 package io.skein.protocol;
 
+import java.nio.ByteOrder;
+
 import io.skein.codecs.JournalEntryDecoder;
 import io.skein.codecs.MessageHeaderDecoder;
 import org.agrona.DirectBuffer;
@@ -19,6 +21,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class JournalEvents
 {
+    /**
+     * The schema version from which each event names its own aggregate and version, and an entry may change several
+     * aggregates.
+     */
+    public static final int MULTI_AGGREGATE_VERSION = 7;
+
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final JournalEntryDecoder entryDecoder = new JournalEntryDecoder();
     private final UnsafeBuffer event = new UnsafeBuffer(0, 0);
@@ -31,6 +39,11 @@ public final class JournalEvents
     private EventUpcaster entryUpcaster;
     private int storedTemplateId = -1;
     private int storedVersion = -1;
+    private boolean named;
+    private boolean several;
+    private DirectBuffer entryBuffer;
+    private int entryOffset;
+    private JournalEntryDecoder scanDecoder;
 
     /**
      * Read events through upcasters: an event an aggregate type's upcaster rewrites is seen in its current form,
@@ -90,6 +103,12 @@ public final class JournalEvents
         count = events.count();
         index = -1;
         firstVersion = entryDecoder.version() - count + 1;
+        several = headerDecoder.version() >= MULTI_AGGREGATE_VERSION &&
+            (buffer.getShort(offset + SkeinProtocol.HEADER_LENGTH + headerDecoder.blockLength(),
+            ByteOrder.LITTLE_ENDIAN) & 0xFFFF) >= JournalEntryDecoder.EventsDecoder.sbeBlockLength();
+        named = several;
+        entryBuffer = buffer;
+        entryOffset = offset;
         entryUpcaster = null == upcasters ? null : upcasters.forType(entryDecoder.aggregateTypeId());
         storedTemplateId = -1;
         storedVersion = -1;
@@ -115,7 +134,9 @@ public final class JournalEvents
         index++;
         storedTemplateId = -1;
         storedVersion = -1;
-        if (null != entryUpcaster && upcasters.upcast(entryUpcaster, event, 0, length))
+        final EventUpcaster upcaster = several && null != upcasters ?
+            upcasters.forType(events.aggregateTypeId()) : entryUpcaster;
+        if (null != upcaster && upcasters.upcast(upcaster, event, 0, length))
         {
             storedTemplateId = headerDecoder.wrap(event, 0).templateId();
             storedVersion = headerDecoder.version();
@@ -177,23 +198,100 @@ public final class JournalEvents
     }
 
     /**
-     * The aggregate type of the entry's events.
+     * The aggregate type of the current event; before the first {@link #next()}, the entry's own (the aggregate the
+     * command addressed).
      *
      * @return the type id.
      */
     public int aggregateTypeId()
     {
-        return entryDecoder.aggregateTypeId();
+        return index >= 0 && named ? events.aggregateTypeId() : entryDecoder.aggregateTypeId();
     }
 
     /**
-     * The aggregate of the entry's events.
+     * The aggregate of the current event; before the first {@link #next()}, the entry's own.
      *
      * @return the aggregate id.
      */
     public long aggregateId()
     {
+        return index >= 0 && named ? events.aggregateId() : entryDecoder.aggregateId();
+    }
+
+    /**
+     * The aggregate type of the entry: the one the command addressed.
+     *
+     * @return the type id.
+     */
+    public int entryAggregateTypeId()
+    {
+        return entryDecoder.aggregateTypeId();
+    }
+
+    /**
+     * The aggregate of the entry: the one the command addressed.
+     *
+     * @return the aggregate id.
+     */
+    public long entryAggregateId()
+    {
         return entryDecoder.aggregateId();
+    }
+
+    /**
+     * The version of the entry's own aggregate after the entry.
+     *
+     * @return the version.
+     */
+    public long entryVersion()
+    {
+        return entryDecoder.version();
+    }
+
+    /**
+     * Whether the entry changes more than its own aggregate (a command across aggregates, schema version 7 on): its
+     * events then name their own aggregates, so each event's {@link #aggregateTypeId()}, {@link #aggregateId()} and
+     * {@link #version()} are its own.
+     *
+     * @return true if its events name their aggregates.
+     */
+    public boolean changesSeveral()
+    {
+        return several;
+    }
+
+    /**
+     * How many of the entry's events are its own aggregate's (all of them unless {@link #changesSeveral()}): a scan
+     * of the events that leaves the iteration where it is.
+     *
+     * @return the count.
+     */
+    public int ownEventCount()
+    {
+        if (!several)
+        {
+            return count;
+        }
+        if (null == scanDecoder)
+        {
+            scanDecoder = new JournalEntryDecoder();
+        }
+        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(entryBuffer, entryOffset);
+        scanDecoder.wrap(entryBuffer, entryOffset + SkeinProtocol.HEADER_LENGTH, header.blockLength(),
+            header.version());
+        final JournalEntryDecoder.EventsDecoder scan = scanDecoder.events();
+        int own = 0;
+        while (scan.hasNext())
+        {
+            scan.next();
+            if (scan.aggregateTypeId() == entryDecoder.aggregateTypeId() &&
+                scan.aggregateId() == entryDecoder.aggregateId())
+            {
+                own++;
+            }
+            scan.skipBody();
+        }
+        return own;
     }
 
     /**
@@ -253,7 +351,7 @@ public final class JournalEvents
      */
     public long version()
     {
-        return firstVersion + index;
+        return index >= 0 && named ? events.version() : firstVersion + index;
     }
 
     /**

@@ -36,6 +36,57 @@ public interface CommandContext extends QueryContext
     <E extends MessageEncoderFlyweight> E emit(E encoder);
 
     /**
+     * Start a new event of another aggregate of this engine (or of this command's own): one command may change
+     * several aggregates, and all its events form one journal entry, applied together or not at all. The event
+     * belongs to that aggregate (its type's schema, its appliers, its version); the aggregate is created if it does
+     * not exist yet.
+     *
+     * @param typeId      of the aggregate's type, registered with this engine.
+     * @param aggregateId of the aggregate.
+     * @param encoder     of the event, from that type's schema; that type must have an applier for it.
+     * @param <E>         the encoder type.
+     * @return the encoder, wrapped and ready to fill in.
+     * @throws IllegalStateException if the engine has no such type or it has no applier for the event.
+     */
+    <E extends MessageEncoderFlyweight> E emitTo(int typeId, long aggregateId, E encoder);
+
+    /**
+     * The current state of another aggregate of this engine, to decide on: read it, never change it (appliers are
+     * the only code that changes state). It is the state before this command: events emitted so far are applied
+     * only once the handler returns.
+     *
+     * @param typeId      of the aggregate's type.
+     * @param aggregateId of the aggregate.
+     * @param <T>         the type's state class.
+     * @return the state; for an aggregate that does not exist yet, a new state (its version is then 0).
+     * @throws IllegalStateException if the engine has no such type.
+     */
+    <T> T stateOf(int typeId, long aggregateId);
+
+    /**
+     * The current version of another aggregate of this engine, before this command.
+     *
+     * @param typeId      of the aggregate's type.
+     * @param aggregateId of the aggregate.
+     * @return its version, 0 if it does not exist.
+     * @throws IllegalStateException if the engine has no such type.
+     */
+    long versionOf(int typeId, long aggregateId);
+
+    /**
+     * Require another aggregate to be at a version, as a command's envelope can for its own: if it is not, the whole
+     * command is refused with {@code CONFLICT}, naming that aggregate with the expected and the actual version, and
+     * nothing is applied.
+     *
+     * @param typeId          of the aggregate's type.
+     * @param aggregateId     of the aggregate.
+     * @param expectedVersion its version as the sender saw it; 0 for an aggregate that must not exist yet.
+     * @return true if it matches; false if the command will be refused (return from the handler then).
+     * @throws IllegalStateException if the engine has no such type.
+     */
+    boolean expectVersion(int typeId, long aggregateId, long expectedVersion);
+
+    /**
      * The number of events emitted so far by this command.
      *
      * @return the count.

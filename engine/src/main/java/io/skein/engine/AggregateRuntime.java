@@ -75,6 +75,14 @@ final class AggregateRuntime<S>
         }
     }
 
+    /**
+     * A new state, never changed: what a handler reading an aggregate that does not exist yet sees.
+     */
+    S pristine()
+    {
+        return pristine;
+    }
+
     boolean isSpare(final AggregateRecord<S> record)
     {
         return record == spare;

@@ -67,6 +67,12 @@ final class CommandExecutor implements CommandContext
     private int rejectCode;
     private CharSequence rejectMessage;
     private long entryPosition;
+    private final TouchedAggregates touched = new TouchedAggregates();
+    private boolean conflicted;
+    private int conflictTypeId;
+    private long conflictAggregateId;
+    private long conflictExpected;
+    private long conflictActual;
 
     CommandExecutor(
         final EngineState state,
@@ -373,7 +379,80 @@ final class CommandExecutor implements CommandContext
         {
             throw new IllegalStateException("events can be emitted only by a command handler, not a query");
         }
-        return entry.emit(runtime.definition(), encoder);
+        return entry.emit(runtime.definition(), aggregateId, touched.next(typeId, aggregateId, record.version),
+            encoder);
+    }
+
+    @Override
+    public <E extends MessageEncoderFlyweight> E emitTo(final int typeId, final long aggregateId, final E encoder)
+    {
+        if (!inCommand)
+        {
+            throw new IllegalStateException("events can be emitted only by a command handler, not a query");
+        }
+        final AggregateRuntime<Object> other = otherRuntime(typeId);
+        final long current = other == runtime && aggregateId == this.aggregateId ? record.version :
+            versionOf(other, aggregateId);
+        return entry.emit(other.definition(), aggregateId, touched.next(typeId, aggregateId, current), encoder);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T stateOf(final int typeId, final long aggregateId)
+    {
+        final AggregateRuntime<Object> other = otherRuntime(typeId);
+        if (other == runtime && aggregateId == this.aggregateId)
+        {
+            return (T)record.state;
+        }
+        final AggregateRecord<Object> existing = other.existing(aggregateId);
+        return (T)(null == existing ? other.pristine() : existing.state);
+    }
+
+    @Override
+    public long versionOf(final int typeId, final long aggregateId)
+    {
+        final AggregateRuntime<Object> other = otherRuntime(typeId);
+        return other == runtime && aggregateId == this.aggregateId ? record.version : versionOf(other, aggregateId);
+    }
+
+    @Override
+    public boolean expectVersion(final int typeId, final long aggregateId, final long expectedVersion)
+    {
+        final long actual = versionOf(typeId, aggregateId);
+        if (actual == expectedVersion || expectedVersion == SkeinProtocol.ANY_VERSION)
+        {
+            return true;
+        }
+        if (!conflicted)
+        {
+            conflicted = true;
+            conflictTypeId = typeId;
+            conflictAggregateId = aggregateId;
+            conflictExpected = expectedVersion;
+            conflictActual = actual;
+        }
+        return false;
+    }
+
+    private static long versionOf(final AggregateRuntime<Object> runtime, final long aggregateId)
+    {
+        final AggregateRecord<Object> existing = runtime.existing(aggregateId);
+        return null == existing ? 0 : existing.version;
+    }
+
+    private AggregateRuntime<Object> otherRuntime(final int typeId)
+    {
+        if (null == runtime)
+        {
+            throw new IllegalStateException("other aggregates can be read only while a command or query runs");
+        }
+        final AggregateRuntime<Object> other = typeId == this.typeId ? runtime : state.runtime(typeId);
+        if (null == other)
+        {
+            throw new IllegalStateException("this engine has no aggregate type " + typeId);
+        }
+        return other;
     }
 
     private int runQuery(final Binding<Object> binding, final int bodyOffset, final int blockLength, final int version)
@@ -442,6 +521,7 @@ final class CommandExecutor implements CommandContext
 
         timestampNs = batchTimestampNs == NO_BATCH_TIME ? clock.nanoTime() : batchTimestampNs;
         entry.reset();
+        entry.owner(typeId, aggregateId);
         inCommand = true;
         try
         {
@@ -462,6 +542,14 @@ final class CommandExecutor implements CommandContext
             inCommand = false;
         }
 
+        if (conflicted)
+        {
+            discardIfSpare();
+            counters.conflicts().incrementRelease();
+            return reply.write(correlationId, conflictExpected, Outcome.CONFLICT, RejectReason.NONE, conflictTypeId,
+                conflictAggregateId, conflictActual, 0, 0, SkeinProtocol.NULL_POSITION, false,
+                "expected version does not match the version of an aggregate the command reads or changes");
+        }
         if (rejected)
         {
             discardIfSpare();
@@ -481,7 +569,8 @@ final class CommandExecutor implements CommandContext
                 SkeinProtocol.NULL_POSITION, true, "");
         }
 
-        final long newVersion = actualVersion + eventCount;
+        final int own = touched.indexOf(typeId, aggregateId);
+        final long newVersion = own < 0 ? actualVersion : touched.version(own);
         final long firstSequence = state.nextSequence();
         final long lastSequence = firstSequence + eventCount - 1;
         if (entry.closeEvents() > maxEntryLength)
@@ -646,5 +735,7 @@ final class CommandExecutor implements CommandContext
         rejectCode = 0;
         rejectMessage = null;
         entryPosition = SkeinProtocol.NULL_POSITION;
+        touched.clear();
+        conflicted = false;
     }
 }

@@ -1,5 +1,7 @@
 package io.skein.engine;
 
+import java.nio.ByteOrder;
+
 import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.AggregateDefinition.Binding;
 import io.skein.aggregate.AggregateDefinition.Kind;
@@ -26,11 +28,21 @@ final class EntryApplier
 {
     static final int GROUP_HEADER_LENGTH = 4;
     static final int VAR_LENGTH_FIELD = 4;
+    /**
+     * The schema version from which an entry may change several aggregates, its events then naming theirs (a group
+     * block of {@link EntryBuilder#EVENT_BLOCK_LENGTH}).
+     */
+    static final int MULTI_AGGREGATE_VERSION = 7;
 
     private final EngineState state;
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final JournalEntryDecoder entryDecoder = new JournalEntryDecoder();
     private final Upcasters upcasters = Upcasters.none();
+    private final TouchedAggregates touched = new TouchedAggregates();
+    private int entryBlockLength;
+    private DirectBuffer entryBuffer;
+    private int entryOffset;
+    private int entryVersion;
 
     EntryApplier(final EngineState state)
     {
@@ -109,8 +121,11 @@ final class EntryApplier
             throw diverged("not a journal entry: schema " + headerDecoder.schemaId() + " template " +
                 headerDecoder.templateId() + " version " + headerDecoder.version());
         }
-        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
-            headerDecoder.version());
+        entryBuffer = buffer;
+        entryOffset = offset;
+        entryBlockLength = headerDecoder.blockLength();
+        entryVersion = headerDecoder.version();
+        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, entryBlockLength, entryVersion);
         final long entrySequence = entryDecoder.entrySequence();
         if (entrySequence != state.lastEntrySequence() + 1)
         {
@@ -125,11 +140,134 @@ final class EntryApplier
             throw diverged("journal entry " + entrySequence + " is for unknown aggregate type " + typeId);
         }
         final long aggregateId = entryDecoder.aggregateId();
+        if (changesSeveral())
+        {
+            final int count = applySeveral(buffer, offset, null);
+            state.entryApplied(entrySequence, count, entryDecoder.timestampNs(), entryDecoder.epoch());
+            return runtime.recordFor(aggregateId);
+        }
         final AggregateRecord<Object> aggregate = null != record && runtime == known ? record :
             runtime.recordFor(aggregateId);
         final int count = applyEvents(runtime, aggregateId, aggregate, buffer, true);
         state.entryApplied(entrySequence, count, entryDecoder.timestampNs(), entryDecoder.epoch());
         return aggregate;
+    }
+
+    /**
+     * Whether the wrapped entry's events name their own aggregates (schema version 7 on: an entry that changes more
+     * than its own aggregate).
+     */
+    private boolean changesSeveral()
+    {
+        return entryVersion >= MULTI_AGGREGATE_VERSION &&
+            (entryBuffer.getShort(entryOffset + SkeinProtocol.HEADER_LENGTH + entryBlockLength,
+            ByteOrder.LITTLE_ENDIAN) & 0xFFFF) >= EntryBuilder.EVENT_BLOCK_LENGTH;
+    }
+
+    /**
+     * Apply the events of a wrapped entry that changes several aggregates: first check that every event takes its
+     * aggregate to the next version (nothing is changed if one does not), then apply each to its aggregate.
+     *
+     * @param onlyTypes if not null, apply only the events of these types and check nothing else (rebuilding the
+     *                  types a snapshot does not hold).
+     * @return the number of events in the entry.
+     */
+    private int applySeveral(final DirectBuffer buffer, final int offset, final IntHashSet onlyTypes)
+    {
+        final long entrySequence = entryDecoder.entrySequence();
+        JournalEntryDecoder.EventsDecoder events = entryDecoder.events();
+        final int count = events.count();
+        if (null == onlyTypes)
+        {
+            if (entryDecoder.firstSequence() != state.nextSequence())
+            {
+                throw diverged("journal entry " + entrySequence + " starts at sequence " +
+                    entryDecoder.firstSequence() + " but the next expected sequence is " + state.nextSequence());
+            }
+            touched.clear();
+            for (int i = 0; i < count; i++)
+            {
+                events.next();
+                final int typeId = events.aggregateTypeId();
+                final long aggregateId = events.aggregateId();
+                final AggregateRuntime<Object> runtime = state.runtime(typeId);
+                if (null == runtime)
+                {
+                    throw diverged("journal entry " + entrySequence + " has an event for unknown aggregate type " +
+                        typeId);
+                }
+                final int index = touched.indexOf(typeId, aggregateId);
+                final long current = index >= 0 ? touched.version(index) : versionOf(runtime, aggregateId);
+                if (events.version() != current + 1)
+                {
+                    throw diverged("journal entry " + entrySequence + " event " + i + " takes aggregate " +
+                        runtime.definition().name() + "/" + aggregateId + " to version " + events.version() +
+                        ", but it is at version " + current);
+                }
+                if (index >= 0)
+                {
+                    touched.version(index, events.version());
+                }
+                else
+                {
+                    touched.add(typeId, aggregateId, events.version());
+                }
+                events.skipBody();
+            }
+            final int own = touched.indexOf(entryDecoder.aggregateTypeId(), entryDecoder.aggregateId());
+            final long ownVersion = own >= 0 ? touched.version(own) :
+                versionOf(state.runtime(entryDecoder.aggregateTypeId()), entryDecoder.aggregateId());
+            if (ownVersion != entryDecoder.version())
+            {
+                throw diverged("journal entry " + entrySequence + " says its aggregate is at version " +
+                    entryDecoder.version() + " after it, but its events take it to " + ownVersion);
+            }
+            entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, entryBlockLength, entryVersion);
+            events = entryDecoder.events();
+        }
+        for (int i = 0; i < count; i++)
+        {
+            events.next();
+            final int typeId = events.aggregateTypeId();
+            final long aggregateId = events.aggregateId();
+            final long version = events.version();
+            final int eventLength = events.bodyLength();
+            final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
+            if (null == onlyTypes || onlyTypes.contains(typeId))
+            {
+                final AggregateRuntime<Object> runtime = state.runtime(typeId);
+                final AggregateRecord<Object> record = runtime.recordFor(aggregateId);
+                applyUpcast(runtime.definition(), buffer, eventOffset, eventLength, record.state);
+                record.version = version;
+                state.commitIfNew(runtime, aggregateId, record);
+            }
+            events.skipBody();
+        }
+        return count;
+    }
+
+    private static long versionOf(final AggregateRuntime<Object> runtime, final long aggregateId)
+    {
+        final AggregateRecord<Object> existing = null == runtime ? null : runtime.existing(aggregateId);
+        return null == existing ? 0 : existing.version;
+    }
+
+    private void applyUpcast(
+        final AggregateDefinition<Object> definition,
+        final DirectBuffer buffer,
+        final int eventOffset,
+        final int eventLength,
+        final Object aggregateState)
+    {
+        final EventUpcaster upcaster = definition.upcaster();
+        if (null != upcaster && upcasters.upcast(upcaster, buffer, eventOffset, eventLength))
+        {
+            applyEvent(definition, upcasters.current(), 0, upcasters.currentLength(), aggregateState);
+        }
+        else
+        {
+            applyEvent(definition, buffer, eventOffset, eventLength, aggregateState);
+        }
     }
 
     /**
@@ -145,8 +283,16 @@ final class EntryApplier
     void applyTypes(final DirectBuffer buffer, final int offset, final int length, final IntHashSet typeIds)
     {
         headerDecoder.wrap(buffer, offset);
-        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(),
-            headerDecoder.version());
+        entryBuffer = buffer;
+        entryOffset = offset;
+        entryBlockLength = headerDecoder.blockLength();
+        entryVersion = headerDecoder.version();
+        entryDecoder.wrap(buffer, offset + SkeinProtocol.HEADER_LENGTH, entryBlockLength, entryVersion);
+        if (changesSeveral())
+        {
+            applySeveral(buffer, offset, typeIds);
+            return;
+        }
         if (!typeIds.contains(entryDecoder.aggregateTypeId()))
         {
             return;
@@ -183,20 +329,12 @@ final class EntryApplier
                 entryDecoder.firstSequence() + " but the next expected sequence is " + state.nextSequence());
         }
         final AggregateDefinition<Object> definition = runtime.definition();
-        final EventUpcaster upcaster = definition.upcaster();
         for (int i = 0; i < count; i++)
         {
             events.next();
             final int eventLength = events.bodyLength();
             final int eventOffset = entryDecoder.limit() + VAR_LENGTH_FIELD;
-            if (null != upcaster && upcasters.upcast(upcaster, buffer, eventOffset, eventLength))
-            {
-                applyEvent(definition, upcasters.current(), 0, upcasters.currentLength(), record.state);
-            }
-            else
-            {
-                applyEvent(definition, buffer, eventOffset, eventLength, record.state);
-            }
+            applyUpcast(definition, buffer, eventOffset, eventLength, record.state);
             events.skipBody();
         }
         record.version = entryDecoder.version();

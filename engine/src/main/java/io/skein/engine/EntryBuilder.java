@@ -24,6 +24,7 @@ final class EntryBuilder
     static final int GROUP_OFFSET = SkeinProtocol.HEADER_LENGTH + JournalEntryEncoder.BLOCK_LENGTH;
     static final int FIRST_EVENT_OFFSET = GROUP_OFFSET + EntryApplier.GROUP_HEADER_LENGTH;
     static final int MAX_EVENTS_PER_ENTRY = 0xFFFF;
+    static final int EVENT_BLOCK_LENGTH = JournalEntryEncoder.EventsEncoder.sbeBlockLength();
 
     private final ExpandableArrayBuffer buffer;
     private final EntryChecksum checksum = new EntryChecksum();
@@ -34,6 +35,10 @@ final class EntryBuilder
     private int writeOffset = FIRST_EVENT_OFFSET;
     private int eventLengthOffset;
     private int length;
+    private int ownTypeId;
+    private long ownAggregateId;
+    private boolean touchesOthers;
+    private boolean compacted;
 
     EntryBuilder(final int maxEntryLength)
     {
@@ -45,6 +50,8 @@ final class EntryBuilder
      */
     void reset()
     {
+        touchesOthers = false;
+        compacted = false;
         eventEncoder = null;
         eventCount = 0;
         writeOffset = FIRST_EVENT_OFFSET;
@@ -54,13 +61,16 @@ final class EntryBuilder
     /**
      * Wrap an event encoder at the end of the entry, closing the event before it.
      *
-     * @param definition of the aggregate type emitting the event.
-     * @param encoder    of the event.
-     * @param <E>        the encoder type.
+     * @param definition  of the aggregate type emitting the event.
+     * @param aggregateId of the aggregate the event belongs to.
+     * @param version     of that aggregate after the event.
+     * @param encoder     of the event.
+     * @param <E>         the encoder type.
      * @return the encoder, wrapped.
      * @throws IllegalStateException if the type has no applier for the event or the entry is full.
      */
-    <E extends MessageEncoderFlyweight> E emit(final AggregateDefinition<Object> definition, final E encoder)
+    <E extends MessageEncoderFlyweight> E emit(
+        final AggregateDefinition<Object> definition, final long aggregateId, final long version, final E encoder)
     {
         final Binding<Object> binding = definition.binding(encoder.sbeTemplateId());
         if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != definition.schemaId())
@@ -73,13 +83,20 @@ final class EntryBuilder
             throw new IllegalStateException("a command may emit at most " + MAX_EVENTS_PER_ENTRY + " events");
         }
         closeEvent();
-        eventLengthOffset = writeOffset;
-        headerEncoder.wrap(buffer, writeOffset + EntryApplier.VAR_LENGTH_FIELD)
+        touchesOthers |= definition.typeId() != ownTypeId || aggregateId != ownAggregateId;
+        buffer.putInt(writeOffset + JournalEntryEncoder.EventsEncoder.aggregateTypeIdEncodingOffset(),
+            definition.typeId(), ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(writeOffset + JournalEntryEncoder.EventsEncoder.aggregateIdEncodingOffset(), aggregateId,
+            ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(writeOffset + JournalEntryEncoder.EventsEncoder.versionEncodingOffset(), version,
+            ByteOrder.LITTLE_ENDIAN);
+        eventLengthOffset = writeOffset + EVENT_BLOCK_LENGTH;
+        headerEncoder.wrap(buffer, eventLengthOffset + EntryApplier.VAR_LENGTH_FIELD)
             .blockLength(encoder.sbeBlockLength())
             .templateId(encoder.sbeTemplateId())
             .schemaId(encoder.sbeSchemaId())
             .version(encoder.sbeSchemaVersion());
-        encoder.wrap(buffer, writeOffset + EntryApplier.VAR_LENGTH_FIELD + SkeinProtocol.HEADER_LENGTH);
+        encoder.wrap(buffer, eventLengthOffset + EntryApplier.VAR_LENGTH_FIELD + SkeinProtocol.HEADER_LENGTH);
         eventEncoder = encoder;
         eventCount++;
         return encoder;
@@ -91,19 +108,36 @@ final class EntryBuilder
     }
 
     /**
-     * Close the last event.
+     * Name the aggregate the command addresses: its events need no aggregate of their own in the entry.
+     */
+    void owner(final int typeId, final long aggregateId)
+    {
+        ownTypeId = typeId;
+        ownAggregateId = aggregateId;
+    }
+
+    /**
+     * Close the last event, and drop the events' aggregate fields if they are all the entry's own aggregate's; call
+     * it once, before {@link #seal}.
      *
      * @return the length the entry has with its events.
      */
     int closeEvents()
     {
         closeEvent();
+        if (!touchesOthers && !compacted)
+        {
+            compact();
+            compacted = true;
+        }
         return writeOffset;
     }
 
     /**
      * Write the header in front of the events and seal the entry with its checksum; it is then {@link #length()}
-     * bytes at the start of {@link #buffer()}.
+     * bytes at the start of {@link #buffer()}. The aggregate and version are those of the aggregate the command
+     * addressed. Events that are all its own lose their aggregate fields (the group's block is then empty, the
+     * layout of every entry before schema version 7); only an entry that changes other aggregates keeps them.
      */
     void seal(
         final long entrySequence,
@@ -134,7 +168,7 @@ final class EntryBuilder
             .idempotencyKeyLo(keyLo)
             .checksum(0)
             .logPosition(logPosition);
-        buffer.putShort(GROUP_OFFSET, (short)0, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(GROUP_OFFSET, (short)(touchesOthers ? EVENT_BLOCK_LENGTH : 0), ByteOrder.LITTLE_ENDIAN);
         buffer.putShort(GROUP_OFFSET + 2, (short)eventCount, ByteOrder.LITTLE_ENDIAN);
         checksum.seal(buffer, 0, length);
     }
@@ -158,6 +192,25 @@ final class EntryBuilder
     int length()
     {
         return length;
+    }
+
+    /**
+     * Drop each event's aggregate fields, moving the events down over them.
+     */
+    private void compact()
+    {
+        final byte[] bytes = buffer.byteArray();
+        int read = FIRST_EVENT_OFFSET;
+        int write = FIRST_EVENT_OFFSET;
+        for (int i = 0; i < eventCount; i++)
+        {
+            read += EVENT_BLOCK_LENGTH;
+            final int eventLength = EntryApplier.VAR_LENGTH_FIELD + buffer.getInt(read, ByteOrder.LITTLE_ENDIAN);
+            System.arraycopy(bytes, read, bytes, write, eventLength);
+            read += eventLength;
+            write += eventLength;
+        }
+        writeOffset = write;
     }
 
     private void closeEvent()

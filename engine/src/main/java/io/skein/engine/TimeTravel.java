@@ -82,13 +82,15 @@ public final class TimeTravel
             reader.readUntil(journal.startPosition(), journal.durablePosition(), (buffer, offset, length, position) ->
             {
                 entry.wrap(buffer, offset, length);
-                if (entry.aggregateTypeId() != typeId || entry.aggregateId() != aggregateId)
+                if (!entry.changesSeveral() &&
+                    (entry.aggregateTypeId() != typeId || entry.aggregateId() != aggregateId))
                 {
                     return true;
                 }
                 while (entry.next() && events.size() < maxEvents)
                 {
-                    if (entry.version() >= fromVersion)
+                    if (entry.aggregateTypeId() == typeId && entry.aggregateId() == aggregateId &&
+                        entry.version() >= fromVersion)
                     {
                         final byte[] bytes = new byte[entry.event().capacity()];
                         entry.event().getBytes(0, bytes);

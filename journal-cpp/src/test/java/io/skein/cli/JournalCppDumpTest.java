@@ -26,6 +26,7 @@ import io.skein.engine.SyncCaller;
 import io.skein.examples.bank.BankAccount;
 import io.skein.examples.bank.codecs.DepositEncoder;
 import io.skein.examples.bank.codecs.OpenAccountEncoder;
+import io.skein.examples.bank.codecs.TransferEncoder;
 import io.skein.examples.orderbook.OrderBook;
 import io.skein.examples.orderbook.codecs.PlaceLimitOrderEncoder;
 import io.skein.examples.orderbook.codecs.PlaceMarketOrderEncoder;
@@ -121,6 +122,8 @@ class JournalCppDumpTest
             afterPadding |= start / TERM_LENGTH != (end - 1) / TERM_LENGTH;
         }
         assertTrue(fragmented, "an entry longer than one frame (reassembled from fragments) was dumped");
+        assertTrue(cpp.out.contains("TransferReceived{fromAccountId=1, amount=10} (account:4 v"),
+            "entries of transfers, changing two accounts, were dumped");
         assertTrue(afterPadding, "an entry after a term's padding frame was dumped");
 
         for (final String limit : List.of("1", "7", "100"))
@@ -287,6 +290,7 @@ class JournalCppDumpTest
                 accept(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
             }
             final DepositEncoder deposit = new DepositEncoder();
+            final TransferEncoder transfer = new TransferEncoder();
             final PlaceLimitOrderEncoder limit = new PlaceLimitOrderEncoder();
             final PlaceMarketOrderEncoder market = new PlaceMarketOrderEncoder();
             long orderId = 0;
@@ -299,6 +303,11 @@ class JournalCppDumpTest
                     writer.body(deposit).amount(round * 100 + i + 1);
                     accept(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
                 }
+                // A transfer: one entry changing two accounts, each event naming its own.
+                writer.wrap(buffer, 0).correlationId(++correlationId)
+                    .aggregate(BankAccount.TYPE_ID, 1 + (round % 20));
+                writer.body(transfer).toAccountId(1 + ((round + 3) % 20)).amount(10).toExpectedVersion(-1);
+                accept(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
                 // Forty resting sells, then one market buy that takes them all: an entry of 41 events, in fragments.
                 for (int i = 0; i < 40; i++)
                 {

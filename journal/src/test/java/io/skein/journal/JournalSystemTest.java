@@ -272,7 +272,8 @@ class JournalSystemTest
         {
             final byte[] body = new byte[12];
             new UnsafeBuffer(body).putShort(2, (short)(40 + i));
-            group.next().putBody(body, 0, body.length);
+            // Written as an entry whose events name their aggregate (a group block of 20 bytes): the same one.
+            group.next().aggregateTypeId(4).aggregateId(99).version(8 + i).putBody(body, 0, body.length);
         }
         final JournalEvents events = new JournalEvents().wrap(buffer, 0, encoder.limit());
         assertEquals(12, events.entrySequence());

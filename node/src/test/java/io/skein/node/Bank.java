@@ -5,6 +5,7 @@ import io.skein.examples.bank.codecs.BalanceDecoder;
 import io.skein.examples.bank.codecs.DepositEncoder;
 import io.skein.examples.bank.codecs.GetBalanceEncoder;
 import io.skein.examples.bank.codecs.OpenAccountEncoder;
+import io.skein.examples.bank.codecs.TransferEncoder;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
 import io.skein.protocol.SkeinProtocol;
@@ -20,6 +21,7 @@ final class Bank
     private final OpenAccountEncoder open = new OpenAccountEncoder();
     private final DepositEncoder deposit = new DepositEncoder();
     private final GetBalanceEncoder getBalance = new GetBalanceEncoder();
+    private final TransferEncoder transfer = new TransferEncoder();
 
     int open(final long correlationId, final long accountId, final long initialDeposit)
     {
@@ -34,6 +36,13 @@ final class Bank
         writer.wrap(buffer, 0).correlationId(correlationId).aggregate(BankAccount.TYPE_ID, accountId)
             .idempotencyKey(0xB0B, keyLo);
         writer.body(deposit).amount(amount);
+        return writer.length();
+    }
+
+    int transfer(final long correlationId, final long payer, final long payee, final long amount)
+    {
+        writer.wrap(buffer, 0).correlationId(correlationId).aggregate(BankAccount.TYPE_ID, payer);
+        writer.body(transfer).toAccountId(payee).amount(amount).toExpectedVersion(SkeinProtocol.ANY_VERSION);
         return writer.length();
     }
 

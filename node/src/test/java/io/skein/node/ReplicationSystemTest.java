@@ -348,6 +348,54 @@ class ReplicationSystemTest
         });
     }
 
+    @Test
+    void shouldApplyTransfersOnAFollowerExactlyAsTheLeaderDid() throws Exception
+    {
+        final Bank bank = new Bank();
+        final int accounts = 6;
+        try (TestNode leader = leader(1); TestNode follower = follower(1);
+            SkeinClient client = SkeinClient.connect(leader.clientContext()))
+        {
+            for (int account = 1; account <= accounts; account++)
+            {
+                assertEquals(Outcome.ACCEPTED,
+                    client.send(bank.buffer, 0, bank.open(-account, account, 1_000), TIMEOUT_NS).outcome());
+            }
+            long lastPosition = 0;
+            int accepted = 0;
+            for (int i = 0; i < 300; i++)
+            {
+                final long payer = 1 + i % accounts;
+                final long payee = 1 + (i * 5 + 1) % accounts;
+                final CommandResult result = client.send(bank.buffer, 0,
+                    bank.transfer(i, payer, payee, 1 + (i * 37) % 400), TIMEOUT_NS);
+                if (result.outcome() == Outcome.ACCEPTED)
+                {
+                    accepted++;
+                    lastPosition = result.journalPosition();
+                }
+                else
+                {
+                    assertEquals(Outcome.REJECTED, result.outcome(), "transfer " + i + ": " + result);
+                }
+            }
+            assertTrue(accepted > 100, accepted + " transfers accepted");
+            follower.awaitApplied(lastPosition, TIMEOUT_NS);
+            assertEquals(leader.node().engine().stateHash(TIMEOUT_NS), follower.node().engine().stateHash(TIMEOUT_NS),
+                "the follower applied every transfer's two events as the leader did");
+            try (SkeinClient reader = SkeinClient.connect(follower.clientContext().secret("ops")))
+            {
+                long total = 0;
+                for (int account = 1; account <= accounts; account++)
+                {
+                    total += Bank.balanceOf(reader.send(bank.buffer, 0, bank.balance(-100 - account, account),
+                        TIMEOUT_NS));
+                }
+                assertEquals(accounts * 1_000L, total, "the follower's total is the opening total");
+            }
+        }
+    }
+
     private TestNode leader(final int requiredFollowers)
     {
         return TestNode.launch(new File(dir, "leader"), (ctx) ->

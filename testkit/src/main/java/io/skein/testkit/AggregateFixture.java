@@ -16,7 +16,6 @@ import io.skein.aggregate.AggregateDefinition;
 import io.skein.aggregate.AggregateDefinition.Binding;
 import io.skein.aggregate.AggregateDefinition.Kind;
 import io.skein.aggregate.StateCodec;
-import io.skein.codecs.JournalEntryDecoder;
 import io.skein.codecs.JournalEntryEncoder;
 import io.skein.codecs.MessageHeaderDecoder;
 import io.skein.codecs.MessageHeaderEncoder;
@@ -26,6 +25,7 @@ import io.skein.engine.EngineCore;
 import io.skein.engine.RecordedEvent;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
+import io.skein.protocol.JournalEvents;
 import io.skein.protocol.Reply;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.DirectBuffer;
@@ -73,6 +73,7 @@ public final class AggregateFixture<S>
     private final AggregateDefinition<?> definition;
     private final Set<String> ignoredStateFields = new HashSet<>();
     private final List<byte[]> history = new ArrayList<>();
+    private final Set<Long> touchedIds = new HashSet<>();
     private byte[] givenState;
     private long givenStateVersion;
     private final ExpandableArrayBuffer commandBuffer = new ExpandableArrayBuffer(1024);
@@ -248,11 +249,12 @@ public final class AggregateFixture<S>
     }
 
     /**
-     * Append an event with explicit metadata to the history, and apply it. The history must be one aggregate's, with
-     * contiguous versions from 1: anything else fails here, naming the event.
+     * Append an event with explicit metadata to the history, and apply it: an event of the fixture's aggregate, or of
+     * another aggregate of its type (for a command that reads or changes several, such as a transfer). Each
+     * aggregate's versions must be contiguous from 1: anything else fails here, naming the event.
      *
-     * @param aggregateId of the event; must be the fixture's aggregate.
-     * @param version     of the aggregate after the event; must be the current version + 1.
+     * @param aggregateId of the event's aggregate.
+     * @param version     of that aggregate after the event; must be its current version + 1.
      * @param encoder     of the event.
      * @param fill        writes the event's fields.
      * @param <E>         the encoder type.
@@ -262,16 +264,12 @@ public final class AggregateFixture<S>
         final long aggregateId, final long version, final E encoder, final Consumer<E> fill)
     {
         final int index = history.size();
-        if (aggregateId != this.aggregateId)
-        {
-            throw new AssertionError("given event " + index + " is for aggregate " + aggregateId +
-                " but the fixture's history is for aggregate " + this.aggregateId);
-        }
-        if (version != version() + 1)
+        if (version != version(aggregateId) + 1)
         {
             throw new AssertionError("given event " + index + " has version " + version +
-                " but the next version of aggregate " + aggregateId + " is " + (version() + 1));
+                " but the next version of aggregate " + aggregateId + " is " + (version(aggregateId) + 1));
         }
+        touchedIds.add(aggregateId);
         final Binding<?> binding = definition.binding(encoder.sbeTemplateId());
         if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != definition.schemaId())
         {
@@ -295,7 +293,8 @@ public final class AggregateFixture<S>
             .causationId(0)
             .idempotencyKeyHi(SkeinProtocol.NO_KEY)
             .idempotencyKeyLo(SkeinProtocol.NO_KEY)
-            .eventsCount(1).next().putBody(scratch, 0, eventLength);
+            .eventsCount(1).next().aggregateTypeId(typeId).aggregateId(aggregateId).version(version)
+            .putBody(scratch, 0, eventLength);
         final int entryLength = entryEncoder.limit();
         core.apply(entry, 0, entryLength);
         final byte[] bytes = new byte[entryLength];
@@ -479,27 +478,41 @@ public final class AggregateFixture<S>
         return core.version(typeId, aggregateId);
     }
 
+    /**
+     * The version of another aggregate of the fixture's type.
+     *
+     * @param aggregateId of the aggregate.
+     * @return its version, 0 if it does not exist.
+     */
+    public long version(final long aggregateId)
+    {
+        return core.version(typeId, aggregateId);
+    }
+
+    /**
+     * The live state of another aggregate of the fixture's type, or a fresh state if it does not exist. Read, do not
+     * change.
+     *
+     * @param aggregateId of the aggregate.
+     * @return the state.
+     */
+    @SuppressWarnings("unchecked")
+    public S state(final long aggregateId)
+    {
+        final Object state = core.state(typeId, aggregateId);
+        return (S)(null == state ? definition.newState() : state);
+    }
+
     private void decodeEvents(final byte[] entryBytes, final List<RecordedEvent> events)
     {
-        final UnsafeBuffer entry = new UnsafeBuffer(entryBytes);
-        headerDecoder.wrap(entry, 0);
-        final JournalEntryDecoder decoder = new JournalEntryDecoder()
-            .wrap(entry, SkeinProtocol.HEADER_LENGTH, headerDecoder.blockLength(), headerDecoder.version());
-        final long firstSequence = decoder.firstSequence();
-        final long lastVersion = decoder.version();
-        final long timestampNs = decoder.timestampNs();
-        final JournalEntryDecoder.EventsDecoder group = decoder.events();
-        final int count = group.count();
-        for (int i = 0; i < count; i++)
+        final JournalEvents entry = new JournalEvents().wrap(new UnsafeBuffer(entryBytes), 0, entryBytes.length);
+        int i = 0;
+        while (entry.next())
         {
-            group.next();
-            final byte[] body = new byte[group.bodyLength()];
-            group.getBody(body, 0, body.length);
-            checkRoundTrip("emitted event " + i, new UnsafeBuffer(body), 0, body.length);
-            final int templateId = new UnsafeBuffer(body).getShort(2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            final long version = lastVersion - count + 1 + i;
-            events.add(new RecordedEvent(templateId, version, firstSequence + i, timestampNs, decoder.correlationId(),
-                decoder.causationId(), body));
+            final DirectBuffer body = entry.event();
+            checkRoundTrip("emitted event " + i++, body, 0, body.capacity());
+            touchedIds.add(entry.aggregateId());
+            events.add(RecordedEvent.copyOf(entry));
         }
     }
 
@@ -548,17 +561,22 @@ public final class AggregateFixture<S>
         {
             rebuilt.apply(new UnsafeBuffer(entry), 0, entry.length);
         }
-        final Object live = core.state(typeId, aggregateId);
-        final Object expected = rebuilt.state(typeId, aggregateId);
-        final Object liveState = null == live ? definition.newState() : live;
-        final Object expectedState = null == expected ? definition.newState() : expected;
-        if (!sameState(expectedState, liveState))
+        touchedIds.add(aggregateId);
+        for (final long id : touchedIds)
         {
-            throw new AssertionError("aggregate " + definition.name() + "/" + aggregateId +
-                ": live state differs from the state rebuilt from its events, so a handler changed state directly " +
-                "or an applier is not deterministic\n  live:    " + liveState + "\n  rebuilt: " + expectedState);
+            final Object live = core.state(typeId, id);
+            final Object expected = rebuilt.state(typeId, id);
+            final Object liveState = null == live ? definition.newState() : live;
+            final Object expectedState = null == expected ? definition.newState() : expected;
+            if (!sameState(expectedState, liveState))
+            {
+                throw new AssertionError("aggregate " + definition.name() + "/" + id +
+                    ": live state differs from the state rebuilt from its events, so a handler changed state " +
+                    "directly or an applier is not deterministic\n  live:    " + liveState + "\n  rebuilt: " +
+                    expectedState);
+            }
+            checkStateCodec(live);
         }
-        checkStateCodec(live);
     }
 
     /**
@@ -792,6 +810,36 @@ public final class AggregateFixture<S>
             if (events.size() != count)
             {
                 throw new AssertionError("expected " + count + " events but got " + events + " with " + describe());
+            }
+            return this;
+        }
+
+        /**
+         * Expect the events of one aggregate (the command's own or another it changed), in order.
+         *
+         * @param aggregateId of the aggregate.
+         * @param templateIds expected, one per event of that aggregate.
+         * @return this for a fluent API.
+         */
+        public Result expectEventTemplatesOf(final long aggregateId, final int... templateIds)
+        {
+            final List<Integer> actual = new ArrayList<>();
+            for (final RecordedEvent event : events)
+            {
+                if (event.aggregateId() == aggregateId)
+                {
+                    actual.add(event.templateId());
+                }
+            }
+            final List<Integer> expected = new ArrayList<>();
+            for (final int templateId : templateIds)
+            {
+                expected.add(templateId);
+            }
+            if (!expected.equals(actual))
+            {
+                throw new AssertionError("expected event templates " + expected + " on aggregate " + aggregateId +
+                    " but got " + actual + " (all events: " + events + ")");
             }
             return this;
         }

@@ -364,13 +364,17 @@ class AggregateFixtureTest
     }
 
     @Test
-    void shouldRefuseHistoryOfAnotherAggregate()
+    void shouldTakeHistoryOfAnotherAggregateOfTheTypeWithItsOwnVersions()
     {
         final AggregateFixture<TallyState> fixture = AggregateFixture.of(Tally::new).aggregateId(5);
 
+        fixture.given(6, 1, new AddedEncoder(), (e) -> e.amount(4));
+        assertEquals(1, fixture.version(6));
+        assertEquals(0, fixture.version());
+        assertEquals(4, fixture.state(6).total);
         final AssertionError error = assertThrows(AssertionError.class,
-            () -> fixture.given(6, 1, new AddedEncoder(), (e) -> e.amount(1)));
-        assertTrue(error.getMessage().contains("aggregate 6"), error.getMessage());
+            () -> fixture.given(6, 3, new AddedEncoder(), (e) -> e.amount(1)));
+        assertTrue(error.getMessage().contains("next version of aggregate 6 is 2"), error.getMessage());
     }
 
     @Test

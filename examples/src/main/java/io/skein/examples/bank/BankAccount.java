@@ -25,6 +25,8 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
     private final WithdrawnEncoder withdrawn = new WithdrawnEncoder();
     private final AccountClosedEncoder closed = new AccountClosedEncoder();
     private final BalanceEncoder balance = new BalanceEncoder();
+    private final TransferSentEncoder transferSent = new TransferSentEncoder();
+    private final TransferReceivedEncoder transferReceived = new TransferReceivedEncoder();
 
     /**
      * {@inheritDoc}
@@ -109,6 +111,43 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
     }
 
     /**
+     * A transfer, sent to the paying account: decided against both accounts' current state, and written as one
+     * journal entry with an event on each, so the sum of all balances never changes.
+     */
+    @Override
+    public void onTransfer(final TransferDecoder command, final AccountState state, final CommandContext ctx)
+    {
+        final long payee = command.toAccountId();
+        if (!checkOpen(state, ctx) || !checkPositive(command.amount(), ctx))
+        {
+            return;
+        }
+        if (payee == ctx.aggregateId())
+        {
+            reject(ctx, AccountRejection.SAME_ACCOUNT, "an account cannot transfer to itself");
+            return;
+        }
+        if (!ctx.expectVersion(TYPE_ID, payee, command.toExpectedVersion()))
+        {
+            return;
+        }
+        final AccountState payeeState = ctx.stateOf(TYPE_ID, payee);
+        if (payeeState.status != AccountStatus.OPEN)
+        {
+            reject(ctx, AccountRejection.PAYEE_NOT_OPEN, "the receiving account is not open");
+        }
+        else if (command.amount() > state.balance)
+        {
+            reject(ctx, AccountRejection.INSUFFICIENT_FUNDS, "insufficient funds");
+        }
+        else
+        {
+            ctx.emit(transferSent).toAccountId(payee).amount(command.amount());
+            ctx.emitTo(TYPE_ID, payee, transferReceived).fromAccountId(ctx.aggregateId()).amount(command.amount());
+        }
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override
@@ -180,6 +219,24 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
      * {@inheritDoc}
      */
     @Override
+    public void applyTransferSent(final TransferSentDecoder event, final AccountState state)
+    {
+        state.balance -= event.amount();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyTransferReceived(final TransferReceivedDecoder event, final AccountState state)
+    {
+        state.balance += event.amount();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
     public void applyAccountClosed(final AccountClosedDecoder event, final AccountState state)
     {
         state.status = AccountStatus.CLOSED;
@@ -203,7 +260,20 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
         @Override
         public void decode(final DirectBuffer buffer, final int offset, final int length, final AccountState state)
         {
-            decoder.wrap(buffer, offset, AccountSnapshotDecoder.BLOCK_LENGTH, AccountSnapshotDecoder.SCHEMA_VERSION);
+            decode(buffer, offset, length, AccountSnapshotDecoder.SCHEMA_VERSION, state);
+        }
+
+        /**
+         * A state written by an older version of the schema: AccountSnapshot is unchanged since version 1 (version 2
+         * added transfers, not state), so it is read with the version it was written with and its own length as the
+         * block.
+         */
+        @Override
+        public void decode(
+            final DirectBuffer buffer, final int offset, final int length, final int schemaVersion,
+            final AccountState state)
+        {
+            decoder.wrap(buffer, offset, length, schemaVersion);
             state.status = decoder.status();
             state.ownerId = decoder.ownerId();
             state.balance = decoder.balance();

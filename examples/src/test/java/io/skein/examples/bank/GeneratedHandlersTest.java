@@ -38,11 +38,14 @@ class GeneratedHandlersTest
         "public void onDeposit(DepositDecoder c, AccountState s, CommandContext x) {}",
         "public void onWithdraw(WithdrawDecoder c, AccountState s, CommandContext x) {}",
         "public void onCloseAccount(CloseAccountDecoder c, AccountState s, CommandContext x) {}",
+        "public void onTransfer(TransferDecoder c, AccountState s, CommandContext x) {}",
         "public void onGetBalance(GetBalanceDecoder q, AccountState s, QueryContext x) {}",
         "public void applyAccountOpened(AccountOpenedDecoder e, AccountState s) {}",
         "public void applyDeposited(DepositedDecoder e, AccountState s) {}",
         "public void applyWithdrawn(WithdrawnDecoder e, AccountState s) {}",
         "public void applyAccountClosed(AccountClosedDecoder e, AccountState s) {}",
+        "public void applyTransferSent(TransferSentDecoder e, AccountState s) {}",
+        "public void applyTransferReceived(TransferReceivedDecoder e, AccountState s) {}",
     };
 
     @TempDir
@@ -66,16 +69,16 @@ class GeneratedHandlersTest
                 default -> throw new AssertionError(binding.kind());
             }
         }
-        assertEquals(4, commands);
+        assertEquals(5, commands);
         assertEquals(1, queries);
-        assertEquals(4, events);
+        assertEquals(6, events);
     }
 
     @Test
     void anAggregateMissingAnApplierOrAHandlerDoesNotCompile() throws Exception
     {
         assertTrue(compile("Complete", -1).isEmpty(), "the complete aggregate compiles");
-        for (final int missing : new int[] {1, 4, 7})
+        for (final int missing : new int[] {1, 4, 5, 8, 11})
         {
             final List<String> errors = compile("Missing" + missing, missing);
             assertFalse(errors.isEmpty(), "compiled without " + METHODS[missing]);
