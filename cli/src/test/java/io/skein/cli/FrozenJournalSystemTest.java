@@ -163,7 +163,14 @@ class FrozenJournalSystemTest
         }
     }
 
-    private static void unzip(final File zip, final File node) throws IOException
+    /**
+     * Unpack a frozen node directory (also for the C++ reader's tests, through this module's test jar).
+     *
+     * @param zip  the frozen {@code node.zip}.
+     * @param node the directory to unpack it into.
+     * @throws IOException if it cannot be read or written.
+     */
+    static void unzip(final File zip, final File node) throws IOException
     {
         try (ZipInputStream in = new ZipInputStream(new FileInputStream(zip)))
         {

@@ -1,9 +1,7 @@
 package io.skein.cli;
 
 import java.io.File;
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
@@ -18,8 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 import io.skein.codecs.Outcome;
 import io.skein.engine.SyncCaller;
@@ -89,7 +85,7 @@ class JournalCppDumpTest
         for (final Path frozen : versions)
         {
             final File node = new File(dir, frozen.getFileName().toString());
-            unzip(frozen.resolve("node.zip").toFile(), node);
+            FrozenJournalSystemTest.unzip(frozen.resolve("node.zip").toFile(), node);
             final Run cpp = Run.of(dumpProgram.getPath(), "--dir", node.getPath(), "--limit", "0");
             assertEquals(0, cpp.exitCode, frozen + ": " + cpp);
             assertEquals(Files.readString(frozen.resolve("dump.txt")), cpp.out,
@@ -166,7 +162,7 @@ class JournalCppDumpTest
     {
         final Path frozen = FROZEN.resolve("v6");
         final File node = new File(dir, "flipped");
-        unzip(frozen.resolve("node.zip").toFile(), node);
+        FrozenJournalSystemTest.unzip(frozen.resolve("node.zip").toFile(), node);
         final String expected = Files.readString(frozen.resolve("dump.txt"));
         final long stop = Long.parseLong(expected.lines().findFirst().orElseThrow()
             .replaceAll(".* to ", "").replace(",", ""));
@@ -207,7 +203,7 @@ class JournalCppDumpTest
     void aChangedChecksumIsNamedWithItsEntry() throws Exception
     {
         final File node = new File(dir, "corrupt");
-        unzip(FROZEN.resolve("v6").resolve("node.zip").toFile(), node);
+        FrozenJournalSystemTest.unzip(FROZEN.resolve("v6").resolve("node.zip").toFile(), node);
         try (RandomAccessFile file = new RandomAccessFile(new File(node, "archive/0-0.rec"), "rw"))
         {
             // The second entry's event: frame header 32, entry header 8, block 96, group header 4, length 4.
@@ -358,24 +354,6 @@ class JournalCppDumpTest
         final Run compiled = Run.of("g++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-I", includeDir,
             source, "-o", output.getPath());
         assertEquals(0, compiled.exitCode, "g++ " + source + ": " + compiled);
-    }
-
-    private static void unzip(final File zip, final File node) throws IOException
-    {
-        try (ZipInputStream in = new ZipInputStream(new FileInputStream(zip)))
-        {
-            ZipEntry entry;
-            while (null != (entry = in.getNextEntry()))
-            {
-                final Path target = node.toPath().resolve(entry.getName()).normalize();
-                assertTrue(target.startsWith(node.toPath()), "zip entry outside the directory: " + entry.getName());
-                Files.createDirectories(target.getParent());
-                try (OutputStream out = Files.newOutputStream(target))
-                {
-                    in.transferTo(out);
-                }
-            }
-        }
     }
 
     private static int freeUdpPort()
