@@ -77,6 +77,19 @@ class FrozenJournalSystemTest
                     version + ": the recovered state hash");
             }
         }
+
+        // v7's transfers, from the side of the account that received one: its history and its entries.
+        final File v7 = new File(dir, "v7");
+        final CliRun history = CliRun.run("history", "--dir", v7.getPath(), "--aggregate", "account:3");
+        assertEquals(0, history.exitCode, history.toString());
+        assertTrue(history.out.contains("v2 #11 ") && history.out.contains("TransferReceived{fromAccountId=1, " +
+            "amount=20}") && history.out.contains("v3 #12 ") && history.out.contains("TransferSent{toAccountId=1, " +
+            "amount=5}"), history.toString());
+        final CliRun entries = CliRun.run("journal", "dump", "--dir", v7.getPath(), "--aggregate", "account:3");
+        assertEquals(0, entries.exitCode, entries.toString());
+        assertTrue(entries.out.contains(" #8 ") && entries.out.contains("account:1 v4") &&
+            entries.out.contains("(account:3 v2)"), "the entry addressed to account 1 that changed account 3: " +
+            entries);
     }
 
     /**

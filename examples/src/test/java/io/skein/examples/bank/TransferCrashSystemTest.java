@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.codecs.Outcome;
+import io.skein.engine.RecordedEvent;
 import io.skein.engine.SkeinEngine;
 import io.skein.engine.TimeTravel;
 import io.skein.examples.bank.codecs.BalanceDecoder;
@@ -22,6 +23,10 @@ import io.skein.journal.JournalReader;
 import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
+import io.skein.projection.EventPage;
+import io.skein.projection.EventReader;
+import io.skein.projection.EventSource;
+import io.skein.protocol.EventFilter;
 import io.skein.protocol.JournalEvents;
 import io.skein.testsupport.ForkedJvm;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -99,6 +104,24 @@ class TransferCrashSystemTest
                 assertEquals(TransferCrashNode.INITIAL_BALANCE + model[account], balances[account],
                     "account " + account + " is what its journaled transfers make of its opening balance");
             }
+
+            // A read of one account's events (the filter a subscription uses) finds the transfers it received, in
+            // entries addressed to other accounts, with its own versions counting up by one.
+            final EventPage page = new EventReader(EventSource.of(engine)).read(engine.context().journal()
+                .startPosition(), 100_000, EventFilter.aggregate(BankAccount.TYPE_ID, 2));
+            long lastVersion = 0;
+            int received = 0;
+            for (final RecordedEvent event : page.events())
+            {
+                assertEquals(2, event.aggregateId());
+                assertEquals(lastVersion + 1, event.version(), "account 2's versions follow each other");
+                lastVersion = event.version();
+                received += event.templateId() == TransferReceivedDecoder.TEMPLATE_ID ? 1 : 0;
+            }
+            assertTrue(received > 0 || journaled.cardinality() < 8, "account 2 received transfers: " + received);
+            final List<RecordedEvent> history = new TimeTravel(engine.context().journal(), List.of(BankAccount::new),
+                Throwable::printStackTrace).history(BankAccount.TYPE_ID, 2, 1, 100_000);
+            assertEquals(page.events().size(), history.size(), "the account's history has the same events");
 
             // Time travel to points inside the run of transfers: the total is the same at every one of them.
             final TimeTravel travel = new TimeTravel(engine.context().journal(), List.of(BankAccount::new),
