@@ -454,7 +454,9 @@ void describeEntry(
         throw Failure(at + "written with schema version " + std::to_string(version) + "; this reader reads " +
             std::to_string(OLDEST_READABLE_VERSION) + " to " + std::to_string(JournalEntry::sbeSchemaVersion()));
     }
-    if (header.blockLength() < MIN_ENTRY_BLOCK_LENGTH || 8 + static_cast<std::uint64_t>(header.blockLength()) > entry.size())
+    // The block, and the events group's 4-byte header after it, must be inside the entry.
+    if (header.blockLength() < MIN_ENTRY_BLOCK_LENGTH ||
+        8 + static_cast<std::uint64_t>(header.blockLength()) + 4 > entry.size())
     {
         throw Failure(at + "block length " + std::to_string(header.blockLength()) + " in " +
             std::to_string(entry.size()) + " bytes");
