@@ -2,6 +2,7 @@ package io.skein.examples.bank;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import io.skein.projection.EventReader;
 import io.skein.projection.EventSource;
 import io.skein.protocol.EventFilter;
 import io.skein.protocol.JournalEvents;
+import io.skein.testsupport.Await;
 import io.skein.testsupport.ForkedJvm;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -64,13 +66,12 @@ class TransferCrashSystemTest
         try (ForkedJvm node = ForkedJvm.startWithOutputFile("node", dir, List.of("-Xmx256m"),
             TransferCrashNode.class, dir.getAbsolutePath()))
         {
-            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (acked(output).cardinality() < killAfterAcks)
+            // The node's own output says how many transfers it has acknowledged; it must still be running.
+            Await.until(() ->
             {
                 assertTrue(node.isAlive(), "node ended early; see " + dir + "/node.err");
-                assertTrue(System.nanoTime() < deadlineNs, "waiting for " + killAfterAcks + " acknowledgements");
-                Thread.sleep(5);
-            }
+                return acked(output).cardinality() >= killAfterAcks;
+            }, TimeUnit.SECONDS.toNanos(90), killAfterAcks + " acknowledgements");
             assertEquals(137, node.kill(), "killed by SIGKILL");
         }
         final BitSet acked = acked(output);
@@ -208,14 +209,22 @@ class TransferCrashSystemTest
      * The transfers the node printed as accepted: complete lines only, since a line torn by the kill was never acted
      * on.
      */
-    private static BitSet acked(final File file) throws IOException
+    private static BitSet acked(final File file)
     {
         final BitSet acked = new BitSet();
         if (!file.exists())
         {
             return acked;
         }
-        final String text = Files.readString(file.toPath(), StandardCharsets.US_ASCII);
+        final String text;
+        try
+        {
+            text = Files.readString(file.toPath(), StandardCharsets.US_ASCII);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
         final int end = text.lastIndexOf('\n');
         if (end < 0)
         {
