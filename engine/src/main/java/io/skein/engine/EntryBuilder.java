@@ -38,7 +38,8 @@ final class EntryBuilder
     private int ownTypeId;
     private long ownAggregateId;
     private boolean touchesOthers;
-    private boolean compacted;
+    private long firstVersion;
+    private ExpandableArrayBuffer scratch;
 
     EntryBuilder(final int maxEntryLength)
     {
@@ -51,7 +52,6 @@ final class EntryBuilder
     void reset()
     {
         touchesOthers = false;
-        compacted = false;
         eventEncoder = null;
         eventCount = 0;
         writeOffset = FIRST_EVENT_OFFSET;
@@ -83,14 +83,24 @@ final class EntryBuilder
             throw new IllegalStateException("a command may emit at most " + MAX_EVENTS_PER_ENTRY + " events");
         }
         closeEvent();
-        touchesOthers |= definition.typeId() != ownTypeId || aggregateId != ownAggregateId;
-        buffer.putInt(writeOffset + JournalEntryEncoder.EventsEncoder.aggregateTypeIdEncodingOffset(),
-            definition.typeId(), ByteOrder.LITTLE_ENDIAN);
-        buffer.putLong(writeOffset + JournalEntryEncoder.EventsEncoder.aggregateIdEncodingOffset(), aggregateId,
-            ByteOrder.LITTLE_ENDIAN);
-        buffer.putLong(writeOffset + JournalEntryEncoder.EventsEncoder.versionEncodingOffset(), version,
-            ByteOrder.LITTLE_ENDIAN);
-        eventLengthOffset = writeOffset + EVENT_BLOCK_LENGTH;
+        if (0 == eventCount)
+        {
+            firstVersion = version;
+        }
+        if (!touchesOthers && (definition.typeId() != ownTypeId || aggregateId != ownAggregateId))
+        {
+            nameEvents();
+            touchesOthers = true;
+        }
+        if (touchesOthers)
+        {
+            putAggregate(writeOffset, definition.typeId(), aggregateId, version);
+            eventLengthOffset = writeOffset + EVENT_BLOCK_LENGTH;
+        }
+        else
+        {
+            eventLengthOffset = writeOffset;
+        }
         headerEncoder.wrap(buffer, eventLengthOffset + EntryApplier.VAR_LENGTH_FIELD)
             .blockLength(encoder.sbeBlockLength())
             .templateId(encoder.sbeTemplateId())
@@ -117,27 +127,21 @@ final class EntryBuilder
     }
 
     /**
-     * Close the last event, and drop the events' aggregate fields if they are all the entry's own aggregate's; call
-     * it once, before {@link #seal}.
+     * Close the last event, before {@link #seal}.
      *
      * @return the length the entry has with its events.
      */
     int closeEvents()
     {
         closeEvent();
-        if (!touchesOthers && !compacted)
-        {
-            compact();
-            compacted = true;
-        }
         return writeOffset;
     }
 
     /**
      * Write the header in front of the events and seal the entry with its checksum; it is then {@link #length()}
      * bytes at the start of {@link #buffer()}. The aggregate and version are those of the aggregate the command
-     * addressed. Events that are all its own lose their aggregate fields (the group's block is then empty, the
-     * layout of every entry before schema version 7); only an entry that changes other aggregates keeps them.
+     * addressed. Events that are all its own are written without aggregate fields (the group's block is then empty,
+     * the layout of every entry before schema version 7); only an entry that changes other aggregates has them.
      */
     void seal(
         final long entrySequence,
@@ -195,22 +199,39 @@ final class EntryBuilder
     }
 
     /**
-     * Drop each event's aggregate fields, moving the events down over them.
+     * The command has just emitted its first event for another aggregate: give every event written so far (all the
+     * entry's own aggregate's, at consecutive versions) the aggregate fields it went without. Only commands across
+     * aggregates pay for this; every other entry is written in the compact layout from the start.
      */
-    private void compact()
+    private void nameEvents()
     {
-        final byte[] bytes = buffer.byteArray();
-        int read = FIRST_EVENT_OFFSET;
+        final int length = writeOffset - FIRST_EVENT_OFFSET;
+        if (null == scratch)
+        {
+            scratch = new ExpandableArrayBuffer(buffer.capacity());
+        }
+        scratch.putBytes(0, buffer, FIRST_EVENT_OFFSET, length);
+        int read = 0;
         int write = FIRST_EVENT_OFFSET;
         for (int i = 0; i < eventCount; i++)
         {
-            read += EVENT_BLOCK_LENGTH;
-            final int eventLength = EntryApplier.VAR_LENGTH_FIELD + buffer.getInt(read, ByteOrder.LITTLE_ENDIAN);
-            System.arraycopy(bytes, read, bytes, write, eventLength);
+            final int eventLength = EntryApplier.VAR_LENGTH_FIELD + scratch.getInt(read, ByteOrder.LITTLE_ENDIAN);
+            putAggregate(write, ownTypeId, ownAggregateId, firstVersion + i);
+            buffer.putBytes(write + EVENT_BLOCK_LENGTH, scratch, read, eventLength);
             read += eventLength;
-            write += eventLength;
+            write += EVENT_BLOCK_LENGTH + eventLength;
         }
         writeOffset = write;
+    }
+
+    private void putAggregate(final int offset, final int typeId, final long aggregateId, final long version)
+    {
+        buffer.putInt(offset + JournalEntryEncoder.EventsEncoder.aggregateTypeIdEncodingOffset(), typeId,
+            ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(offset + JournalEntryEncoder.EventsEncoder.aggregateIdEncodingOffset(), aggregateId,
+            ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(offset + JournalEntryEncoder.EventsEncoder.versionEncodingOffset(), version,
+            ByteOrder.LITTLE_ENDIAN);
     }
 
     private void closeEvent()
