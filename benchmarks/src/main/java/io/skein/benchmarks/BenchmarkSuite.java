@@ -99,6 +99,7 @@ public final class BenchmarkSuite
             .include(ReplayBenchmark.class.getSimpleName())
             .include(SubscriptionBenchmark.class.getSimpleName())
             .include(SyncCallerBenchmark.class.getSimpleName())
+            .include(TransferBenchmark.class.getSimpleName())
             .addProfiler(GCProfiler.class)
             .forks(forks)
             .shouldFailOnError(true)
@@ -173,6 +174,15 @@ public final class BenchmarkSuite
         row(out, "subscription catch-up, events/s (JMH events counter: catch-ups/s × entries)",
             events.get("SubscriptionBenchmark.subscription"), "raw Archive replay, fragments/s",
             events.get("SubscriptionBenchmark.rawReplay"), false, "");
+        row(out, "transfer, one command changing two accounts (ops/s, one caller, durable replies)",
+            primary.get("TransferBenchmark.transfer"), "the same transfer as a two-command saga",
+            primary.get("TransferBenchmark.saga"), false, "");
+        row(out, "transfer, one command changing two accounts (ops/s, one caller, durable replies)",
+            primary.get("TransferBenchmark.transfer"), "a deposit to one account",
+            primary.get("TransferBenchmark.deposit"), false, "");
+        row(out, "funded limit order: risk, match and settlement across types in one entry (ops/s, one caller)",
+            primary.get("TransferBenchmark.fundedOrder"), "the same order flow without risk",
+            primary.get("TransferBenchmark.unfundedOrder"), false, "");
         jmhTargets(primary, allocation);
         out.append('\n');
         out.append("| allocation, bytes per command (JMH -prof gc, all threads) | Skein | raw baseline |\n");
@@ -185,6 +195,10 @@ public final class BenchmarkSuite
             allocation.get("RawArchiveBenchmark.record:account"));
         allocationRow(out, "one synchronous caller (SyncCaller.call; submit().get() allocates its future)",
             allocation.get("SyncCallerBenchmark.syncCall"), allocation.get("SyncCallerBenchmark.rawHandOff"));
+        allocationRow(out, "transfers (one synchronous caller, journaled)",
+            allocation.get("TransferBenchmark.transfer"), allocation.get("TransferBenchmark.saga"));
+        allocationRow(out, "funded limit orders (one synchronous caller, journaled)",
+            allocation.get("TransferBenchmark.fundedOrder"), allocation.get("TransferBenchmark.unfundedOrder"));
         allocationRow(out, "subscription catch-up of " + SubscriptionBenchmark.ENTRIES + " events (bytes per " +
             "catch-up, not per event)", allocation.get("SubscriptionBenchmark.subscription"),
             allocation.get("SubscriptionBenchmark.rawReplay"));

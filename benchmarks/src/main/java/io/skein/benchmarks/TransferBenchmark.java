@@ -12,6 +12,10 @@ import io.skein.examples.bank.codecs.DepositEncoder;
 import io.skein.examples.bank.codecs.OpenAccountEncoder;
 import io.skein.examples.bank.codecs.TransferEncoder;
 import io.skein.examples.bank.codecs.WithdrawEncoder;
+import io.skein.examples.orderbook.OrderBook;
+import io.skein.examples.orderbook.codecs.PlaceFundedLimitOrderEncoder;
+import io.skein.examples.orderbook.codecs.PlaceLimitOrderEncoder;
+import io.skein.examples.orderbook.codecs.Side;
 import io.skein.journal.EmbeddedArchive;
 import io.skein.journal.Journal;
 import io.skein.protocol.CommandWriter;
@@ -41,6 +45,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *     <li>{@code saga}: the same transfer as two commands, a {@code Withdraw} from the payer and then, once it is
  *     durable, a {@code Deposit} to the payee: the least a saga does (no compensation, no process state).</li>
  * </ul>
+ * And the same across aggregate types, an order book with risk against one without, alternating a buy that rests
+ * and a sell that fills it at one price, so the book stays at most one order deep:
+ * <ul>
+ *     <li>{@code unfundedOrder}: {@code PlaceLimitOrder}, the book alone;</li>
+ *     <li>{@code fundedOrder}: {@code PlaceFundedLimitOrder}, which also reads both traders' accounts, reserves the
+ *     order's funds and, for the sell, settles the trade on four accounts, all in the order's one entry.</li>
+ * </ul>
  * Each reply is waited for, so the figures are operations per second of one synchronous caller; allocation is
  * measured with {@code -prof gc}.
  */
@@ -56,12 +67,18 @@ public class TransferBenchmark
 {
     private static final int ACCOUNTS = 1_000;
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long FUNDED_BOOK = 1;
+    private static final long UNFUNDED_BOOK = 2;
+    private static final long BUYER = 1_000_000;
+    private static final long SELLER = 1_000_001;
 
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[512]);
     private final CommandWriter writer = new CommandWriter();
     private final DepositEncoder deposit = new DepositEncoder();
     private final WithdrawEncoder withdraw = new WithdrawEncoder();
     private final TransferEncoder transfer = new TransferEncoder();
+    private final PlaceFundedLimitOrderEncoder fundedOrder = new PlaceFundedLimitOrderEncoder();
+    private final PlaceLimitOrderEncoder unfundedOrder = new PlaceLimitOrderEncoder();
     private File dir;
     private EmbeddedArchive archive;
     private Journal journal;
@@ -80,7 +97,7 @@ public class TransferBenchmark
             .segmentFileLength(256 * 1024 * 1024));
         journal = Journal.launch(new Journal.Context().embeddedArchive(archive).journalDir(new File(dir, "journal")));
         engine = SkeinEngine.launch(new SkeinEngine.Context().name("bench-transfer").aggregate(BankAccount::new)
-            .ringSize(4096).journal(journal));
+            .aggregate(OrderBook::new).ringSize(4096).journal(journal));
         caller = engine.newSyncCaller();
         final OpenAccountEncoder open = new OpenAccountEncoder();
         for (int account = 0; account < ACCOUNTS; account++)
@@ -89,6 +106,16 @@ public class TransferBenchmark
                 .expectedVersion(SkeinProtocol.NEW_AGGREGATE);
             writer.body(open).ownerId(account).initialDeposit(Long.MAX_VALUE / 4);
             check(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
+        }
+        for (final long trader : new long[] {BUYER, SELLER})
+        {
+            for (final long account : new long[] {baseAccount(trader), quoteAccount(trader)})
+            {
+                writer.wrap(buffer, 0).correlationId(-account).aggregate(BankAccount.TYPE_ID, account)
+                    .expectedVersion(SkeinProtocol.NEW_AGGREGATE);
+                writer.body(open).ownerId(trader).initialDeposit(Long.MAX_VALUE / 4);
+                check(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
+            }
         }
     }
 
@@ -145,6 +172,50 @@ public class TransferBenchmark
         writer.wrap(buffer, 0).correlationId(2 * i + 1).aggregate(BankAccount.TYPE_ID, payee(i));
         writer.body(deposit).amount(1);
         return check(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
+    }
+
+    /**
+     * A funded limit order: a buy that rests, reserving its funds, or a sell that fills it, settling the trade on
+     * both traders' accounts.
+     *
+     * @return the book's new version.
+     */
+    @Benchmark
+    public long fundedOrder()
+    {
+        final long i = n++;
+        final boolean buy = (i & 1) == 0;
+        final long trader = buy ? BUYER : SELLER;
+        writer.wrap(buffer, 0).correlationId(i).aggregate(OrderBook.TYPE_ID, FUNDED_BOOK);
+        writer.body(fundedOrder).orderId(i + 1).traderId(trader).side(buy ? Side.BUY : Side.SELL).price(100)
+            .quantity(1).baseAccountId(baseAccount(trader)).quoteAccountId(quoteAccount(trader));
+        return check(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
+    }
+
+    /**
+     * The same order flow on a book without risk.
+     *
+     * @return the book's new version.
+     */
+    @Benchmark
+    public long unfundedOrder()
+    {
+        final long i = n++;
+        final boolean buy = (i & 1) == 0;
+        writer.wrap(buffer, 0).correlationId(i).aggregate(OrderBook.TYPE_ID, UNFUNDED_BOOK);
+        writer.body(unfundedOrder).orderId(i + 1).traderId(buy ? BUYER : SELLER).side(buy ? Side.BUY : Side.SELL)
+            .price(100).quantity(1);
+        return check(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
+    }
+
+    private static long baseAccount(final long trader)
+    {
+        return 2 * trader;
+    }
+
+    private static long quoteAccount(final long trader)
+    {
+        return 2 * trader + 1;
     }
 
     private static long payer(final long i)

@@ -24,8 +24,8 @@ class BenchmarkSmokeTest
     void shouldRunEveryBenchmarkAndSummariseIt() throws Exception
     {
         final Collection<RunResult> results = BenchmarkSuite.run(true, dir, 1);
-        assertEquals(13, results.size(), "2 engine, 2 raw Disruptor, journaled, raw archive, 2 replay, " +
-            "subscription catch-up, raw replay, 3 synchronous caller");
+        assertEquals(18, results.size(), "2 engine, 2 raw Disruptor, journaled, raw archive, 2 replay, " +
+            "subscription catch-up, raw replay, 3 synchronous caller, 5 transfer and funded order");
         for (final RunResult result : results)
         {
             assertTrue(result.getPrimaryResult().getScore() > 0, result.getParams().getBenchmark());

@@ -51,29 +51,6 @@ public interface CommandContext extends QueryContext
     <E extends MessageEncoderFlyweight> E emitTo(int typeId, long aggregateId, E encoder);
 
     /**
-     * The current state of another aggregate of this engine, to decide on: read it, never change it (appliers are
-     * the only code that changes state). It is the state before this command: events emitted so far are applied
-     * only once the handler returns.
-     *
-     * @param typeId      of the aggregate's type.
-     * @param aggregateId of the aggregate.
-     * @param <T>         the type's state class.
-     * @return the state; for an aggregate that does not exist yet, a new state (its version is then 0).
-     * @throws IllegalStateException if the engine has no such type.
-     */
-    <T> T stateOf(int typeId, long aggregateId);
-
-    /**
-     * The current version of another aggregate of this engine, before this command.
-     *
-     * @param typeId      of the aggregate's type.
-     * @param aggregateId of the aggregate.
-     * @return its version, 0 if it does not exist.
-     * @throws IllegalStateException if the engine has no such type.
-     */
-    long versionOf(int typeId, long aggregateId);
-
-    /**
      * Require another aggregate to be at a version, as a command's envelope can for its own: if it is not, the whole
      * command is refused with {@code CONFLICT}, naming that aggregate with the expected and the actual version, and
      * nothing is applied.

@@ -3,7 +3,8 @@ package io.skein.aggregate;
 import org.agrona.sbe.MessageEncoderFlyweight;
 
 /**
- * What a query handler can see and do: read the command's metadata, reply, or reject.
+ * What a query handler can see and do: read the command's metadata and any aggregate's current state, reply, or
+ * reject.
  */
 public interface QueryContext
 {
@@ -27,6 +28,29 @@ public interface QueryContext
      * @return true if the aggregate's version is above 0.
      */
     boolean exists();
+
+    /**
+     * The current state of another aggregate of this engine, of any registered type, to decide or answer on: read
+     * it, never change it (appliers are the only code that changes state). In a command it is the state before the
+     * command: events emitted so far are applied only once the handler returns.
+     *
+     * @param typeId      of the aggregate's type.
+     * @param aggregateId of the aggregate.
+     * @param <T>         the type's state class.
+     * @return the state; for an aggregate that does not exist yet, a new state (its version is then 0).
+     * @throws IllegalStateException if the engine has no such type.
+     */
+    <T> T stateOf(int typeId, long aggregateId);
+
+    /**
+     * The current version of another aggregate of this engine, before this command (for a query, its current version).
+     *
+     * @param typeId      of the aggregate's type.
+     * @param aggregateId of the aggregate.
+     * @return its version, 0 if it does not exist.
+     * @throws IllegalStateException if the engine has no such type.
+     */
+    long versionOf(int typeId, long aggregateId);
 
     /**
      * The caller's correlation id for this command.

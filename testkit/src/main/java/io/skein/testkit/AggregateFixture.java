@@ -67,13 +67,14 @@ public final class AggregateFixture<S>
 
     private static final int WINDOW_CAPACITY = 1024;
 
-    private final EngineCore core;
-    private final EngineCore rebuilt;
+    private final List<Supplier<? extends Aggregate<?>>> factories = new ArrayList<>();
+    private EngineCore core;
+    private EngineCore rebuilt;
     private final int typeId;
     private final AggregateDefinition<?> definition;
     private final Set<String> ignoredStateFields = new HashSet<>();
     private final List<byte[]> history = new ArrayList<>();
-    private final Set<Long> touchedIds = new HashSet<>();
+    private final Set<TypeAndId> touched = new HashSet<>();
     private byte[] givenState;
     private long givenStateVersion;
     private final ExpandableArrayBuffer commandBuffer = new ExpandableArrayBuffer(1024);
@@ -93,12 +94,46 @@ public final class AggregateFixture<S>
 
     private AggregateFixture(final Supplier<? extends Aggregate<S>> factory)
     {
-        final ErrorHandler errorHandler = errors::add;
-        core = EngineCore.of(List.of(factory), WINDOW_CAPACITY, clock, errorHandler);
+        factories.add(factory);
+        buildCores();
         typeId = core.typeIds()[0];
         definition = core.definition(typeId);
-        requireEquals(definition.newState());
-        rebuilt = EngineCore.of(List.of(factory), WINDOW_CAPACITY, clock, errorHandler);
+    }
+
+    private void buildCores()
+    {
+        final ErrorHandler errorHandler = errors::add;
+        core = EngineCore.of(factories, WINDOW_CAPACITY, clock, errorHandler);
+        rebuilt = EngineCore.of(factories, WINDOW_CAPACITY, clock, errorHandler);
+        for (final int type : core.typeIds())
+        {
+            requireEquals(core.definition(type).newState());
+        }
+    }
+
+    /**
+     * Register another aggregate type in the fixture's engine, for commands that read or change aggregates of other
+     * types (an order that reserves funds on a bank account): give their histories with
+     * {@link #given(int, long, long, MessageEncoderFlyweight, Consumer)} and check them with
+     * {@link #state(int, long)}, {@link #version(int, long)} and {@link Result#expectEventTemplatesOf(int, long,
+     * int...)}. Their states are checked as the aggregate under test's are. Only before any event or command.
+     *
+     * @param factory of the other type's aggregate, e.g. {@code BankAccount::new}.
+     * @return this for a fluent API.
+     */
+    public AggregateFixture<S> with(final Supplier<? extends Aggregate<?>> factory)
+    {
+        if (!history.isEmpty() || commandSent || null != givenState)
+        {
+            throw new IllegalStateException("register other aggregate types before any given state, event or command");
+        }
+        factories.add(factory);
+        buildCores();
+        if (core.typeIds().length != factories.size())
+        {
+            throw new IllegalArgumentException("two aggregates of the fixture share a type id");
+        }
+        return this;
     }
 
     /**
@@ -263,22 +298,46 @@ public final class AggregateFixture<S>
     public <E extends MessageEncoderFlyweight> AggregateFixture<S> given(
         final long aggregateId, final long version, final E encoder, final Consumer<E> fill)
     {
+        return given(typeId, aggregateId, version, encoder, fill);
+    }
+
+    /**
+     * Append an event of an aggregate of any type registered with the fixture (see {@link #with(Supplier)}) to the
+     * history, and apply it.
+     *
+     * @param typeId      of the event's aggregate type.
+     * @param aggregateId of the event's aggregate.
+     * @param version     of that aggregate after the event; must be its current version + 1.
+     * @param encoder     of the event, from that type's schema.
+     * @param fill        writes the event's fields.
+     * @param <E>         the encoder type.
+     * @return this for a fluent API.
+     */
+    public <E extends MessageEncoderFlyweight> AggregateFixture<S> given(
+        final int typeId, final long aggregateId, final long version, final E encoder, final Consumer<E> fill)
+    {
         final int index = history.size();
-        if (version != version(aggregateId) + 1)
+        final AggregateDefinition<?> type = core.definition(typeId);
+        if (null == type)
         {
-            throw new AssertionError("given event " + index + " has version " + version +
-                " but the next version of aggregate " + aggregateId + " is " + (version(aggregateId) + 1));
+            throw new AssertionError("given event " + index + " is of aggregate type " + typeId +
+                ", which the fixture does not have: register it with with(...)");
         }
-        touchedIds.add(aggregateId);
-        final Binding<?> binding = definition.binding(encoder.sbeTemplateId());
-        if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != definition.schemaId())
+        if (version != version(typeId, aggregateId) + 1)
+        {
+            throw new AssertionError("given event " + index + " has version " + version + " but the next version " +
+                "of aggregate " + type.name() + "/" + aggregateId + " is " + (version(typeId, aggregateId) + 1));
+        }
+        touched.add(new TypeAndId(typeId, aggregateId));
+        final Binding<?> binding = type.binding(encoder.sbeTemplateId());
+        if (null == binding || binding.kind() != Kind.EVENT || encoder.sbeSchemaId() != type.schemaId())
         {
             throw new AssertionError("given event " + index + " (template " + encoder.sbeTemplateId() +
-                ") has no applier in aggregate type " + definition.name());
+                ") has no applier in aggregate type " + type.name());
         }
 
         final int eventLength = encodeMessage(scratch, encoder, fill);
-        checkRoundTrip("given event " + index, scratch, 0, eventLength);
+        checkRoundTrip("given event " + index, type, scratch, 0, eventLength);
 
         final ExpandableArrayBuffer entry = new ExpandableArrayBuffer(eventLength + 256);
         entryEncoder.wrapAndApplyHeader(entry, 0, headerEncoder)
@@ -365,7 +424,8 @@ public final class AggregateFixture<S>
         nextExpectedVersion = SkeinProtocol.ANY_VERSION;
         nextKeyHi = SkeinProtocol.NO_KEY;
         nextKeyLo = SkeinProtocol.NO_KEY;
-        checkRoundTrip("command", commandBuffer, SkeinProtocol.ENVELOPE_LENGTH, length - SkeinProtocol.ENVELOPE_LENGTH);
+        checkRoundTrip("command", definition, commandBuffer, SkeinProtocol.ENVELOPE_LENGTH,
+            length - SkeinProtocol.ENVELOPE_LENGTH);
 
         errors.clear();
         final int replyLength = core.execute(commandBuffer, 0, length);
@@ -490,6 +550,40 @@ public final class AggregateFixture<S>
     }
 
     /**
+     * The version of an aggregate of any type registered with the fixture.
+     *
+     * @param typeId      of the aggregate's type.
+     * @param aggregateId of the aggregate.
+     * @return its version, 0 if it does not exist.
+     */
+    public long version(final int typeId, final long aggregateId)
+    {
+        return core.version(typeId, aggregateId);
+    }
+
+    /**
+     * The live state of an aggregate of any type registered with the fixture, or a fresh state if it does not
+     * exist. Read, do not change.
+     *
+     * @param typeId      of the aggregate's type.
+     * @param aggregateId of the aggregate.
+     * @param <T>         that type's state class.
+     * @return the state.
+     * @throws IllegalArgumentException if the fixture has no such type.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T state(final int typeId, final long aggregateId)
+    {
+        final AggregateDefinition<?> type = core.definition(typeId);
+        if (null == type)
+        {
+            throw new IllegalArgumentException("the fixture has no aggregate type " + typeId);
+        }
+        final Object state = core.state(typeId, aggregateId);
+        return (T)(null == state ? type.newState() : state);
+    }
+
+    /**
      * The live state of another aggregate of the fixture's type, or a fresh state if it does not exist. Read, do not
      * change.
      *
@@ -510,24 +604,26 @@ public final class AggregateFixture<S>
         while (entry.next())
         {
             final DirectBuffer body = entry.event();
-            checkRoundTrip("emitted event " + i++, body, 0, body.capacity());
-            touchedIds.add(entry.aggregateId());
+            checkRoundTrip("emitted event " + i++, core.definition(entry.aggregateTypeId()), body, 0, body.capacity());
+            touched.add(new TypeAndId(entry.aggregateTypeId(), entry.aggregateId()));
             events.add(RecordedEvent.copyOf(entry));
         }
     }
 
-    private void checkRoundTrip(final String what, final DirectBuffer buffer, final int offset, final int length)
+    private void checkRoundTrip(
+        final String what, final AggregateDefinition<?> type, final DirectBuffer buffer, final int offset,
+        final int length)
     {
         if (length < SkeinProtocol.HEADER_LENGTH)
         {
             throw new AssertionError(what + " is shorter than a message header: " + length + " bytes");
         }
         headerDecoder.wrap(buffer, offset);
-        final Binding<?> binding = definition.binding(headerDecoder.templateId());
+        final Binding<?> binding = type.binding(headerDecoder.templateId());
         if (null == binding)
         {
             throw new AssertionError(what + ": template " + headerDecoder.templateId() +
-                " is not bound in aggregate type " + definition.name());
+                " is not bound in aggregate type " + type.name());
         }
         checkDecodes(what, binding.decoder(), buffer, offset, length);
     }
@@ -561,21 +657,22 @@ public final class AggregateFixture<S>
         {
             rebuilt.apply(new UnsafeBuffer(entry), 0, entry.length);
         }
-        touchedIds.add(aggregateId);
-        for (final long id : touchedIds)
+        touched.add(new TypeAndId(typeId, aggregateId));
+        for (final TypeAndId key : touched)
         {
-            final Object live = core.state(typeId, id);
-            final Object expected = rebuilt.state(typeId, id);
-            final Object liveState = null == live ? definition.newState() : live;
-            final Object expectedState = null == expected ? definition.newState() : expected;
+            final AggregateDefinition<?> type = core.definition(key.typeId);
+            final Object live = core.state(key.typeId, key.aggregateId);
+            final Object expected = rebuilt.state(key.typeId, key.aggregateId);
+            final Object liveState = null == live ? type.newState() : live;
+            final Object expectedState = null == expected ? type.newState() : expected;
             if (!sameState(expectedState, liveState))
             {
-                throw new AssertionError("aggregate " + definition.name() + "/" + id +
+                throw new AssertionError("aggregate " + type.name() + "/" + key.aggregateId +
                     ": live state differs from the state rebuilt from its events, so a handler changed state " +
                     "directly or an applier is not deterministic\n  live:    " + liveState + "\n  rebuilt: " +
                     expectedState);
             }
-            checkStateCodec(live);
+            checkStateCodec(type, key.aggregateId, live);
         }
     }
 
@@ -584,15 +681,15 @@ public final class AggregateFixture<S>
      * must give an equal state, or a restart from a snapshot would not be the state the journal built.
      */
     @SuppressWarnings("unchecked")
-    private void checkStateCodec(final Object live)
+    private void checkStateCodec(final AggregateDefinition<?> type, final long id, final Object live)
     {
-        final StateCodec<Object> codec = (StateCodec<Object>)definition.stateCodec();
+        final StateCodec<Object> codec = (StateCodec<Object>)type.stateCodec();
         if (null == codec || null == live)
         {
             return;
         }
         final ExpandableArrayBuffer encoded = new ExpandableArrayBuffer(256);
-        final Object decoded = definition.newState();
+        final Object decoded = type.newState();
         final int length;
         try
         {
@@ -601,12 +698,12 @@ public final class AggregateFixture<S>
         }
         catch (final RuntimeException ex)
         {
-            throw new AssertionError("aggregate " + definition.name() + "/" + aggregateId + ": its state codec " +
+            throw new AssertionError("aggregate " + type.name() + "/" + id + ": its state codec " +
                 "failed on the live state " + live, ex);
         }
         if (!sameState(decoded, live))
         {
-            throw new AssertionError("aggregate " + definition.name() + "/" + aggregateId + ": the state codec " +
+            throw new AssertionError("aggregate " + type.name() + "/" + id + ": the state codec " +
                 "does not round-trip the state, so a restart from a snapshot would differ from the journal's state" +
                 "\n  live:                  " + live + "\n  encoded then decoded: " + decoded);
         }
@@ -823,10 +920,24 @@ public final class AggregateFixture<S>
          */
         public Result expectEventTemplatesOf(final long aggregateId, final int... templateIds)
         {
+            return expectEventTemplatesOf(typeId, aggregateId, templateIds);
+        }
+
+        /**
+         * Expect the templates of the events the command emitted to one aggregate of any type registered with the
+         * fixture, in order.
+         *
+         * @param typeId      of the aggregate's type.
+         * @param aggregateId of the aggregate.
+         * @param templateIds expected, one per event of that aggregate.
+         * @return this for a fluent API.
+         */
+        public Result expectEventTemplatesOf(final int typeId, final long aggregateId, final int... templateIds)
+        {
             final List<Integer> actual = new ArrayList<>();
             for (final RecordedEvent event : events)
             {
-                if (event.aggregateId() == aggregateId)
+                if (event.aggregateTypeId() == typeId && event.aggregateId() == aggregateId)
                 {
                     actual.add(event.templateId());
                 }
@@ -838,7 +949,8 @@ public final class AggregateFixture<S>
             }
             if (!expected.equals(actual))
             {
-                throw new AssertionError("expected event templates " + expected + " on aggregate " + aggregateId +
+                throw new AssertionError("expected event templates " + expected + " on aggregate " + typeId + "/" +
+                    aggregateId +
                     " but got " + actual + " (all events: " + events + ")");
             }
             return this;
@@ -1019,5 +1131,9 @@ public final class AggregateFixture<S>
         {
             return timeNs;
         }
+    }
+
+    private record TypeAndId(int typeId, long aggregateId)
+    {
     }
 }

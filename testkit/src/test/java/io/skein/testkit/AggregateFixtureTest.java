@@ -374,7 +374,21 @@ class AggregateFixtureTest
         assertEquals(4, fixture.state(6).total);
         final AssertionError error = assertThrows(AssertionError.class,
             () -> fixture.given(6, 3, new AddedEncoder(), (e) -> e.amount(1)));
-        assertTrue(error.getMessage().contains("next version of aggregate 6 is 2"), error.getMessage());
+        assertTrue(error.getMessage().contains("next version of aggregate tally/6 is 2"), error.getMessage());
+    }
+
+    @Test
+    void shouldRefuseEventsOfATypeItWasNotGivenAndOtherTypesAfterTheFirstEvent()
+    {
+        final AggregateFixture<TallyState> fixture = AggregateFixture.of(Tally::new).aggregateId(5);
+        final AssertionError unknown = assertThrows(AssertionError.class,
+            () -> fixture.given(99, 1, 1, new AddedEncoder(), (e) -> e.amount(1)));
+        assertTrue(unknown.getMessage().contains("aggregate type 99") && unknown.getMessage().contains("with("),
+            unknown.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> fixture.state(99, 1));
+        fixture.given(new AddedEncoder(), (e) -> e.amount(1));
+        final IllegalStateException late = assertThrows(IllegalStateException.class, () -> fixture.with(Tally::new));
+        assertTrue(late.getMessage().contains("before any"), late.getMessage());
     }
 
     @Test

@@ -10,6 +10,7 @@ public final class AccountState
     AccountStatus status = AccountStatus.UNOPENED;
     long ownerId;
     long balance;
+    long reserved;
 
     /**
      * Whether the account is open.
@@ -42,6 +43,26 @@ public final class AccountState
     }
 
     /**
+     * The part of the balance held for resting orders: it cannot be withdrawn or transferred.
+     *
+     * @return the reserved amount, between 0 and the balance.
+     */
+    public long reserved()
+    {
+        return reserved;
+    }
+
+    /**
+     * The part of the balance that can be spent: the balance less what is reserved.
+     *
+     * @return the available amount.
+     */
+    public long available()
+    {
+        return balance - reserved;
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override
@@ -52,7 +73,8 @@ public final class AccountState
             return false;
         }
         final AccountState that = (AccountState)o;
-        return status == that.status && ownerId == that.ownerId && balance == that.balance;
+        return status == that.status && ownerId == that.ownerId && balance == that.balance &&
+            reserved == that.reserved;
     }
 
     /**
@@ -61,7 +83,10 @@ public final class AccountState
     @Override
     public int hashCode()
     {
-        return (status.ordinal() * 31 + Long.hashCode(ownerId)) * 31 + Long.hashCode(balance);
+        // Reserved funds (schema version 3) join the hash only when there are some, so every state an earlier
+        // version could hold keeps the hash it had: the frozen journals' state hashes still match.
+        final int hash = (status.ordinal() * 31 + Long.hashCode(ownerId)) * 31 + Long.hashCode(balance);
+        return 0 == reserved ? hash : hash * 31 + Long.hashCode(reserved);
     }
 
     /**
@@ -70,6 +95,7 @@ public final class AccountState
     @Override
     public String toString()
     {
-        return "AccountState{status=" + status + ", ownerId=" + ownerId + ", balance=" + balance + "}";
+        return "AccountState{status=" + status + ", ownerId=" + ownerId + ", balance=" + balance +
+            ", reserved=" + reserved + "}";
     }
 }

@@ -80,9 +80,9 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
     {
         if (checkOpen(state, ctx) && checkPositive(command.amount(), ctx))
         {
-            if (command.amount() > state.balance)
+            if (command.amount() > state.available())
             {
-                reject(ctx, AccountRejection.INSUFFICIENT_FUNDS, "insufficient funds");
+                rejectFunds(state, command.amount(), ctx);
             }
             else
             {
@@ -136,9 +136,9 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
         {
             reject(ctx, AccountRejection.PAYEE_NOT_OPEN, "the receiving account is not open");
         }
-        else if (command.amount() > state.balance)
+        else if (command.amount() > state.available())
         {
-            reject(ctx, AccountRejection.INSUFFICIENT_FUNDS, "insufficient funds");
+            rejectFunds(state, command.amount(), ctx);
         }
         else
         {
@@ -153,7 +153,24 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
     @Override
     public void onGetBalance(final GetBalanceDecoder query, final AccountState state, final QueryContext ctx)
     {
-        ctx.reply(balance).balance(state.balance).status(state.status).ownerId(state.ownerId);
+        ctx.reply(balance).balance(state.balance).status(state.status).ownerId(state.ownerId)
+            .reserved(state.reserved);
+    }
+
+    /**
+     * Refuse a payment larger than the available balance: as FUNDS_RESERVED when the balance would cover it but
+     * part of it is held for orders, so the caller can tell the two apart.
+     */
+    private static void rejectFunds(final AccountState state, final long amount, final CommandContext ctx)
+    {
+        if (amount <= state.balance)
+        {
+            reject(ctx, AccountRejection.FUNDS_RESERVED, "part of the balance is reserved for resting orders");
+        }
+        else
+        {
+            reject(ctx, AccountRejection.INSUFFICIENT_FUNDS, "insufficient funds");
+        }
     }
 
     private static boolean checkOpen(final AccountState state, final CommandContext ctx)
@@ -237,6 +254,43 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
      * {@inheritDoc}
      */
     @Override
+    public void applyFundsReserved(final FundsReservedDecoder event, final AccountState state)
+    {
+        state.reserved += event.amount();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyFundsReleased(final FundsReleasedDecoder event, final AccountState state)
+    {
+        state.reserved -= event.amount();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applyReservedFundsPaid(final ReservedFundsPaidDecoder event, final AccountState state)
+    {
+        state.reserved -= event.amount();
+        state.balance -= event.amount();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void applySettlementReceived(final SettlementReceivedDecoder event, final AccountState state)
+    {
+        state.balance += event.amount();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
     public void applyAccountClosed(final AccountClosedDecoder event, final AccountState state)
     {
         state.status = AccountStatus.CLOSED;
@@ -253,7 +307,8 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
         @Override
         public int encode(final AccountState state, final MutableDirectBuffer buffer, final int offset)
         {
-            encoder.wrap(buffer, offset).status(state.status).ownerId(state.ownerId).balance(state.balance);
+            encoder.wrap(buffer, offset).status(state.status).ownerId(state.ownerId).balance(state.balance)
+                .reserved(state.reserved);
             return encoder.encodedLength();
         }
 
@@ -264,9 +319,9 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
         }
 
         /**
-         * A state written by an older version of the schema: AccountSnapshot is unchanged since version 1 (version 2
-         * added transfers, not state), so it is read with the version it was written with and its own length as the
-         * block.
+         * A state written by an older version of the schema, read with the version it was written with and its own
+         * length as the block: versions 1 and 2 had no reserved funds (version 2 added transfers, not state), so
+         * their accounts have none.
          */
         @Override
         public void decode(
@@ -277,6 +332,7 @@ public final class BankAccount implements Aggregate<AccountState>, AccountHandle
             state.status = decoder.status();
             state.ownerId = decoder.ownerId();
             state.balance = decoder.balance();
+            state.reserved = schemaVersion >= AccountSnapshotDecoder.reservedSinceVersion() ? decoder.reserved() : 0;
         }
     }
 }

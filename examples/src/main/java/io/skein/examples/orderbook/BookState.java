@@ -16,6 +16,8 @@ public final class BookState
     long tradeCount;
     long tradedVolume;
     long lastTradePrice;
+    /** How many of the resting orders are funded: funded and unfunded orders never rest together. */
+    int fundedOrders;
     private Order[] pool = new Order[64];
     private int pooled;
 
@@ -91,6 +93,16 @@ public final class BookState
     }
 
     /**
+     * The number of resting orders whose funds are reserved on the traders' accounts.
+     *
+     * @return the count; either 0 or all resting orders.
+     */
+    public int fundedOrders()
+    {
+        return fundedOrders;
+    }
+
+    /**
      * Trades executed on this book.
      *
      * @return the count.
@@ -123,6 +135,8 @@ public final class BookState
 
     void release(final Order order)
     {
+        order.baseAccountId = 0;
+        order.quoteAccountId = 0;
         order.level = null;
         order.prev = null;
         order.next = null;

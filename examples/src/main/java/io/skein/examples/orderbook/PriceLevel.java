@@ -78,7 +78,8 @@ final class PriceLevel
         Order b = other.head;
         while (null != a && null != b)
         {
-            if (a.orderId != b.orderId || a.traderId != b.traderId || a.remaining != b.remaining)
+            if (a.orderId != b.orderId || a.traderId != b.traderId || a.remaining != b.remaining ||
+                a.baseAccountId != b.baseAccountId || a.quoteAccountId != b.quoteAccountId)
             {
                 return false;
             }
@@ -94,6 +95,11 @@ final class PriceLevel
         for (Order order = head; null != order; order = order.next)
         {
             hash = hash * 31 + Long.hashCode(order.orderId * 31 + order.remaining);
+            if (order.isFunded())
+            {
+                // Only funded orders (schema version 2) add to the hash, so unfunded books keep the hash they had.
+                hash = hash * 31 + Long.hashCode(order.baseAccountId * 31 + order.quoteAccountId);
+            }
         }
         return hash;
     }

@@ -131,4 +131,25 @@ class BankTransferTest
         assertEquals(5, fixture.state(PAYEE).balance());
         assertEquals(SkeinProtocol.NULL_POSITION, payer.journalPosition());
     }
+
+    /**
+     * One key, one outcome: a retried transfer, even one now addressed elsewhere, changes neither account again
+     * and reports the original version.
+     */
+    @Test
+    void aRetriedTransferIsADuplicateAndChangesNeitherAccountAgain()
+    {
+        final AggregateFixture<AccountState> fixture = twoAccounts(100, 5);
+        fixture.idempotencyKey(7, 8)
+            .when(new TransferEncoder(), (c) -> c.toAccountId(PAYEE).amount(30).toExpectedVersion(-1))
+            .expectAccepted();
+        fixture.idempotencyKey(7, 8)
+            .when(new TransferEncoder(), (c) -> c.toAccountId(PAYEE).amount(30).toExpectedVersion(-1))
+            .expectOutcome(Outcome.DUPLICATE)
+            .expectVersion(2)
+            .expectNoEvents();
+        assertEquals(70, fixture.state(PAYER).balance());
+        assertEquals(35, fixture.state(PAYEE).balance());
+        assertEquals(2, fixture.version(PAYEE));
+    }
 }

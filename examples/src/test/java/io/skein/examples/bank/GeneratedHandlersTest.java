@@ -46,6 +46,10 @@ class GeneratedHandlersTest
         "public void applyAccountClosed(AccountClosedDecoder e, AccountState s) {}",
         "public void applyTransferSent(TransferSentDecoder e, AccountState s) {}",
         "public void applyTransferReceived(TransferReceivedDecoder e, AccountState s) {}",
+        "public void applyFundsReserved(FundsReservedDecoder e, AccountState s) {}",
+        "public void applyFundsReleased(FundsReleasedDecoder e, AccountState s) {}",
+        "public void applyReservedFundsPaid(ReservedFundsPaidDecoder e, AccountState s) {}",
+        "public void applySettlementReceived(SettlementReceivedDecoder e, AccountState s) {}",
     };
 
     @TempDir
@@ -71,14 +75,14 @@ class GeneratedHandlersTest
         }
         assertEquals(5, commands);
         assertEquals(1, queries);
-        assertEquals(6, events);
+        assertEquals(10, events);
     }
 
     @Test
     void anAggregateMissingAnApplierOrAHandlerDoesNotCompile() throws Exception
     {
         assertTrue(compile("Complete", -1).isEmpty(), "the complete aggregate compiles");
-        for (final int missing : new int[] {1, 4, 5, 8, 11})
+        for (final int missing : new int[] {1, 4, 5, 8, 11, 14})
         {
             final List<String> errors = compile("Missing" + missing, missing);
             assertFalse(errors.isEmpty(), "compiled without " + METHODS[missing]);

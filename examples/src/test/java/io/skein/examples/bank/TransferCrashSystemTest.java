@@ -1,10 +1,6 @@
 package io.skein.examples.bank;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -14,6 +10,7 @@ import io.skein.codecs.Outcome;
 import io.skein.engine.RecordedEvent;
 import io.skein.engine.SkeinEngine;
 import io.skein.engine.TimeTravel;
+import io.skein.examples.CrashLoad;
 import io.skein.examples.bank.codecs.BalanceDecoder;
 import io.skein.examples.bank.codecs.GetBalanceEncoder;
 import io.skein.examples.bank.codecs.MessageHeaderDecoder;
@@ -70,11 +67,11 @@ class TransferCrashSystemTest
             Await.until(() ->
             {
                 assertTrue(node.isAlive(), "node ended early; see " + dir + "/node.err");
-                return acked(output).cardinality() >= killAfterAcks;
+                return CrashLoad.acked(output).cardinality() >= killAfterAcks;
             }, TimeUnit.SECONDS.toNanos(90), killAfterAcks + " acknowledgements");
             assertEquals(137, node.kill(), "killed by SIGKILL");
         }
-        final BitSet acked = acked(output);
+        final BitSet acked = CrashLoad.acked(output);
 
         try (TestArchive archive = TestArchive.launch(dir);
             SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
@@ -203,40 +200,5 @@ class TransferCrashSystemTest
         final CommandResult result = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
         assertEquals(Outcome.ACCEPTED, result.outcome());
         return result.reply(new BalanceDecoder()).balance();
-    }
-
-    /**
-     * The transfers the node printed as accepted: complete lines only, since a line torn by the kill was never acted
-     * on.
-     */
-    private static BitSet acked(final File file)
-    {
-        final BitSet acked = new BitSet();
-        if (!file.exists())
-        {
-            return acked;
-        }
-        final String text;
-        try
-        {
-            text = Files.readString(file.toPath(), StandardCharsets.US_ASCII);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-        final int end = text.lastIndexOf('\n');
-        if (end < 0)
-        {
-            return acked;
-        }
-        for (final String line : text.substring(0, end).split("\n"))
-        {
-            if (line.startsWith("A "))
-            {
-                acked.set(Integer.parseInt(line.substring(2)));
-            }
-        }
-        return acked;
     }
 }

@@ -16,9 +16,12 @@ import io.skein.engine.RecordedEvent;
 import io.skein.engine.SkeinEngine;
 import io.skein.engine.TestAggregates;
 import io.skein.engine.test.codecs.AddEncoder;
+import io.skein.examples.bank.BankAccount;
+import io.skein.examples.bank.codecs.OpenAccountEncoder;
 import io.skein.examples.orderbook.OrderBook;
 import io.skein.examples.orderbook.TradeTape;
 import io.skein.examples.orderbook.codecs.MessageHeaderDecoder;
+import io.skein.examples.orderbook.codecs.PlaceFundedLimitOrderEncoder;
 import io.skein.examples.orderbook.codecs.PlaceLimitOrderEncoder;
 import io.skein.examples.orderbook.codecs.Side;
 import io.skein.examples.orderbook.codecs.TradeDecoder;
@@ -92,6 +95,7 @@ class KafkaSinkSystemTest
     {
         broker.createTopic("a-tally", 3);
         broker.createTopic("a-books", 2);
+        broker.createTopic("a-accounts", 2);
         try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive))
         {
             for (int i = 0; i < 300; i++)
@@ -99,10 +103,14 @@ class KafkaSinkSystemTest
                 add(engine, i % 10, i);
             }
             placeOrders(engine, 300, 11);
+            // Funded orders: entries addressed to a book that hold events of the traders' accounts, each of which
+            // goes to the accounts' topic, keyed by its own account.
+            final int fundedEntries = placeFundedOrders(engine, 120, 12);
             final long end = engine.durablePosition();
             final KafkaSink.Context sinkCtx = sinkContext("publish-a")
                 .topic(TestAggregates.TYPE_ID, "a-tally")
-                .topic(OrderBook.TYPE_ID, "a-books");
+                .topic(OrderBook.TYPE_ID, "a-books")
+                .topic(BankAccount.TYPE_ID, "a-accounts");
             try (KafkaSink sink = KafkaSink.launch(sinkCtx);
                 ProjectionRunner runner = ProjectionRunner.launch(runnerContext("publish-a", engine, sink, 50)))
             {
@@ -115,27 +123,32 @@ class KafkaSinkSystemTest
 
             final List<RecordedEvent> journal = readJournal(engine, EventFilter.ALL);
             final Map<Long, RecordedEvent> bySequence = new HashMap<>();
-            int tallies = 0;
+            final Map<Integer, Integer> perType = new HashMap<>();
             for (final RecordedEvent event : journal)
             {
                 bySequence.put(event.sequence(), event);
-                tallies += event.aggregateTypeId() == TestAggregates.TYPE_ID ? 1 : 0;
+                perType.merge(event.aggregateTypeId(), 1, Integer::sum);
             }
             final List<ConsumerRecord<byte[], byte[]>> tally = broker.readCommitted("a-tally");
             final List<ConsumerRecord<byte[], byte[]>> books = broker.readCommitted("a-books");
-            assertEquals(tallies, tally.size(), "every tally event once");
-            assertEquals(journal.size() - tallies, books.size(), "every order book event once");
+            final List<ConsumerRecord<byte[], byte[]>> accounts = broker.readCommitted("a-accounts");
+            assertEquals(perType.get(TestAggregates.TYPE_ID), tally.size(), "every tally event once");
+            assertEquals(perType.get(OrderBook.TYPE_ID), books.size(), "every order book event once");
+            assertEquals(perType.get(BankAccount.TYPE_ID), accounts.size(), "every account event once");
+            assertTrue(accounts.size() > fundedEntries, accounts.size() + " account events from " + fundedEntries +
+                " funded orders");
 
             final List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>(tally);
             all.addAll(books);
+            all.addAll(accounts);
             final Map<Long, Integer> partitionOfAggregate = new HashMap<>();
             final Map<Integer, Long> lastSequenceOfPartition = new HashMap<>();
             for (final ConsumerRecord<byte[], byte[]> record : all)
             {
                 final RecordedEvent event = bySequence.remove(sequence(record));
                 assertTrue(null != event, "a record of an event not in the journal, or twice: " + sequence(record));
-                assertEquals(event.aggregateTypeId() == TestAggregates.TYPE_ID ? "a-tally" : "a-books",
-                    record.topic());
+                assertEquals(event.aggregateTypeId() == TestAggregates.TYPE_ID ? "a-tally" :
+                    event.aggregateTypeId() == OrderBook.TYPE_ID ? "a-books" : "a-accounts", record.topic());
                 assertEquals(event.aggregateId(), EventRecords.getLong(record.key(), 0), "keyed by aggregate id");
                 final byte[] bytes = new byte[event.length()];
                 event.buffer().getBytes(0, bytes);
@@ -389,6 +402,7 @@ class KafkaSinkSystemTest
             .name("published")
             .aggregate(TestAggregates.Tally::new)
             .aggregate(OrderBook::new)
+            .aggregate(BankAccount::new)
             .errorHandler(errors::add)
             .journal(archive.journal()));
     }
@@ -399,6 +413,40 @@ class KafkaSinkSystemTest
         writer.body(new AddEncoder()).amount(amount).repeat(1).behaviour(0).putNote(TestAggregates.NO_NOTE, 0, 0);
         final CommandResult result = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
         assertEquals(Outcome.ACCEPTED, result.outcome(), result.toString());
+    }
+
+    /**
+     * Open a base and a quote account for each of three traders, then place funded orders on book 9.
+     *
+     * @return the number of funded orders accepted.
+     */
+    private int placeFundedOrders(final SkeinEngine engine, final int orders, final long seed) throws Exception
+    {
+        for (long trader = 1; trader <= 3; trader++)
+        {
+            for (long account = trader * 10 + 1; account <= trader * 10 + 2; account++)
+            {
+                writer.wrap(buffer, 0).correlationId(++correlation).aggregate(BankAccount.TYPE_ID, account);
+                writer.body(new OpenAccountEncoder()).ownerId(trader).initialDeposit(1_000_000);
+                final CommandResult opened = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
+                assertEquals(Outcome.ACCEPTED, opened.outcome(), opened.toString());
+            }
+        }
+        final Random random = new Random(seed);
+        final PlaceFundedLimitOrderEncoder place = new PlaceFundedLimitOrderEncoder();
+        int accepted = 0;
+        for (long order = 1; order <= orders; order++)
+        {
+            final long trader = 1 + order % 3;
+            writer.wrap(buffer, 0).correlationId(++correlation).aggregate(OrderBook.TYPE_ID, 9);
+            writer.body(place).orderId(order).traderId(trader).side(random.nextBoolean() ? Side.BUY : Side.SELL)
+                .price(95 + random.nextInt(11)).quantity(1 + random.nextInt(20)).baseAccountId(trader * 10 + 1)
+                .quoteAccountId(trader * 10 + 2);
+            final CommandResult result = engine.submit(buffer, 0, writer.length()).get(10, TimeUnit.SECONDS);
+            accepted += result.outcome() == Outcome.ACCEPTED ? 1 : 0;
+        }
+        assertEquals(orders, accepted, "every funded order is covered");
+        return accepted;
     }
 
     private void placeOrders(final SkeinEngine engine, final int orders, final long seed) throws Exception

@@ -8,13 +8,21 @@ import io.skein.examples.bank.BankAccount;
 import io.skein.examples.bank.codecs.AccountClosedDecoder;
 import io.skein.examples.bank.codecs.AccountOpenedDecoder;
 import io.skein.examples.bank.codecs.DepositedDecoder;
+import io.skein.examples.bank.codecs.FundsReleasedDecoder;
+import io.skein.examples.bank.codecs.FundsReservedDecoder;
 import io.skein.examples.bank.codecs.MessageHeaderDecoder;
+import io.skein.examples.bank.codecs.ReservedFundsPaidDecoder;
+import io.skein.examples.bank.codecs.SettlementReceivedDecoder;
+import io.skein.examples.bank.codecs.TransferReceivedDecoder;
+import io.skein.examples.bank.codecs.TransferSentDecoder;
 import io.skein.examples.bank.codecs.WithdrawnDecoder;
 import io.skein.protocol.JournalEvents;
 
 /**
  * The bank's balances by owner as tables: {@code <prefix>_account(account_id, owner_id)} and
  * {@code <prefix>_owner(owner_id, balance, open_accounts)}, written exactly once by a {@link PostgresProjection}.
+ * A transfer's two events come in one entry addressed to the payer; each is applied to its own account (the event's
+ * aggregate), so the payee's owner is credited.
  */
 final class BalancesByOwnerTable implements RowWriter
 {
@@ -24,6 +32,10 @@ final class BalancesByOwnerTable implements RowWriter
     private final AccountOpenedDecoder opened = new AccountOpenedDecoder();
     private final DepositedDecoder deposited = new DepositedDecoder();
     private final WithdrawnDecoder withdrawn = new WithdrawnDecoder();
+    private final TransferSentDecoder sent = new TransferSentDecoder();
+    private final TransferReceivedDecoder received = new TransferReceivedDecoder();
+    private final ReservedFundsPaidDecoder paid = new ReservedFundsPaidDecoder();
+    private final SettlementReceivedDecoder settled = new SettlementReceivedDecoder();
 
     BalancesByOwnerTable(final String prefix)
     {
@@ -79,6 +91,30 @@ final class BalancesByOwnerTable implements RowWriter
             {
                 withdrawn.wrap(event.event(), offset, header.blockLength(), header.version());
                 add(rows, event.aggregateId(), -withdrawn.amount());
+            }
+            case TransferSentDecoder.TEMPLATE_ID ->
+            {
+                sent.wrap(event.event(), offset, header.blockLength(), header.version());
+                add(rows, event.aggregateId(), -sent.amount());
+            }
+            case TransferReceivedDecoder.TEMPLATE_ID ->
+            {
+                received.wrap(event.event(), offset, header.blockLength(), header.version());
+                add(rows, event.aggregateId(), received.amount());
+            }
+            case ReservedFundsPaidDecoder.TEMPLATE_ID ->
+            {
+                paid.wrap(event.event(), offset, header.blockLength(), header.version());
+                add(rows, event.aggregateId(), -paid.amount());
+            }
+            case SettlementReceivedDecoder.TEMPLATE_ID ->
+            {
+                settled.wrap(event.event(), offset, header.blockLength(), header.version());
+                add(rows, event.aggregateId(), settled.amount());
+            }
+            case FundsReservedDecoder.TEMPLATE_ID, FundsReleasedDecoder.TEMPLATE_ID ->
+            {
+                // A reservation changes what is available, not the balance.
             }
             case AccountClosedDecoder.TEMPLATE_ID ->
             {

@@ -18,6 +18,7 @@ import io.skein.examples.bank.BankAccount;
 import io.skein.examples.bank.codecs.CloseAccountEncoder;
 import io.skein.examples.bank.codecs.DepositEncoder;
 import io.skein.examples.bank.codecs.OpenAccountEncoder;
+import io.skein.examples.bank.codecs.TransferEncoder;
 import io.skein.examples.bank.codecs.WithdrawEncoder;
 import io.skein.journal.TestArchive;
 import io.skein.projection.Checkpoint;
@@ -60,6 +61,7 @@ class PostgresProjectionSystemTest
     private final Map<Long, Long> openAccounts = new HashMap<>();
     private final Random random = new Random(11);
     private long correlation;
+    private int transfers;
 
     @BeforeAll
     static void startServer() throws Exception
@@ -95,6 +97,7 @@ class PostgresProjectionSystemTest
                 assertTrue(sink.isWriter());
             }
             assertTable("exact");
+            assertTrue(transfers > 100, transfers + " transfers, most between accounts of different owners");
             assertEquals(new Checkpoint(end, entries(engine)), storedCheckpoint("exact"),
                 "the checkpoint row is where the runner got to");
         }
@@ -257,7 +260,24 @@ class PostgresProjectionSystemTest
         {
             final long account = 1 + random.nextInt(accounts);
             final long amount = 1 + random.nextInt(50);
-            final boolean deposit = random.nextBoolean();
+            final int kind = random.nextInt(3);
+            if (kind == 2)
+            {
+                // A transfer: one entry addressed to the payer, changing the payee's owner's balance too.
+                final long payee = 1 + (account + random.nextInt(accounts - 1)) % accounts;
+                final CommandResult result = submit(engine, account, (w) -> w.body(new TransferEncoder())
+                    .toAccountId(payee).amount(amount).toExpectedVersion(-1));
+                if (result.outcome() == Outcome.ACCEPTED)
+                {
+                    transfers++;
+                    expected.merge(account % OWNERS, -amount, Long::sum);
+                    accountBalance.merge(account, -amount, Long::sum);
+                    expected.merge(payee % OWNERS, amount, Long::sum);
+                    accountBalance.merge(payee, amount, Long::sum);
+                }
+                continue;
+            }
+            final boolean deposit = kind == 0;
             final CommandResult result = submit(engine, account, deposit ?
                 (w) -> w.body(new DepositEncoder()).amount(amount) :
                 (w) -> w.body(new WithdrawEncoder()).amount(amount));
