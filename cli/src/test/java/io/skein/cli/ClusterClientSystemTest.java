@@ -89,7 +89,8 @@ class ClusterClientSystemTest
             overdraw.toString());
         final CliRun balance = CliRun.run("send", "--cluster", cluster, "--aggregate", "account:42", "GetBalance",
             "unused=0");
-        assertTrue(balance.out.contains("reply Balance{balance=150, status=OPEN, ownerId=7, reserved=0}"), balance.toString());
+        assertTrue(balance.out.contains("reply Balance{balance=150, status=OPEN, ownerId=7, reserved=0}"),
+            balance.toString());
 
         final CliRun load = CliRun.run("load", "--cluster", cluster, "--workload", "BANK", "--aggregates", "4",
             "--rate", "0", "--count", "2000", "--warmup", "0");

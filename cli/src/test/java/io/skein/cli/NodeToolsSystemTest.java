@@ -55,7 +55,8 @@ class NodeToolsSystemTest
 
             final CliRun balance = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",
                 "GetBalance", "unused=0");
-            assertTrue(balance.out.contains("reply Balance{balance=150, status=OPEN, ownerId=7, reserved=0}"), balance.out);
+            assertTrue(balance.out.contains("reply Balance{balance=150, status=OPEN, ownerId=7, reserved=0}"),
+                balance.out);
 
             // No time to wait for the reply: the deposit is applied, and the retry key must be printed.
             final CliRun hurried = CliRun.run("send", "--ingress", ingress, "--aggregate", "account:42",

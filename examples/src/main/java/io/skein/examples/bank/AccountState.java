@@ -96,6 +96,6 @@ public final class AccountState
     public String toString()
     {
         return "AccountState{status=" + status + ", ownerId=" + ownerId + ", balance=" + balance +
-            ", reserved=" + reserved + "}";
+            (0 == reserved ? "" : ", reserved=" + reserved) + "}";
     }
 }
