@@ -10,15 +10,23 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
+import io.skein.aggregate.Aggregate;
 import io.skein.codecs.Outcome;
 import io.skein.engine.OfferResult;
 import io.skein.engine.ReplyListener;
 import io.skein.engine.SkeinEngine;
+import io.skein.journal.EmbeddedArchive;
+import io.skein.journal.Journal;
+import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
+import io.skein.testsupport.Await;
+import io.skein.testsupport.ForkedJvm;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -50,6 +58,59 @@ public final class CrashLoad
 
     private CrashLoad()
     {
+    }
+
+    /**
+     * In a crash node: an engine of the aggregates on an embedded archive in the directory, with small terms.
+     *
+     * @param dir        of the archive and journal.
+     * @param name       of the engine.
+     * @param aggregates the engine holds.
+     * @return the running engine; the process ends by being killed.
+     */
+    public static SkeinEngine launchEngine(
+        final File dir, final String name, final List<Supplier<? extends Aggregate<?>>> aggregates)
+    {
+        final EmbeddedArchive archive = EmbeddedArchive.launch(new EmbeddedArchive.Context()
+            .baseDir(dir).termLength(TestArchive.TERM_LENGTH).segmentFileLength(TestArchive.TERM_LENGTH * 16));
+        final Journal journal = Journal.launch(new Journal.Context()
+            .embeddedArchive(archive).journalDir(new File(dir, "journal")));
+        final SkeinEngine.Context context = new SkeinEngine.Context().name(name).journal(journal);
+        aggregates.forEach(context::aggregate);
+        return SkeinEngine.launch(context);
+    }
+
+    /**
+     * In a crash test: start a crash node in a JVM of its own, wait until its output shows enough accepted
+     * commands (failing if it ends first), and kill it with SIGKILL.
+     *
+     * @param dir           for the node's archive, journal and output.
+     * @param node          the node's main class, which takes the directory as its argument.
+     * @param killAfterAcks how many accepted commands to wait for.
+     * @return the commands the node printed as accepted before it died.
+     * @throws Exception if the node cannot be started or killed.
+     */
+    public static BitSet runAndKill(final File dir, final Class<?> node, final int killAfterAcks) throws Exception
+    {
+        final File output = new File(dir, "node.out");
+        try (ForkedJvm process = ForkedJvm.startWithOutputFile("node", dir, List.of("-Xmx256m"), node,
+            dir.getAbsolutePath()))
+        {
+            Await.until(() ->
+            {
+                if (!process.isAlive())
+                {
+                    throw new AssertionError("node ended early; see " + dir + "/node.err");
+                }
+                return acked(output).cardinality() >= killAfterAcks;
+            }, TimeUnit.SECONDS.toNanos(90), killAfterAcks + " acknowledgements");
+            final int status = process.kill();
+            if (status != 137)
+            {
+                throw new AssertionError("the node was not killed by SIGKILL: exit status " + status);
+            }
+        }
+        return acked(output);
     }
 
     /**

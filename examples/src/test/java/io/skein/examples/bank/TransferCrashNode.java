@@ -1,14 +1,12 @@
 package io.skein.examples.bank;
 
 import java.io.File;
+import java.util.List;
 
 import io.skein.engine.SkeinEngine;
 import io.skein.examples.CrashLoad;
 import io.skein.examples.bank.codecs.OpenAccountEncoder;
 import io.skein.examples.bank.codecs.TransferEncoder;
-import io.skein.journal.EmbeddedArchive;
-import io.skein.journal.Journal;
-import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandWriter;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -58,12 +56,7 @@ public final class TransferCrashNode
     public static void main(final String[] args) throws Exception
     {
         final File dir = new File(args[0]);
-        final EmbeddedArchive archive = EmbeddedArchive.launch(new EmbeddedArchive.Context()
-            .baseDir(dir).termLength(TestArchive.TERM_LENGTH).segmentFileLength(TestArchive.TERM_LENGTH * 16));
-        final Journal journal = Journal.launch(new Journal.Context()
-            .embeddedArchive(archive).journalDir(new File(dir, "journal")));
-        final SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
-            .name("transfers").aggregate(BankAccount::new).journal(journal));
+        final SkeinEngine engine = CrashLoad.launchEngine(dir, "transfers", List.of(BankAccount::new));
 
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
         final CommandWriter writer = new CommandWriter();

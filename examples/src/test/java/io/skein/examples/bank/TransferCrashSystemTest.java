@@ -4,6 +4,7 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.skein.codecs.Outcome;
@@ -26,8 +27,6 @@ import io.skein.projection.EventReader;
 import io.skein.projection.EventSource;
 import io.skein.protocol.EventFilter;
 import io.skein.protocol.JournalEvents;
-import io.skein.testsupport.Await;
-import io.skein.testsupport.ForkedJvm;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +46,8 @@ class TransferCrashSystemTest
     @TempDir
     File tempDir;
 
+    private final List<Throwable> errors = new CopyOnWriteArrayList<>();
+
     @Test
     void everyAcknowledgedTransferIsThereOnceWithBothItsEventsAndTheTotalNeverChanges() throws Exception
     {
@@ -54,28 +55,18 @@ class TransferCrashSystemTest
         {
             killAndCheck(new File(tempDir, "kill-" + killPoint), killPoint);
         }
+        assertEquals(List.of(), errors, "the recovered engines reported no errors");
     }
 
     private void killAndCheck(final File dir, final int killAfterAcks) throws Exception
     {
         assertTrue(dir.mkdirs());
-        final File output = new File(dir, "node.out");
-        try (ForkedJvm node = ForkedJvm.startWithOutputFile("node", dir, List.of("-Xmx256m"),
-            TransferCrashNode.class, dir.getAbsolutePath()))
-        {
-            // The node's own output says how many transfers it has acknowledged; it must still be running.
-            Await.until(() ->
-            {
-                assertTrue(node.isAlive(), "node ended early; see " + dir + "/node.err");
-                return CrashLoad.acked(output).cardinality() >= killAfterAcks;
-            }, TimeUnit.SECONDS.toNanos(90), killAfterAcks + " acknowledgements");
-            assertEquals(137, node.kill(), "killed by SIGKILL");
-        }
-        final BitSet acked = CrashLoad.acked(output);
+        final BitSet acked = CrashLoad.runAndKill(dir, TransferCrashNode.class, killAfterAcks);
 
         try (TestArchive archive = TestArchive.launch(dir);
             SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
-                .name("recovered").aggregate(BankAccount::new).journal(archive.journal())))
+                .name("recovered").aggregate(BankAccount::new).journal(archive.journal())
+                .errorHandler(errors::add)))
         {
             final long[] model = new long[TransferCrashNode.ACCOUNTS + 1];
             final BitSet journaled = new BitSet();

@@ -1,6 +1,7 @@
 package io.skein.examples.orderbook;
 
 import java.io.File;
+import java.util.List;
 
 import io.skein.engine.SkeinEngine;
 import io.skein.examples.CrashLoad;
@@ -9,9 +10,6 @@ import io.skein.examples.bank.codecs.OpenAccountEncoder;
 import io.skein.examples.orderbook.codecs.CancelOrderEncoder;
 import io.skein.examples.orderbook.codecs.PlaceFundedLimitOrderEncoder;
 import io.skein.examples.orderbook.codecs.Side;
-import io.skein.journal.EmbeddedArchive;
-import io.skein.journal.Journal;
-import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandWriter;
 import io.skein.protocol.SkeinProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -72,12 +70,8 @@ public final class FundedOrderCrashNode
     public static void main(final String[] args) throws Exception
     {
         final File dir = new File(args[0]);
-        final EmbeddedArchive archive = EmbeddedArchive.launch(new EmbeddedArchive.Context()
-            .baseDir(dir).termLength(TestArchive.TERM_LENGTH).segmentFileLength(TestArchive.TERM_LENGTH * 16));
-        final Journal journal = Journal.launch(new Journal.Context()
-            .embeddedArchive(archive).journalDir(new File(dir, "journal")));
-        final SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
-            .name("funded-orders").aggregate(BankAccount::new).aggregate(OrderBook::new).journal(journal));
+        final SkeinEngine engine = CrashLoad.launchEngine(dir, "funded-orders",
+            List.of(BankAccount::new, OrderBook::new));
 
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
         final CommandWriter writer = new CommandWriter();

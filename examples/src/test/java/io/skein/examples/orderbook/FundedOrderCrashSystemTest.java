@@ -6,6 +6,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -25,8 +26,6 @@ import io.skein.journal.TestArchive;
 import io.skein.protocol.CommandResult;
 import io.skein.protocol.CommandWriter;
 import io.skein.protocol.JournalEvents;
-import io.skein.testsupport.Await;
-import io.skein.testsupport.ForkedJvm;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +49,8 @@ class FundedOrderCrashSystemTest
     @TempDir
     File tempDir;
 
+    private final List<Throwable> errors = new CopyOnWriteArrayList<>();
+
     @Test
     void reservationsAndSettlementsSurviveAKillTogether() throws Exception
     {
@@ -57,27 +58,18 @@ class FundedOrderCrashSystemTest
         {
             killAndCheck(new File(tempDir, "kill-" + killPoint), killPoint);
         }
+        assertEquals(List.of(), errors, "the recovered engines reported no errors");
     }
 
     private void killAndCheck(final File dir, final int killAfterAcks) throws Exception
     {
         assertTrue(dir.mkdirs());
-        final File output = new File(dir, "node.out");
-        try (ForkedJvm node = ForkedJvm.startWithOutputFile("node", dir, List.of("-Xmx256m"),
-            FundedOrderCrashNode.class, dir.getAbsolutePath()))
-        {
-            Await.until(() ->
-            {
-                assertTrue(node.isAlive(), "node ended early; see " + dir + "/node.err");
-                return CrashLoad.acked(output).cardinality() >= killAfterAcks;
-            }, TimeUnit.SECONDS.toNanos(90), killAfterAcks + " acknowledgements");
-            assertEquals(137, node.kill(), "killed by SIGKILL");
-        }
-        final BitSet acked = CrashLoad.acked(output);
+        final BitSet acked = CrashLoad.runAndKill(dir, FundedOrderCrashNode.class, killAfterAcks);
 
         try (TestArchive archive = TestArchive.launch(dir);
             SkeinEngine engine = SkeinEngine.launch(new SkeinEngine.Context()
-                .name("recovered").aggregate(BankAccount::new).aggregate(OrderBook::new).journal(archive.journal())))
+                .name("recovered").aggregate(BankAccount::new).aggregate(OrderBook::new).journal(archive.journal())
+                .errorHandler(errors::add)))
         {
             final BitSet journaled = new BitSet();
             final List<Long> positions = new ArrayList<>();
