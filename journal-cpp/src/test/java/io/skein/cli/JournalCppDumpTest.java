@@ -24,6 +24,7 @@ import io.skein.examples.bank.codecs.DepositEncoder;
 import io.skein.examples.bank.codecs.OpenAccountEncoder;
 import io.skein.examples.bank.codecs.TransferEncoder;
 import io.skein.examples.orderbook.OrderBook;
+import io.skein.examples.orderbook.codecs.PlaceFundedLimitOrderEncoder;
 import io.skein.examples.orderbook.codecs.PlaceLimitOrderEncoder;
 import io.skein.examples.orderbook.codecs.PlaceMarketOrderEncoder;
 import io.skein.examples.orderbook.codecs.Side;
@@ -120,6 +121,9 @@ class JournalCppDumpTest
         assertTrue(fragmented, "an entry longer than one frame (reassembled from fragments) was dumped");
         assertTrue(cpp.out.contains("TransferReceived{fromAccountId=1, amount=10} (account:4 v"),
             "entries of transfers, changing two accounts, were dumped");
+        assertTrue(cpp.out.contains("FundsReserved{reference=") &&
+            cpp.out.contains("SettlementReceived{reference=") && cpp.out.contains("(account:104 v"),
+            "entries of funded orders, changing a book and accounts, were dumped");
         assertTrue(afterPadding, "an entry after a term's padding frame was dumped");
 
         for (final String limit : List.of("1", "7", "100"))
@@ -285,6 +289,15 @@ class JournalCppDumpTest
                 writer.body(new OpenAccountEncoder()).ownerId(account * 10).initialDeposit(account);
                 accept(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
             }
+            for (int account = 101; account <= 104; account++)
+            {
+                // Two traders' base and quote accounts, for funded orders.
+                writer.wrap(buffer, 0).correlationId(++correlationId).aggregate(BankAccount.TYPE_ID, account)
+                    .expectedVersion(SkeinProtocol.NEW_AGGREGATE);
+                writer.body(new OpenAccountEncoder()).ownerId(account <= 102 ? 1000 : 1001).initialDeposit(1_000_000);
+                accept(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
+            }
+            final PlaceFundedLimitOrderEncoder funded = new PlaceFundedLimitOrderEncoder();
             final DepositEncoder deposit = new DepositEncoder();
             final TransferEncoder transfer = new TransferEncoder();
             final PlaceLimitOrderEncoder limit = new PlaceLimitOrderEncoder();
@@ -314,6 +327,16 @@ class JournalCppDumpTest
                 writer.wrap(buffer, 0).correlationId(++correlationId).causationId(correlationId - 1)
                     .aggregate(OrderBook.TYPE_ID, 1);
                 writer.body(market).orderId(++orderId).traderId(99).side(Side.BUY).quantity(80);
+                accept(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
+                // A funded buy that rests, reserving on an account, then a funded sell that fills it: an entry of
+                // the book's and four accounts' events.
+                writer.wrap(buffer, 0).correlationId(++correlationId).aggregate(OrderBook.TYPE_ID, 2);
+                writer.body(funded).orderId(++orderId).traderId(1000).side(Side.BUY).price(50).quantity(3)
+                    .baseAccountId(101).quoteAccountId(102);
+                accept(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
+                writer.wrap(buffer, 0).correlationId(++correlationId).aggregate(OrderBook.TYPE_ID, 2);
+                writer.body(funded).orderId(++orderId).traderId(1001).side(Side.SELL).price(49).quantity(3)
+                    .baseAccountId(103).quoteAccountId(104);
                 accept(caller.call(buffer, 0, writer.length(), TIMEOUT_NS));
             }
         }
