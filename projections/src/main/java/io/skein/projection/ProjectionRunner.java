@@ -131,6 +131,8 @@ public final class ProjectionRunner implements Agent, AutoCloseable
     private final AtomicCounter skippedCounter;
     private final AtomicCounter stateCounter;
     private final File skipLog;
+    private long refusedSequence;
+    private String refusedDescription;
     private JournalReplay replay;
     private Checkpoint committed;
     private long committedTimestampNs;
@@ -374,7 +376,19 @@ public final class ProjectionRunner implements Agent, AutoCloseable
             projection.onBatchStart();
             inBatch = true;
         }
-        projection.onEvent(event);
+        try
+        {
+            projection.onEvent(event);
+        }
+        catch (final Throwable ex)
+        {
+            // Read what identifies the refused event now, inside the replay's callback: the event is a view of the
+            // replay's buffer, which may be reused or freed once the poll returns, and certainly once the replay
+            // is stopped, so reading it later could skip and record the wrong event.
+            refusedSequence = event.sequence();
+            refusedDescription = describe(event, ex);
+            throw ex;
+        }
     }
 
     private void commit()
@@ -419,6 +433,11 @@ public final class ProjectionRunner implements Agent, AutoCloseable
 
     private void onFailure(final Throwable cause, final boolean fromHandler, final JournalEvents event)
     {
+        final boolean skip = ctx.errorStrategy() == ErrorStrategy.SKIP && fromHandler && null != event &&
+            null != refusedDescription;
+        final long skipSequence = refusedSequence;
+        final String skipLine = refusedDescription;
+        refusedDescription = null;
         if (inBatch)
         {
             inBatch = false;
@@ -441,21 +460,21 @@ public final class ProjectionRunner implements Agent, AutoCloseable
             state(State.STOPPED);
             return;
         }
-        if (strategy == ErrorStrategy.SKIP && fromHandler && null != event)
+        if (skip)
         {
             try
             {
-                recordSkip(event, cause);
+                recordSkip(skipLine);
             }
             catch (final IOException ex)
             {
                 retryLater(ex);
                 return;
             }
-            stream.skip(event.sequence());
+            stream.skip(skipSequence);
             skippedCounter.increment();
             ctx.errorHandler().onError(new SkeinException(SkeinException.Code.GENERIC, SkeinException.Category.WARNING,
-                "projection " + ctx.name() + " skipped event " + event.sequence() + " (recorded in " + skipLog + ")",
+                "projection " + ctx.name() + " skipped event " + skipSequence + " (recorded in " + skipLog + ")",
                 cause));
             retryAtNs = System.nanoTime();
             state(State.RETRYING);
@@ -482,15 +501,19 @@ public final class ProjectionRunner implements Agent, AutoCloseable
         state(State.FAILED);
     }
 
-    private void recordSkip(final JournalEvents event, final Throwable cause) throws IOException
+    private static String describe(final JournalEvents event, final Throwable cause)
+    {
+        return event.sequence() + " position=" + event.position() + " aggregate=" +
+            event.aggregateTypeId() + "/" + event.aggregateId() + " version=" + event.version() + " template=" +
+            event.templateId() + " error=" + String.valueOf(cause).replace('\n', ' ') + "\n";
+    }
+
+    private void recordSkip(final String line) throws IOException
     {
         if (null == skipLog)
         {
             return;
         }
-        final String line = event.sequence() + " position=" + event.position() + " aggregate=" +
-            event.aggregateTypeId() + "/" + event.aggregateId() + " version=" + event.version() + " template=" +
-            event.templateId() + " error=" + String.valueOf(cause).replace('\n', ' ') + "\n";
         try (FileChannel channel = FileChannel.open(skipLog.toPath(),
             StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND))
         {
