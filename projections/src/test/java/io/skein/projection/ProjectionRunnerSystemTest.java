@@ -183,6 +183,52 @@ class ProjectionRunnerSystemTest
         }
     }
 
+    /**
+     * SKIP is for events the handler refuses: a sink that cannot start a batch (its server is down) is retried, and
+     * the event that happened to come first is not skipped.
+     */
+    @Test
+    void shouldRetryABatchThatCannotStartRatherThanSkipAnEvent() throws Exception
+    {
+        final File checkpoints = new File(dir, "cp");
+        try (TestArchive archive = TestArchive.launch(dir); SkeinEngine engine = launch(archive))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                add(engine, i, 0);
+            }
+            final AtomicInteger starts = new AtomicInteger();
+            final List<Long> seen = new CopyOnWriteArrayList<>();
+            final Projection unavailable = new Projection()
+            {
+                @Override
+                public void onBatchStart()
+                {
+                    if (starts.incrementAndGet() <= 2)
+                    {
+                        throw new IllegalStateException("the sink's server is down");
+                    }
+                }
+
+                @Override
+                public void onEvent(final JournalEvents event)
+                {
+                    seen.add(event.sequence());
+                }
+            };
+            try (ProjectionRunner runner = ProjectionRunner.launch(context(engine, checkpoints, unavailable)
+                .errorStrategy(ProjectionRunner.ErrorStrategy.SKIP)))
+            {
+                Await.until(() -> null != runner.checkpoint() && runner.checkpoint().entrySequence() == 10,
+                    TIMEOUT_NS, "caught up once the sink came back");
+                assertEquals(0, runner.skipped(), "nothing skipped");
+            }
+            assertEquals(range(1, 11), seen);
+            assertTrue(starts.get() > 2, "the batch was retried");
+            assertTrue(!new File(checkpoints, "poison.skipped").exists(), "no skip log");
+        }
+    }
+
     @Test
     void shouldStopForGoodOnAFatalErrorWhateverTheStrategy() throws Exception
     {
